@@ -1,0 +1,45 @@
+namespace Cairn.Core.Errors;
+
+/// <summary>One entry of ClearML's error table: HTTP result code, subcode, name and default text.</summary>
+public sealed record ErrorCode(int Code, int Subcode, string Name, string Text);
+
+/// <summary>
+/// The subset of ClearML's <c>errors.conf</c> that Cairn raises. Codes, subcodes and default
+/// texts match the reference server so clients that switch on them keep working.
+/// </summary>
+public static class ErrorCodes
+{
+    public static readonly ErrorCode MalformedRequest = new(400, 0, "", "Bad request");
+    public static readonly ErrorCode InvalidHeaders = new(400, 5, "invalid_headers", "Invalid headers");
+    public static readonly ErrorCode InvalidId = new(400, 10, "invalid_id", "Invalid object id");
+    public static readonly ErrorCode MissingRequiredFields = new(400, 11, "missing_required_fields", "Missing required fields");
+    public static readonly ErrorCode ValidationError = new(400, 12, "validation_error", "Validation error");
+    public static readonly ErrorCode InvalidFields = new(400, 14, "invalid_fields", "Fields not defined for object");
+    public static readonly ErrorCode FieldsValueError = new(400, 16, "fields_value_error", "Invalid value for fields");
+    public static readonly ErrorCode InvalidRegex = new(400, 21, "invalid_regex_error", "Malformed regular expression");
+    public static readonly ErrorCode InvalidAccessKey = new(400, 75, "invalid_access_key", "Access key not found");
+    public static readonly ErrorCode InvalidUser = new(400, 300, "invalid_user", "Invalid user");
+    public static readonly ErrorCode InvalidUserId = new(400, 301, "invalid_user_id", "Invalid user id");
+    public static readonly ErrorCode InvalidProjectId = new(400, 401, "invalid_project_id", "Invalid project id");
+    public static readonly ErrorCode ProjectHasTasks = new(400, 402, "project_has_tasks", "Project has associated tasks");
+    public static readonly ErrorCode ProjectHasModels = new(400, 405, "project_has_models", "Project has associated models");
+    public static readonly ErrorCode InvalidProjectName = new(400, 407, "invalid_project_name", "Invalid project name");
+    public static readonly ErrorCode CannotUpdateProjectLocation = new(400, 408, "cannot_update_project_location", "Cannot update project location. use projects.move instead");
+    public static readonly ErrorCode ProjectPathExceedsMax = new(400, 409, "project_path_exceeds_max", "Project path exceed the maximum allowed depth");
+    public static readonly ErrorCode PublicProjectExists = new(400, 414, "public_project_exists", "Cannot create project. public project with the same name already exists");
+    public static readonly ErrorCode DataValidationError = new(400, 800, "data_validation_error", "Data validation error");
+    public static readonly ErrorCode ExpectedUniqueData = new(400, 801, "expected_unique_data", "Value combination already exists (unique field already contains this value)");
+    public static readonly ErrorCode BadAuthType = new(401, 10, "bad_auth_type", "Unauthorized (bad authentication header type)");
+    public static readonly ErrorCode NoCredentials = new(401, 20, "no_credentials", "Unauthorized (missing credentials)");
+    public static readonly ErrorCode BadCredentials = new(401, 21, "bad_credentials", "Unauthorized (malformed credentials)");
+    public static readonly ErrorCode InvalidCredentials = new(401, 22, "invalid_credentials", "Unauthorized (invalid credentials)");
+    public static readonly ErrorCode InvalidToken = new(401, 30, "invalid_token", "Invalid token");
+    public static readonly ErrorCode RoleNotAllowed = new(403, 20, "role_not_allowed", "Forbidden (not allowed for role)");
+    public static readonly ErrorCode NoWritePermission = new(403, 21, "no_write_permission", "Forbidden (modification not allowed)");
+    public static readonly ErrorCode EndpointNotFound = new(404, 0, "", "Unable to find endpoint");
+    // Not in ClearML's table: an oversized body is rejected by the proxy in front of ClearML.
+    public static readonly ErrorCode RequestTooLarge = new(413, 0, "request_too_large", "Request body too large");
+    public static readonly ErrorCode UnsupportedMediaType = new(415, 0, "", "Unsupported media type");
+    public static readonly ErrorCode GeneralError = new(500, 0, "general_error", "General error");
+    public static readonly ErrorCode InternalError = new(500, 1, "internal_error", "Internal error");
+}

@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Cairn.Core;
+using Cairn.Core.Errors;
+using Cairn.Core.Identity;
+using Cairn.Core.Storage;
+using Cairn.Protocol;
+using Cairn.Server.Auth;
+using Cairn.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cairn.Server.Api;
+
+/// <summary>
+/// Serves every API request: parses <c>/[vX.Y/]service.action</c>, resolves the handler for the
+/// requested version, authenticates, reads the body (any HTTP method), runs the handler and
+/// writes the <c>{meta, data}</c> envelope with HTTP status equal to <c>result_code</c>. This is
+/// the one place where errors become responses.
+/// </summary>
+public sealed partial class ApiDispatcher(
+    EndpointRegistry registry,
+    Authenticator authenticator,
+    IMetadataStore store,
+    IOptions<CairnOptions> options,
+    ILogger<ApiDispatcher> logger)
+{
+    [GeneratedRegex(@"^/?(?:v(?<version>\d+\.\d+)/)?(?<name>[A-Za-z_]\w+\.[A-Za-z_]\w+)/?$", RegexOptions.CultureInvariant)]
+    private static partial Regex PathPattern();
+
+    private static readonly string[] ImpersonationRoles = [Roles.Admin, Roles.Root, Roles.System];
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var request = http.Request;
+        var response = http.Response;
+        response.Headers.Server = "clearml";
+        AddCorsHeaders(http);
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            return;
+        }
+        if (request.Headers.ContentEncoding.Count > 0)
+        {
+            // ClearML answers this in plain text, outside the envelope.
+            response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            response.ContentType = "text/plain";
+            await response.WriteAsync("Content encoding is not supported", http.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        var callId = EntityId.New();
+        var trx = Header(request, ClearmlHeaders.Trx) ?? callId;
+        var endpointName = "";
+        ApiVersion? requested = null;
+        ApiEndpoint? endpoint = null;
+        try
+        {
+            var path = request.Path.Value ?? "/";
+            var match = PathPattern().Match(path);
+            if (!match.Success)
+            {
+                throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid request path {path}");
+            }
+            endpointName = match.Groups["name"].Value;
+            requested = match.Groups["version"].Success ? ApiVersion.Parse(match.Groups["version"].Value) : ApiVersion.Max;
+            endpoint = registry.Resolve(endpointName, requested.Value)
+                ?? throw new CairnException(ErrorCodes.EndpointNotFound,
+                    text: $"Unable to find endpoint for name {endpointName} and version {requested}");
+
+            Authentication? authentication = null;
+            if (endpoint.Auth == AuthRequirement.Required)
+            {
+                authentication = await authenticator.AuthenticateAsync(request, http.RequestAborted).ConfigureAwait(false);
+                authentication = await ImpersonateAsync(request, authentication, http.RequestAborted).ConfigureAwait(false);
+            }
+
+            var (body, batch) = await RequestBody.ReadAsync(request, options.Value.MaxRequestBodyBytes, http.RequestAborted).ConfigureAwait(false);
+            var call = new ApiCall(http, endpoint, requested.Value, authentication, body, batch);
+            var data = await endpoint.Handler(call).ConfigureAwait(false);
+            await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, 200, 0, "OK", null, data).ConfigureAwait(false);
+        }
+        catch (CairnException e)
+        {
+            await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, e.Error.Code, e.Error.Subcode, e.Message, e.ErrorData, null).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Unhandled error in {Endpoint} (call {CallId})", endpointName, callId);
+            await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, 500, 0,
+                $"General error: {e.GetType().Name}: {e.Message}", null, null).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Authentication> ImpersonateAsync(HttpRequest request, Authentication authentication, CancellationToken cancellationToken)
+    {
+        var impersonate = Header(request, ClearmlHeaders.ImpersonateAs);
+        var actAs = Header(request, ClearmlHeaders.ActAs);
+        if (impersonate is null && actAs is null)
+        {
+            return authentication;
+        }
+        if (impersonate is not null && actAs is not null)
+        {
+            throw new CairnException(ErrorCodes.InvalidHeaders, "only one of Impersonate-As and Act-As may be set");
+        }
+        if (!ImpersonationRoles.Contains(authentication.Identity.Role))
+        {
+            throw new CairnException(ErrorCodes.RoleNotAllowed, null, new Dictionary<string, object?>
+            {
+                ["role"] = authentication.Identity.Role,
+                ["allowed"] = ImpersonationRoles,
+            });
+        }
+        var userId = (impersonate ?? actAs)!;
+        var user = await store.Identity.GetUserOrNullAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (user is null || user.Company != authentication.Identity.Company)
+        {
+            throw new CairnException(ErrorCodes.InvalidUserId, null, new Dictionary<string, object?> { ["id"] = userId });
+        }
+        return authentication with { Identity = Authenticator.ToIdentity(user) };
+    }
+
+    private static string? Header(HttpRequest request, string name) =>
+        request.Headers[ClearmlHeaders.Prefix + name].FirstOrDefault()
+        ?? request.Headers[ClearmlHeaders.LegacyPrefix + name].FirstOrDefault();
+
+    private static void AddCorsHeaders(HttpContext http)
+    {
+        var origin = http.Request.Headers.Origin.FirstOrDefault();
+        if (origin is null)
+        {
+            return;
+        }
+        var headers = http.Response.Headers;
+        headers.AccessControlAllowOrigin = origin;
+        headers.AccessControlAllowCredentials = "true";
+        headers.AccessControlAllowMethods = "GET, POST, PUT, DELETE, OPTIONS";
+        headers.AccessControlAllowHeaders = http.Request.Headers.AccessControlRequestHeaders.Count > 0
+            ? http.Request.Headers.AccessControlRequestHeaders.ToString()
+            : "Authorization, Content-Type";
+        headers.Vary = "Origin";
+    }
+
+    private static async Task WriteEnvelopeAsync(
+        HttpContext http, string callId, string trx, string endpointName, ApiVersion? requested, ApiEndpoint? endpoint,
+        int code, int subcode, string message, IReadOnlyDictionary<string, object?>? errorData, object? data)
+    {
+        var response = http.Response;
+        if (response.HasStarted)
+        {
+            return;
+        }
+        response.StatusCode = code;
+        response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteStartObject("meta");
+        writer.WriteString("id", callId);
+        writer.WriteString("trx", trx);
+        writer.WriteStartObject("endpoint");
+        writer.WriteString("name", endpointName);
+        // Below 2.1 ClearML reports versions as JSON numbers, above as strings.
+        var asNumbers = requested is { } r && r < new ApiVersion(2, 1);
+        WriteVersion(writer, "requested_version", requested, asNumbers);
+        WriteVersion(writer, "actual_version", endpoint?.MinVersion, asNumbers);
+        writer.WriteEndObject();
+        writer.WriteNumber("result_code", code);
+        writer.WriteNumber("result_subcode", subcode);
+        writer.WriteString("result_msg", message);
+        writer.WriteNull("error_stack");
+        writer.WritePropertyName("error_data");
+        JsonSerializer.Serialize(writer, errorData ?? new Dictionary<string, object?>(), ClearmlJson.Options);
+        writer.WriteEndObject();
+        writer.WritePropertyName("data");
+        if (data is null)
+        {
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+        }
+        else
+        {
+            JsonSerializer.Serialize(writer, data, data.GetType(), ClearmlJson.Options);
+        }
+        writer.WriteEndObject();
+        await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteVersion(Utf8JsonWriter writer, string name, ApiVersion? version, bool asNumber)
+    {
+        if (version is not { } v)
+        {
+            writer.WriteNull(name);
+        }
+        else if (asNumber)
+        {
+            writer.WriteNumber(name, double.Parse(v.ToString(), CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            writer.WriteString(name, v.ToString());
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Cairn.Protocol;
+
+namespace Cairn.Server.Api;
+
+/// <summary>Whether an endpoint needs credentials (ClearML's <c>authorize</c> flag).</summary>
+public enum AuthRequirement
+{
+    Required,
+    None,
+}
+
+/// <summary>Handles one call; returns the <c>data</c> object (null for <c>{}</c>).</summary>
+public delegate Task<object?> ApiHandler(ApiCall call);
+
+/// <summary>One handler of an endpoint, serving requests from <see cref="MinVersion"/> up to the next handler's.</summary>
+public sealed record ApiEndpoint(string Name, ApiVersion MinVersion, AuthRequirement Auth, ApiHandler Handler);
+
+/// <summary>
+/// The endpoints by name, each with handlers per minimum version. A request for version V is
+/// served by the handler with the greatest minimum version not above V; versions above the
+/// server's maximum are treated as the maximum.
+/// </summary>
+public sealed class EndpointRegistry
+{
+    private readonly Dictionary<string, List<ApiEndpoint>> _endpoints = new(StringComparer.Ordinal);
+
+    public EndpointRegistry Add(string name, ApiHandler handler, string minVersion = "1.0", AuthRequirement auth = AuthRequirement.Required)
+    {
+        if (!_endpoints.TryGetValue(name, out var versions))
+        {
+            _endpoints[name] = versions = [];
+        }
+        versions.Add(new ApiEndpoint(name, ApiVersion.Parse(minVersion), auth, handler));
+        versions.Sort((a, b) => b.MinVersion.CompareTo(a.MinVersion));
+        return this;
+    }
+
+    public ApiEndpoint? Resolve(string name, ApiVersion requested)
+    {
+        if (!_endpoints.TryGetValue(name, out var versions))
+        {
+            return null;
+        }
+        var effective = requested > ApiVersion.Max ? ApiVersion.Max : requested;
+        return versions.FirstOrDefault(e => e.MinVersion <= effective);
+    }
+
+    public IEnumerable<string> Names => _endpoints.Keys;
+}

@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
+using Cairn.Protocol;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Cairn.Server.Api;
+
+/// <summary>Reads a request's data the way ClearML does: JSON body (any method), query-string merge, json-lines batches.</summary>
+internal static class RequestBody
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+
+    public static async Task<(JsonObject Body, IReadOnlyList<JsonObject>? Batch)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadBytesAsync(request, limit, cancellationToken).ConfigureAwait(false);
+        var isBatch = request.ContentType?.StartsWith(ClearmlHeaders.JsonLines, StringComparison.OrdinalIgnoreCase) == true;
+
+        JsonObject body;
+        IReadOnlyList<JsonObject>? batch = null;
+        if (isBatch)
+        {
+            body = [];
+            batch = ParseLines(bytes);
+        }
+        else
+        {
+            body = ParseObject(bytes);
+        }
+        MergeQuery(body, request.Query);
+        return (body, batch);
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
+        // Kestrel enforces the limit too, as the body streams in, for requests without a length.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+        using var buffer = new MemoryStream();
+        try
+        {
+            await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(limit);
+        }
+        return buffer.ToArray();
+    }
+
+    private static CairnException TooLarge(long limit) =>
+        new(ErrorCodes.RequestTooLarge, $"the limit is {limit} bytes; set Cairn:MaxRequestBodyBytes to raise it");
+
+    private static JsonObject ParseObject(ReadOnlySpan<byte> bytes)
+    {
+        if (IsBlank(bytes))
+        {
+            return [];
+        }
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(bytes, documentOptions: DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new CairnException(ErrorCodes.MalformedRequest, $"Invalid JSON in request body: {e.Message}");
+        }
+        return node as JsonObject
+            ?? throw new CairnException(ErrorCodes.MalformedRequest,
+                $"Request body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}");
+    }
+
+    private static List<JsonObject> ParseLines(byte[] bytes)
+    {
+        var items = new List<JsonObject>();
+        var lineNumber = 0;
+        foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n'))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(line, documentOptions: DocumentOptions);
+            }
+            catch (JsonException e)
+            {
+                throw new CairnException(ErrorCodes.MalformedRequest, $"Invalid JSON on line {lineNumber} of the batch: {e.Message}");
+            }
+            items.Add(node as JsonObject
+                ?? throw new CairnException(ErrorCodes.MalformedRequest, $"Line {lineNumber} of the batch is not a JSON object"));
+        }
+        return items;
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyExcept(" \t\r\n"u8) < 0;
+
+    /// <summary>
+    /// Merges query-string fields into the body with ClearML's coercion: digit strings become ints
+    /// (floats with one '.'), true/false become booleans, a repeated key or a key ending in "[]"
+    /// becomes a list, and dotted keys become nested objects.
+    /// </summary>
+    private static void MergeQuery(JsonObject body, IQueryCollection query)
+    {
+        foreach (var (rawKey, values) in query)
+        {
+            var isList = rawKey.EndsWith("[]", StringComparison.Ordinal) || values.Count > 1;
+            var key = rawKey.EndsWith("[]", StringComparison.Ordinal) ? rawKey[..^2] : rawKey;
+            JsonNode? value = isList
+                ? new JsonArray(values.Select(v => Coerce(v ?? "")).ToArray())
+                : Coerce(values.ToString());
+
+            var target = body;
+            var parts = key.Split('.');
+            foreach (var part in parts[..^1])
+            {
+                if (target[part] is not JsonObject next)
+                {
+                    next = [];
+                    target[part] = next;
+                }
+                target = next;
+            }
+            target[parts[^1]] = value;
+        }
+    }
+
+    private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
+
+    private static JsonNode? Coerce(string value)
+    {
+        if (value.Length > 0 && !value.AsSpan().ContainsAnyExcept(Digits)
+            && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var integer))
+        {
+            return JsonValue.Create(integer);
+        }
+        var dot = value.IndexOf('.', StringComparison.Ordinal);
+        if (dot >= 0 && value.Length > 1 && value.Count(c => c == '.') == 1
+            && !value.Replace(".", "", StringComparison.Ordinal).AsSpan().ContainsAnyExcept(Digits)
+            && double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return JsonValue.Create(number);
+        }
+        return value switch
+        {
+            "true" or "True" or "TRUE" => JsonValue.Create(true),
+            "false" or "False" or "FALSE" => JsonValue.Create(false),
+            _ => JsonValue.Create(value),
+        };
+    }
+}

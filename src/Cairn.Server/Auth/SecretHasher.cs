@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Cairn.Server.Auth;
+
+/// <summary>
+/// Hashes what the server must never store in plain text. API secrets carry 400 bits of
+/// randomness, so one SHA-256 is enough and keeps Basic auth on every request cheap. Passwords
+/// are chosen by people, so they get salted PBKDF2-SHA256; successful checks are remembered
+/// (keyed by a hash of the password and the stored hash) so Basic auth with a password does not
+/// pay PBKDF2 on every request.
+/// </summary>
+public sealed class SecretHasher
+{
+    private const int Iterations = 210_000;
+    private const int MaxRemembered = 1024;
+    private readonly ConcurrentDictionary<string, bool> _verifiedPasswords = new(StringComparer.Ordinal);
+
+    public static string HashSecret(string secret) =>
+        "sha256$" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    public static bool VerifySecret(string secret, string storedHash)
+    {
+        var expected = Encoding.ASCII.GetBytes(storedHash);
+        var actual = Encoding.ASCII.GetBytes(HashSecret(secret));
+        return CryptographicOperations.FixedTimeEquals(expected, actual);
+    }
+
+    public static string HashPassword(string password)
+    {
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var hash = Rfc2898DeriveBytes.Pbkdf2(password, salt, Iterations, HashAlgorithmName.SHA256, 32);
+        return $"pbkdf2-sha256${Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
+    }
+
+    public bool VerifyPassword(string password, string storedHash)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(storedHash + "\n" + password)));
+        if (_verifiedPasswords.ContainsKey(key))
+        {
+            return true;
+        }
+        var parts = storedHash.Split('$');
+        if (parts.Length != 4 || parts[0] != "pbkdf2-sha256" || !int.TryParse(parts[1], out var iterations))
+        {
+            return false;
+        }
+        var salt = Convert.FromBase64String(parts[2]);
+        var expected = Convert.FromBase64String(parts[3]);
+        var actual = Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, expected.Length);
+        if (!CryptographicOperations.FixedTimeEquals(expected, actual))
+        {
+            return false;
+        }
+        if (_verifiedPasswords.Count >= MaxRemembered)
+        {
+            _verifiedPasswords.Clear();
+        }
+        _verifiedPasswords[key] = true;
+        return true;
+    }
+}

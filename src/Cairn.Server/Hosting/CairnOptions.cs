@@ -1,0 +1,154 @@
+using System.Net;
+
+namespace Cairn.Server.Hosting;
+
+/// <summary>
+/// Server options, bound from the <c>Cairn</c> configuration section: <c>appsettings.json</c>,
+/// <c>CAIRN_*</c> environment variables and command-line flags (see README, "Configuration").
+/// </summary>
+public sealed class CairnOptions
+{
+    public const string Section = "Cairn";
+
+    /// <summary>Where the database, the signing key and stored files live.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>The address every port binds to.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The host name written into the generated clearml.conf (defaults to <see cref="Host"/>).</summary>
+    public string? PublicHost { get; set; }
+
+    public int ApiPort { get; set; } = 8008;
+
+    public int WebPort { get; set; } = 8080;
+
+    public int FilesPort { get; set; } = 8081;
+
+    /// <summary>Serve everything on <see cref="WebPort"/>: the API under <c>/api</c>, files under <c>/files</c>.</summary>
+    public bool SinglePort { get; set; }
+
+    /// <summary>HS256 key for API tokens (at least 32 characters). Replicas must share it. Generated and kept in the data directory when unset.</summary>
+    public string? JwtSigningKey { get; set; }
+
+    /// <summary>Default lifetime of a token from <c>auth.login</c> (ClearML's default: 30 days).</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>The largest API request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Users created or updated on start (ClearML's "fixed users").</summary>
+    public List<SeedUser> Users { get; set; } = [];
+
+    /// <summary>API key pairs created or updated on start.</summary>
+    public List<SeedCredential> Credentials { get; set; } = [];
+
+    public string DatabasePath => Path.Combine(DataDir, "cairn.db");
+
+    public string ApiPrefix => SinglePort ? "/api" : "";
+
+    public string FilesPrefix => SinglePort ? "/files" : "";
+
+    public string PublicName => PublicHost ?? (Host is "0.0.0.0" or "::" or "[::]" ? "localhost" : Host);
+
+    public string ApiUrl => $"http://{PublicName}:{(SinglePort ? WebPort : ApiPort)}{ApiPrefix}";
+
+    public string WebUrl => $"http://{PublicName}:{WebPort}";
+
+    public string FilesUrl => $"http://{PublicName}:{(SinglePort ? WebPort : FilesPort)}{FilesPrefix}";
+
+    /// <summary>Checks every option; the first problem is returned as one line naming the option.</summary>
+    public string? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDir))
+        {
+            return "Cairn:DataDir must not be empty.";
+        }
+        if (!IPAddress.TryParse(Host.Trim('[', ']'), out _) && Host != "localhost")
+        {
+            return $"Cairn:Host must be an IP address or 'localhost' (got '{Host}').";
+        }
+        foreach (var (name, port) in new[] { ("ApiPort", ApiPort), ("WebPort", WebPort), ("FilesPort", FilesPort) })
+        {
+            if (port is < 1 or > 65535)
+            {
+                return $"Cairn:{name} must be between 1 and 65535 (got {port}).";
+            }
+        }
+        if (!SinglePort && (ApiPort == WebPort || ApiPort == FilesPort || WebPort == FilesPort))
+        {
+            return $"Cairn:ApiPort, Cairn:WebPort and Cairn:FilesPort must differ unless Cairn:SinglePort is true (got {ApiPort}, {WebPort}, {FilesPort}).";
+        }
+        if (JwtSigningKey is not null && JwtSigningKey.Length < 32)
+        {
+            return $"Cairn:JwtSigningKey must be at least 32 characters long (got {JwtSigningKey.Length}).";
+        }
+        if (TokenLifetime <= TimeSpan.Zero || TokenLifetime > TimeSpan.FromDays(365))
+        {
+            return $"Cairn:TokenLifetime must be more than zero and at most 365 days (got {TokenLifetime}).";
+        }
+        if (MaxRequestBodyBytes < 1024)
+        {
+            return $"Cairn:MaxRequestBodyBytes must be at least 1024 (got {MaxRequestBodyBytes}).";
+        }
+        for (var i = 0; i < Users.Count; i++)
+        {
+            if (Users[i].Validate() is { } problem)
+            {
+                return $"Cairn:Users:{i}:{problem}";
+            }
+        }
+        for (var i = 0; i < Credentials.Count; i++)
+        {
+            if (Credentials[i].Validate(Users) is { } problem)
+            {
+                return $"Cairn:Credentials:{i}:{problem}";
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>A configured user: signs in to the web UI, and may use username/password as Basic credentials.</summary>
+public sealed class SeedUser
+{
+    public string Username { get; set; } = "";
+    public string Password { get; set; } = "";
+    public string? Name { get; set; }
+    public string Role { get; set; } = Core.Identity.Roles.User;
+
+    internal string? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Username) || Username.Contains(':', StringComparison.Ordinal))
+        {
+            return "Username must be set and must not contain ':'.";
+        }
+        if (Password.Length < 8)
+        {
+            return "Password must be at least 8 characters long.";
+        }
+        return Core.Identity.Roles.IsKnown(Role) ? null : $"Role '{Role}' is not a known role (user, admin, ...).";
+    }
+}
+
+/// <summary>A configured API key pair belonging to a configured user.</summary>
+public sealed class SeedCredential
+{
+    public string AccessKey { get; set; } = "";
+    public string SecretKey { get; set; } = "";
+    public string User { get; set; } = "";
+    public string? Label { get; set; }
+
+    internal string? Validate(IReadOnlyList<SeedUser> users)
+    {
+        if (AccessKey.Length < 8 || AccessKey.Contains(':', StringComparison.Ordinal))
+        {
+            return "AccessKey must be at least 8 characters and must not contain ':'.";
+        }
+        if (SecretKey.Length < 16)
+        {
+            return "SecretKey must be at least 16 characters long.";
+        }
+        return users.Any(u => u.Username == User) ? null : $"User '{User}' must name one of Cairn:Users.";
+    }
+}

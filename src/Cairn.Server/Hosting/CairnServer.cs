@@ -1,0 +1,158 @@
+using System.Net;
+using Cairn.Core.Storage;
+using Cairn.Server.Api;
+using Cairn.Server.Auth;
+using Cairn.Server.Services;
+using Cairn.Store.Sqlite;
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+
+namespace Cairn.Server.Hosting;
+
+/// <summary>A configuration problem found at start, as one line naming the bad option.</summary>
+public sealed class CairnStartupException(string message) : Exception(message);
+
+/// <summary>Composition root: options, services, listeners and the request pipeline.</summary>
+public static class CairnServer
+{
+    /// <summary>Builds the server, migrates the store and seeds identities; the caller runs it.</summary>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Lets tests and benchmarks adjust the builder (e.g. a fake clock) before it is built.</param>
+    /// <exception cref="CairnStartupException">An option is invalid.</exception>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json ships next to the binary; ./data stays relative to where it is started.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        CairnConfiguration.AddCairnSources(builder.Configuration, args, Environment.GetEnvironmentVariables());
+        configure?.Invoke(builder);
+
+        var options = BindOptions(builder.Configuration);
+        options.DataDir = Path.GetFullPath(options.DataDir);
+        try
+        {
+            Directory.CreateDirectory(options.DataDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CairnStartupException($"Cairn:DataDir '{options.DataDir}' cannot be created: {e.Message}");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var port in options.SinglePort ? [options.WebPort] : new[] { options.ApiPort, options.WebPort, options.FilesPort })
+            {
+                if (options.Host == "localhost")
+                {
+                    kestrel.ListenLocalhost(port);
+                }
+                else
+                {
+                    kestrel.Listen(IPAddress.Parse(options.Host.Trim('[', ']')), port);
+                }
+            }
+        });
+
+        var signingKey = TokenService.LoadSigningKey(options.JwtSigningKey, options.DataDir);
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath));
+        services.AddSingleton(sp => new TokenService(signingKey, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new ServerIdentity(signingKey));
+        services.AddSingleton<SecretHasher>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<IdentitySeeder>();
+        services.AddSingleton(new EndpointRegistry()
+            .MapServerEndpoints()
+            .MapAuthEndpoints()
+            .MapUsersEndpoints()
+            .MapProjectsEndpoints());
+        services.AddSingleton<ApiDispatcher>();
+        services.AddHostedService<SessionPurgeJob>();
+        services.AddResponseCompression(compression =>
+        {
+            compression.Providers.Add<BrotliCompressionProvider>();
+            compression.Providers.Add<GzipCompressionProvider>();
+        });
+
+        var app = builder.Build();
+        var store = app.Services.GetRequiredService<IMetadataStore>();
+        try
+        {
+            await store.MigrateAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            throw new CairnStartupException($"Cairn:DataDir database '{options.DatabasePath}' cannot be opened: {e.Message}");
+        }
+        await app.Services.GetRequiredService<IdentitySeeder>().SeedAsync(options, CancellationToken.None).ConfigureAwait(false);
+
+        MapPipeline(app, options);
+        return app;
+    }
+
+    private static void MapPipeline(WebApplication app, CairnOptions options)
+    {
+        var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
+        app.UseResponseCompression();
+        if (options.SinglePort)
+        {
+            app.Map(options.ApiPrefix, api => api.Run(dispatcher.HandleAsync));
+            app.Map(options.FilesPrefix, files => files.Run(FileServerPlaceholder));
+            app.Run(WebPlaceholder);
+            return;
+        }
+        app.MapWhen(http => http.Connection.LocalPort == options.ApiPort, api => api.Run(dispatcher.HandleAsync));
+        app.MapWhen(http => http.Connection.LocalPort == options.FilesPort, files => files.Run(FileServerPlaceholder));
+        app.Run(WebPlaceholder);
+    }
+
+    // The file server (issue 4) and the web UI (issue 6) take these ports over; until then they
+    // answer honestly rather than pretend.
+    private static Task FileServerPlaceholder(HttpContext http)
+    {
+        var isRoot = http.Request.Path.Value is null or "" or "/";
+        http.Response.StatusCode = isRoot ? 200 : 404;
+        http.Response.ContentType = "text/plain";
+        return http.Response.WriteAsync(isRoot ? "OK" : "Not found: this Cairn build does not serve files yet.", http.RequestAborted);
+    }
+
+    private static Task WebPlaceholder(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<CairnOptions>>().Value;
+        http.Response.ContentType = "text/html; charset=utf-8";
+        return http.Response.WriteAsync($$"""
+            <!doctype html><html><head><title>Cairn</title></head>
+            <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+            <h1>Cairn</h1>
+            <p>The ClearML-compatible API is at <code>{{WebUtility.HtmlEncode(options.ApiUrl)}}</code>.
+            The web UI is not part of this build yet.</p>
+            </body></html>
+            """, http.RequestAborted);
+    }
+
+    private static CairnOptions BindOptions(IConfiguration configuration)
+    {
+        CairnOptions options;
+        try
+        {
+            options = configuration.GetSection(CairnOptions.Section).Get<CairnOptions>() ?? new CairnOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the value it could not convert; keep its first line.
+            var detail = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
+            throw new CairnStartupException($"Invalid configuration: {e.Message.Split('\n')[0]} {detail}".Trim());
+        }
+        if (options.Validate() is { } problem)
+        {
+            throw new CairnStartupException(problem);
+        }
+        return options;
+    }
+}

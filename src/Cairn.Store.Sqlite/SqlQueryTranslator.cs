@@ -1,0 +1,218 @@
+using Cairn.Core.Querying;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Store.Sqlite;
+
+/// <summary>How one queryable field of an entity is stored: its kind and the SQL expression that reads it.</summary>
+internal sealed record Column(FieldKind Kind, string Sql);
+
+/// <summary>
+/// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause, adding its values as
+/// parameters of <paramref name="command"/>. List fields are JSON arrays searched with json_each.
+/// </summary>
+internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> columns, SqliteCommand command)
+{
+    private int _parameterCount;
+
+    public string Where(IEnumerable<QueryCondition> conditions)
+    {
+        var parts = conditions.Select(Translate).Where(sql => sql is not null).ToList();
+        return parts.Count == 0 ? "1 = 1" : string.Join(" AND ", parts);
+    }
+
+    /// <summary>
+    /// ORDER BY for the keys (unknown fields are skipped), with ClearML's rules: an ascending first
+    /// key puts empty values last, and <c>id</c> breaks ties unless already a key.
+    /// </summary>
+    public string OrderBy(IReadOnlyList<SortKey> order)
+    {
+        var terms = new List<string>();
+        var first = true;
+        foreach (var key in order)
+        {
+            if (!columns.TryGetValue(key.Field, out var column))
+            {
+                continue;
+            }
+            if (first && !key.Descending)
+            {
+                terms.Add($"({Empty(column)}) ASC");
+            }
+            first = false;
+            terms.Add($"{column.Sql} {(key.Descending ? "DESC" : "ASC")}");
+        }
+        if (!order.Any(k => k.Field == "id"))
+        {
+            terms.Add($"{columns["id"].Sql} ASC");
+        }
+        return string.Join(", ", terms);
+    }
+
+    private string? Translate(QueryCondition condition) => condition switch
+    {
+        ListCondition list => TranslateList(list),
+        ArrayFilterCondition filter => TranslateArrayFilter(filter),
+        PatternCondition pattern => TranslatePattern(pattern),
+        RangeCondition range => TranslateRange(range),
+        ComparisonCondition comparison => TranslateComparison(comparison),
+        AnyCondition any => any.Conditions.Count == 0
+            ? null
+            : "(" + string.Join(" OR ", any.Conditions.Select(c => Translate(c) ?? "1 = 1")) + ")",
+        AllCondition all => all.Conditions.Count == 0
+            ? null
+            : "(" + string.Join(" AND ", all.Conditions.Select(c => Translate(c) ?? "1 = 1")) + ")",
+        _ => throw new NotSupportedException($"Unsupported condition {condition.GetType().Name}"),
+    };
+
+    private string? TranslateList(ListCondition condition)
+    {
+        var column = ColumnOf(condition.Field);
+        var filter = condition.Filter;
+        var parts = new List<string>();
+        if (filter.AnyOf.Count > 0)
+        {
+            parts.Add(HasAny(column, filter.AnyOf));
+        }
+        if (filter.AllOf.Count > 0)
+        {
+            parts.Add(HasAll(column, filter.AllOf));
+        }
+        if (filter.NoneOf.Count > 0)
+        {
+            parts.Add($"NOT {HasAny(column, filter.NoneOf)}");
+        }
+
+        var joined = parts.Count == 0
+            ? null
+            : "(" + string.Join(filter.Operator == LogicalOperator.And ? " AND " : " OR ", parts) + ")";
+        if (!filter.AllowEmpty)
+        {
+            return joined;
+        }
+        return joined is null ? $"({Empty(column)})" : $"({joined} OR {Empty(column)})";
+    }
+
+    private string? TranslateArrayFilter(ArrayFilterCondition condition)
+    {
+        var column = ColumnOf(condition.Field);
+        var filter = condition.Filter;
+        string Has(string? value) => value is null ? $"({Empty(column)})" : HasAny(column, [value]);
+        string Lacks(string? value) => value is null ? $"NOT ({Empty(column)})" : $"NOT {HasAny(column, [value])}";
+
+        // "any": has at least one of include, or lacks at least one of exclude (parts OR'ed).
+        var anyParts = filter.AnyInclude.Select(Has).Concat(filter.AnyExclude.Select(Lacks)).ToList();
+        // "all": has every one of include and none of exclude (parts AND'ed).
+        var allParts = filter.AllInclude.Select(Has).Concat(filter.AllExclude.Select(Lacks)).ToList();
+        var groups = new List<string>();
+        if (anyParts.Count > 0)
+        {
+            groups.Add("(" + string.Join(" OR ", anyParts) + ")");
+        }
+        if (allParts.Count > 0)
+        {
+            groups.Add("(" + string.Join(" AND ", allParts) + ")");
+        }
+        return groups.Count == 0
+            ? null
+            : "(" + string.Join(filter.Operator == LogicalOperator.And ? " AND " : " OR ", groups) + ")";
+    }
+
+    private string? TranslatePattern(PatternCondition condition)
+    {
+        var pattern = Parameter(condition.IgnoreCase ? "(?i)" + condition.Pattern : condition.Pattern);
+        var parts = new List<string>();
+        foreach (var field in condition.Fields)
+        {
+            if (!columns.TryGetValue(field, out var column))
+            {
+                continue;
+            }
+            parts.Add(column.Kind switch
+            {
+                FieldKind.Text => $"cairn_regexp({pattern}, {column.Sql})",
+                FieldKind.TextList => $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE cairn_regexp({pattern}, value))",
+                _ => "0",
+            });
+        }
+        return parts.Count == 0 ? null : "(" + string.Join(condition.MatchAll ? " AND " : " OR ", parts) + ")";
+    }
+
+    private string TranslateRange(RangeCondition condition)
+    {
+        var column = ColumnOf(condition.Field);
+        var parts = new List<string>();
+        if (condition.Min is not null)
+        {
+            parts.Add($"{column.Sql} >= {Parameter(ToDb(condition.Min))}");
+        }
+        if (condition.Max is not null)
+        {
+            parts.Add($"{column.Sql} <= {Parameter(ToDb(condition.Max))}");
+        }
+        var range = "(" + string.Join(" AND ", parts) + ")";
+        // An open minimum also matches rows without a value, as ClearML's $lte query does not.
+        return condition.Min is null ? $"({column.Sql} IS NULL OR {range})" : range;
+    }
+
+    private string TranslateComparison(ComparisonCondition condition)
+    {
+        var column = ColumnOf(condition.Field);
+        var op = condition.Operator switch
+        {
+            ComparisonOperator.Equal => "=",
+            ComparisonOperator.Greater => ">",
+            ComparisonOperator.GreaterOrEqual => ">=",
+            ComparisonOperator.Less => "<",
+            ComparisonOperator.LessOrEqual => "<=",
+            _ => throw new NotSupportedException(condition.Operator.ToString()),
+        };
+        return $"{column.Sql} {op} {Parameter(ToDb(condition.Value))}";
+    }
+
+    private string HasAny(Column column, IReadOnlyList<string> values)
+    {
+        var list = ParameterList(values);
+        return column.Kind == FieldKind.TextList
+            ? $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE value IN ({list}))"
+            : $"COALESCE({column.Sql} IN ({list}), 0)";
+    }
+
+    private string HasAll(Column column, IReadOnlyList<string> values)
+    {
+        var distinct = values.Distinct(StringComparer.Ordinal).ToList();
+        if (column.Kind == FieldKind.TextList)
+        {
+            return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN ({ParameterList(distinct)})) = {distinct.Count})";
+        }
+        // A scalar equals all of its values only when there is one value.
+        return distinct.Count == 1 ? $"COALESCE({column.Sql} = {Parameter(distinct[0])}, 0)" : "0";
+    }
+
+    private static string Empty(Column column) => column.Kind switch
+    {
+        FieldKind.TextList => $"{column.Sql} IS NULL OR json_array_length({column.Sql}) = 0",
+        FieldKind.Text => $"{column.Sql} IS NULL OR {column.Sql} = ''",
+        _ => $"{column.Sql} IS NULL",
+    };
+
+    private Column ColumnOf(string field) =>
+        columns.TryGetValue(field, out var column)
+            ? column
+            : throw new InvalidOperationException($"Field '{field}' is not queryable on this entity.");
+
+    private string ParameterList(IEnumerable<string> values) => string.Join(", ", values.Select(v => Parameter(v)));
+
+    private string Parameter(object? value)
+    {
+        var name = "$q" + _parameterCount++;
+        command.Add(name, value);
+        return name;
+    }
+
+    private static object ToDb(object value) => value switch
+    {
+        DateTimeOffset time => SqlValues.ToDb(time),
+        bool flag => flag ? 1 : 0,
+        _ => value,
+    };
+}

@@ -1,0 +1,26 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Store.Sqlite;
+
+/// <summary>Conversions between domain values and their stored form.</summary>
+internal static class SqlValues
+{
+    public static long ToDb(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset ToDateTime(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
+
+    public static string ToJsonArray(IEnumerable<string> values) => JsonSerializer.Serialize(values.ToArray());
+
+    public static IReadOnlyList<string> FromJsonArray(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
+
+    /// <summary>Tags are stored de-duplicated and sorted (ordinal), and returned that way.</summary>
+    public static string ToTagArray(IEnumerable<string> values) =>
+        ToJsonArray(values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+
+    public static string? GetStringOrNull(this SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static SqliteParameter Add(this SqliteCommand command, string name, object? value) =>
+        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+}

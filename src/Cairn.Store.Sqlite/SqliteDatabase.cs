@@ -1,0 +1,111 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Cairn.Core.Querying;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Store.Sqlite;
+
+/// <summary>Opens configured connections to one SQLite file and migrates its schema.</summary>
+public sealed class SqliteDatabase
+{
+    private readonly string _connectionString;
+
+    public SqliteDatabase(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>Opens a pooled connection with foreign keys, a busy timeout and <c>cairn_regexp</c>.</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // cairn_regexp(pattern, value): .NET regex search; NULL never matches. The regex cache
+            // inside Regex.IsMatch keeps a repeated pattern compiled once.
+            connection.CreateFunction("cairn_regexp", (string? pattern, string? value) =>
+                pattern is not null && value is not null && Regex.IsMatch(value, pattern, RegexOptions.None, PythonRegex.MatchTimeout),
+                isDeterministic: true);
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The migrations this build knows, as (version, name, script) in order.</summary>
+    public static IReadOnlyList<(int Version, string Name, string Script)> Migrations { get; } = LoadMigrations();
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var wal = connection.CreateCommand())
+        {
+            // WAL lets readers proceed while one writer commits; the mode is stored in the file.
+            wal.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied INTEGER NOT NULL);";
+            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var current = await GetVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var latest = Migrations.Count == 0 ? 0 : Migrations[^1].Version;
+        if (current > latest)
+        {
+            throw new InvalidOperationException(
+                $"The database schema is at version {current}, newer than this build's {latest}; use a newer Cairn.");
+        }
+        foreach (var (version, _, script) in Migrations.Where(m => m.Version > current))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = script + "\nINSERT INTO schema_version (version, applied) VALUES ($v, $t);";
+            command.Parameters.AddWithValue("$v", version);
+            command.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> GetVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await GetVersionAsync(connection, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> GetVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static List<(int, string, string)> LoadMigrations()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var migrations = new List<(int, string, string)>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)))
+        {
+            // Resource names look like Cairn.Store.Sqlite.Migrations.001_initial.sql.
+            var file = resource.Split(".Migrations.", 2)[1];
+            var version = int.Parse(file.AsSpan(0, file.IndexOf('_', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            migrations.Add((version, file, reader.ReadToEnd()));
+        }
+        migrations.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return migrations;
+    }
+}

@@ -1,0 +1,159 @@
+using Cairn.Core.Identity;
+using Cairn.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Store.Sqlite;
+
+internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentityStore
+{
+    private const string UserColumns = "id, company, name, username, password_hash, role, created";
+    private const string CredentialColumns = "access_key, secret_hash, user_id, label, created, last_used, last_used_from";
+
+    public async Task<int> CountUsersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM users";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public Task<User?> GetUserOrNullAsync(string id, CancellationToken cancellationToken = default) =>
+        QueryUserAsync("id = $v", id, cancellationToken);
+
+    public Task<User?> FindUserByUsernameOrNullAsync(string username, CancellationToken cancellationToken = default) =>
+        QueryUserAsync("username = $v", username, cancellationToken);
+
+    public async Task UpsertUserAsync(User user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            INSERT INTO users ({UserColumns}) VALUES ($id, $company, $name, $username, $password, $role, $created)
+            ON CONFLICT (id) DO UPDATE SET company = excluded.company, name = excluded.name, username = excluded.username,
+                password_hash = excluded.password_hash, role = excluded.role
+            """;
+        command.Add("$id", user.Id);
+        command.Add("$company", user.Company);
+        command.Add("$name", user.Name);
+        command.Add("$username", user.Username);
+        command.Add("$password", user.PasswordHash);
+        command.Add("$role", user.Role);
+        command.Add("$created", SqlValues.ToDb(user.Created));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> AddCredentialAsync(Credential credential, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = InsertCredential(connection, credential, "ON CONFLICT (access_key) DO NOTHING");
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task UpsertCredentialAsync(Credential credential, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = InsertCredential(connection, credential,
+            "ON CONFLICT (access_key) DO UPDATE SET secret_hash = excluded.secret_hash, user_id = excluded.user_id, label = excluded.label");
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Credential?> FindCredentialOrNullAsync(string accessKey, CancellationToken cancellationToken = default)
+    {
+        var found = await QueryCredentialsAsync("access_key = $v", accessKey, cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public Task<IReadOnlyList<Credential>> ListCredentialsAsync(string userId, CancellationToken cancellationToken = default) =>
+        QueryCredentialsAsync("user_id = $v ORDER BY created, access_key", userId, cancellationToken);
+
+    public async Task<bool> RevokeCredentialAsync(string userId, string accessKey, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM credentials WHERE user_id = $user AND access_key = $key";
+        command.Add("$user", userId);
+        command.Add("$key", accessKey);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<bool> SetCredentialLabelAsync(string userId, string accessKey, string? label, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE credentials SET label = $label WHERE user_id = $user AND access_key = $key";
+        command.Add("$label", label);
+        command.Add("$user", userId);
+        command.Add("$key", accessKey);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task TouchCredentialAsync(string accessKey, DateTimeOffset when, string? from, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE credentials SET last_used = $when, last_used_from = $from WHERE access_key = $key";
+        command.Add("$when", SqlValues.ToDb(when));
+        command.Add("$from", from);
+        command.Add("$key", accessKey);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static SqliteCommand InsertCredential(SqliteConnection connection, Credential credential, string onConflict)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = $"INSERT INTO credentials ({CredentialColumns}) VALUES ($key, $secret, $user, $label, $created, NULL, NULL) {onConflict}";
+        command.Add("$key", credential.AccessKey);
+        command.Add("$secret", credential.SecretHash);
+        command.Add("$user", credential.UserId);
+        command.Add("$label", credential.Label);
+        command.Add("$created", SqlValues.ToDb(credential.Created));
+        return command;
+    }
+
+    private async Task<User?> QueryUserAsync(string where, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {UserColumns} FROM users WHERE {where}";
+        command.Add("$v", value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return new User
+        {
+            Id = reader.GetString(0),
+            Company = reader.GetString(1),
+            Name = reader.GetString(2),
+            Username = reader.GetStringOrNull(3),
+            PasswordHash = reader.GetStringOrNull(4),
+            Role = reader.GetString(5),
+            Created = SqlValues.ToDateTime(reader.GetInt64(6)),
+        };
+    }
+
+    private async Task<IReadOnlyList<Credential>> QueryCredentialsAsync(string where, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {CredentialColumns} FROM credentials WHERE {where}";
+        command.Add("$v", value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var credentials = new List<Credential>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            credentials.Add(new Credential
+            {
+                AccessKey = reader.GetString(0),
+                SecretHash = reader.GetString(1),
+                UserId = reader.GetString(2),
+                Label = reader.GetStringOrNull(3),
+                Created = SqlValues.ToDateTime(reader.GetInt64(4)),
+                LastUsed = reader.IsDBNull(5) ? null : SqlValues.ToDateTime(reader.GetInt64(5)),
+                LastUsedFrom = reader.GetStringOrNull(6),
+            });
+        }
+        return credentials;
+    }
+}

@@ -1,0 +1,31 @@
+using Cairn.Core.Storage;
+
+namespace Cairn.Store.Sqlite;
+
+/// <summary>The embedded metadata store: one SQLite file in WAL mode.</summary>
+public sealed class SqliteMetadataStore : IMetadataStore
+{
+    private readonly SqliteDatabase _database;
+
+    public SqliteMetadataStore(string path)
+    {
+        _database = new SqliteDatabase(path);
+        Projects = new SqliteProjectStore(_database);
+        Identity = new SqliteIdentityStore(_database);
+        Sessions = new SqliteSessionStore(_database);
+    }
+
+    public IProjectStore Projects { get; }
+
+    public IIdentityStore Identity { get; }
+
+    public ISessionStore Sessions { get; }
+
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => _database.MigrateAsync(cancellationToken);
+
+    public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default) => _database.GetVersionAsync(cancellationToken);
+
+    /// <summary>Opens a raw connection (for tests and benchmarks that need to reach under the store).</summary>
+    public Task<Microsoft.Data.Sqlite.SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+        _database.OpenAsync(cancellationToken);
+}

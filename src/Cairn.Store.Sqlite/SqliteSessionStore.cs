@@ -1,0 +1,59 @@
+using Cairn.Core.Storage;
+
+namespace Cairn.Store.Sqlite;
+
+internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStore
+{
+    public async Task RevokeTokenAsync(string sessionId, DateTimeOffset expires, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO revoked_tokens (session_id, expires) VALUES ($id, $expires) ON CONFLICT (session_id) DO NOTHING";
+        command.Add("$id", sessionId);
+        command.Add("$expires", SqlValues.ToDb(expires));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsTokenRevokedAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM revoked_tokens WHERE session_id = $id";
+        command.Add("$id", sessionId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    public async Task<int?> GetScrollPositionAsync(string scrollId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT position FROM scroll_states WHERE id = $id AND expires > $now";
+        command.Add("$id", scrollId);
+        command.Add("$now", SqlValues.ToDb(now));
+        var position = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return position is long value ? (int)value : null;
+    }
+
+    public async Task SaveScrollPositionAsync(string scrollId, int position, DateTimeOffset expires, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO scroll_states (id, position, expires) VALUES ($id, $position, $expires)
+            ON CONFLICT (id) DO UPDATE SET position = excluded.position, expires = excluded.expires
+            """;
+        command.Add("$id", scrollId);
+        command.Add("$position", position);
+        command.Add("$expires", SqlValues.ToDb(expires));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM revoked_tokens WHERE expires <= $now; DELETE FROM scroll_states WHERE expires <= $now;";
+        command.Add("$now", SqlValues.ToDb(now));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
