@@ -137,9 +137,13 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
         return parts.Count == 0 ? null : "(" + string.Join(condition.MatchAll ? " AND " : " OR ", parts) + ")";
     }
 
-    private string TranslateRange(RangeCondition condition)
+    private string? TranslateRange(RangeCondition condition)
     {
         var column = ColumnOf(condition.Field);
+        if (condition.Min is null && condition.Max is null)
+        {
+            return null; // Open at both ends: no condition.
+        }
         var parts = new List<string>();
         if (condition.Min is not null)
         {

@@ -163,10 +163,11 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
             await using var children = connection.CreateCommand();
             children.Transaction = transaction;
             children.CommandText =
-                $"UPDATE projects AS p SET name = $name || substr(p.name, $old_length + 1), last_update = $now " +
+                $"UPDATE projects AS p SET name = $name || substr(p.name, length($old_name) + 1), last_update = $now " +
                 $"WHERE p.company = $company AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, DescendantOf, "$id")}";
             children.Add("$name", changes.Name!.FullName);
-            children.Add("$old_length", oldName.Length);
+            // SQLite counts characters where .NET counts UTF-16 units, so the length is taken in SQL.
+            children.Add("$old_name", oldName);
             children.Add("$now", SqlValues.ToDb(now));
             children.Add("$company", company);
             children.Add("$id", id);

@@ -53,15 +53,18 @@ public sealed record TagFilter(
 
         foreach (var value in values)
         {
+            // Any term that is not an operator fixes the global operator to AND if none is set yet.
             if (value is null)
             {
                 notPending = false;
                 allowEmpty = true;
+                globalOperator ??= LogicalOperator.And;
                 continue;
             }
 
             if (value == "__$nop")
             {
+                globalOperator ??= LogicalOperator.And;
                 notPending = false;
                 context = LogicalOperator.Or;
                 legacy = true;

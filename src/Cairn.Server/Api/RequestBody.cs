@@ -73,11 +73,11 @@ internal static class RequestBody
         }
         catch (JsonException e)
         {
-            throw new CairnException(ErrorCodes.MalformedRequest, $"Invalid JSON in request body: {e.Message}");
+            throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON in request body: {e.Message}");
         }
         return node as JsonObject
             ?? throw new CairnException(ErrorCodes.MalformedRequest,
-                $"Request body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}");
+                text: $"Request body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}");
     }
 
     private static List<JsonObject> ParseLines(byte[] bytes)
@@ -98,10 +98,10 @@ internal static class RequestBody
             }
             catch (JsonException e)
             {
-                throw new CairnException(ErrorCodes.MalformedRequest, $"Invalid JSON on line {lineNumber} of the batch: {e.Message}");
+                throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON on line {lineNumber} of the batch: {e.Message}");
             }
             items.Add(node as JsonObject
-                ?? throw new CairnException(ErrorCodes.MalformedRequest, $"Line {lineNumber} of the batch is not a JSON object"));
+                ?? throw new CairnException(ErrorCodes.MalformedRequest, text: $"The batch's line {lineNumber} is not a JSON object"));
         }
         return items;
     }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration.CommandLine;
 namespace Cairn.Server.Hosting;
 
 /// <summary>Adds Cairn's configuration sources on top of ASP.NET's defaults.</summary>
-internal static class CairnConfiguration
+public static class CairnConfiguration
 {
     /// <summary>Command-line flags, e.g. <c>--api-port 9000</c>; <c>--Cairn:ApiPort=9000</c> works too.</summary>
     public static readonly Dictionary<string, string> Switches = new()

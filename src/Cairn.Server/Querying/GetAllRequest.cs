@@ -135,10 +135,11 @@ public sealed class GetAllRequest
     {
         var items = value is JsonArray array ? array.ToList() : [value];
         var texts = items.Select(i => i?.GetValueKind() == JsonValueKind.String ? i.GetValue<string>() : null).ToList();
-        // Two plain dates (no operators) are a range [from, to].
-        if (texts.Count == 2 && texts.All(t => t is not null && !t.StartsWith('<') && !t.StartsWith('>')))
+        // Two plain dates (no operators) are a range [from, to]; unparsable entries are skipped below.
+        if (texts.Count == 2 && texts.All(t => t is not null && !t.StartsWith('<') && !t.StartsWith('>'))
+            && TryDate(texts[0]!) is { } from && TryDate(texts[1]!) is { } to)
         {
-            yield return new RangeCondition(key, TryDate(texts[0]!), TryDate(texts[1]!));
+            yield return new RangeCondition(key, from, to);
             yield break;
         }
         foreach (var text in texts)

@@ -101,10 +101,16 @@ public static class ProjectsEndpoints
         }
         if (extended)
         {
-            await AddExtendedFieldsAsync(call, store, projects, documents, projection, searchHidden).ConfigureAwait(false);
+            await JoinNamesAsync(call, store, projects, documents, projection).ConfigureAwait(false);
+        }
+        // Computed fields (counts, stats) are added after projection, so only_fields cannot drop them.
+        var projected = documents.Select(projection.Apply).ToList();
+        if (extended)
+        {
+            await AddContentsAndStatsAsync(call, store, projects, projected, searchHidden).ConfigureAwait(false);
         }
 
-        var result = new JsonObject { ["projects"] = new JsonArray(documents.Select(d => (JsonNode)projection.Apply(d)).ToArray()) };
+        var result = new JsonObject { ["projects"] = new JsonArray(projected.Select(d => (JsonNode)d).ToArray()) };
         if (scrollId is not null)
         {
             result["scroll_id"] = scrollId;
@@ -112,14 +118,10 @@ public static class ProjectsEndpoints
         return result;
     }
 
-    /// <summary>The <c>get_all_ex</c> additions: joined names, <c>stats</c>/<c>sub_projects</c> and own contents.</summary>
-    private static async Task AddExtendedFieldsAsync(
-        ApiCall call, IMetadataStore store, IReadOnlyList<Project> projects, List<JsonObject> documents, Projection projection, bool searchHidden)
+    /// <summary>The <c>get_all_ex</c> joins: <c>user.name</c> and <c>parent.name</c> when the projection asks for them.</summary>
+    private static async Task JoinNamesAsync(ApiCall call, IMetadataStore store, IReadOnlyList<Project> projects, List<JsonObject> documents, Projection projection)
     {
-        var body = call.Body;
         var company = call.Identity.Company;
-        var ids = projects.Select(p => p.Id).ToList();
-
         if (projection.Requests("user.name"))
         {
             foreach (var (project, document) in projects.Zip(documents))
@@ -140,6 +142,15 @@ public static class ProjectsEndpoints
                 }
             }
         }
+    }
+
+    /// <summary>The <c>get_all_ex</c> additions: own contents, <c>stats</c> and <c>sub_projects</c>.</summary>
+    private static async Task AddContentsAndStatsAsync(
+        ApiCall call, IMetadataStore store, IReadOnlyList<Project> projects, List<JsonObject> documents, bool searchHidden)
+    {
+        var body = call.Body;
+        var company = call.Identity.Company;
+        var ids = projects.Select(p => p.Id).ToList();
 
         // stats_for_state: "active" (default), "archived", or explicit null for both.
         var statsState = body.TryGetPropertyValue("stats_for_state", out var stateNode)
