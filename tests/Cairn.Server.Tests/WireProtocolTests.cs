@@ -275,4 +275,23 @@ public sealed class WireProtocolTests(ServerFixture fixture) : IClassFixture<Ser
         using var client = _server.Client();
         (await client.SendAsync("projects.get_all", "{}", "application/json", headers: [new("X-ClearML-Act-As", "someone")])).Fails(403, 20);
     }
+
+    [Fact]
+    public async Task An_admin_may_act_as_a_user_of_the_company_but_not_as_an_unknown_one()
+    {
+        await using var server = await TestServer.StartAsync(
+        [
+            "--Cairn:Users:1:Username=boss",
+            "--Cairn:Users:1:Password=boss-password",
+            "--Cairn:Users:1:Role=admin",
+        ]);
+        using var admin = new ApiClient(server.ApiUrl, ApiClient.Basic("boss", "boss-password"));
+        using var user = server.Client();
+        var userId = (await user.CallAsync("users.get_current_user")).Ok()["user"]!["id"]!.GetValue<string>();
+
+        var actedAs = await admin.SendAsync("users.get_current_user", "", "application/json", headers: [new("X-ClearML-Impersonate-As", userId)]);
+        Assert.Equal("Test User", actedAs.Ok()["user"]!["name"]!.GetValue<string>());
+        var unknown = await admin.SendAsync("users.get_current_user", "", "application/json", headers: [new("X-Trains-Act-As", "0123456789abcdef0123456789abcdef")]);
+        unknown.Fails(400, 301);
+    }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one test command: builds the solution, starts what the tests need, runs every test project
+# and ends with one line "N passed, N failed". Needs only the .NET SDK; anything else a test
+# needs is installed here (apt/npm) when missing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+results=".test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+# Services. The foundation's tests need none beyond the embedded SQLite; later issues add
+# PostgreSQL (apt), moto_server (S3), Azurite (npm) and Chromium (apt) here, each started in the
+# background and stopped by the trap below.
+cleanup() { :; }
+trap cleanup EXIT
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if ! dotnet build Cairn.slnx --configuration Debug -warnaserror 2>&1 | tee "$results/build.log" | grep -E "error|Build succeeded|Time Elapsed"; then
+    :
+fi
+if ! grep -q "Build succeeded" "$results/build.log"; then
+    echo "The build failed; see $results/build.log"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+# A hung test is dumped and fails the run instead of eating CI's time.
+dotnet test Cairn.slnx --no-build \
+    --logger "trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" \
+    --blame-hang-timeout 5m
+test_status=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+done
+
+# A run that aborted (crash, hang) counts as a failure even if its counters look clean.
+if [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
