@@ -9,11 +9,6 @@ public readonly record struct ApiVersion(int Major, int Minor) : IComparable<Api
     /// <summary>The highest version the server implements (ClearML server 2.0's maximum).</summary>
     public static readonly ApiVersion Max = new(2, 31);
 
-    /// <summary>The version the ClearML Python SDK addresses against 2.23+ servers, and the .NET SDK uses.</summary>
-    public static readonly ApiVersion Sdk = new(2, 23);
-
-    public static readonly ApiVersion V1 = new(1, 0);
-
     public static bool TryParse(string? text, [NotNullWhen(true)] out ApiVersion? version)
     {
         version = null;

@@ -10,7 +10,10 @@ internal sealed record Column(FieldKind Kind, string Sql);
 /// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause, adding its values as
 /// parameters of <paramref name="command"/>. List fields are JSON arrays searched with json_each.
 /// </summary>
-internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> columns, SqliteCommand command)
+/// <param name="columns">The entity's queryable fields.</param>
+/// <param name="naturalOrder">The SQL that orders rows by insertion, used when a query names no order.</param>
+/// <param name="command">The command that receives the parameters.</param>
+internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> columns, string naturalOrder, SqliteCommand command)
 {
     private int _parameterCount;
 
@@ -26,6 +29,10 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
     /// </summary>
     public string OrderBy(IReadOnlyList<SortKey> order)
     {
+        if (order.Count == 0)
+        {
+            return naturalOrder;
+        }
         var terms = new List<string>();
         var first = true;
         foreach (var key in order)
@@ -175,10 +182,10 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
 
     private string HasAny(Column column, IReadOnlyList<string> values)
     {
-        var list = ParameterList(values);
+        var list = ValueList(values);
         return column.Kind == FieldKind.TextList
-            ? $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE value IN ({list}))"
-            : $"COALESCE({column.Sql} IN ({list}), 0)";
+            ? $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE value IN {list})"
+            : $"COALESCE({column.Sql} IN {list}, 0)";
     }
 
     private string HasAll(Column column, IReadOnlyList<string> values)
@@ -186,7 +193,7 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
         var distinct = values.Distinct(StringComparer.Ordinal).ToList();
         if (column.Kind == FieldKind.TextList)
         {
-            return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN ({ParameterList(distinct)})) = {distinct.Count})";
+            return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN {ValueList(distinct)}) = {distinct.Count})";
         }
         // A scalar equals all of its values only when there is one value.
         return distinct.Count == 1 ? $"COALESCE({column.Sql} = {Parameter(distinct[0])}, 0)" : "0";
@@ -204,7 +211,7 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
             ? column
             : throw new InvalidOperationException($"Field '{field}' is not queryable on this entity.");
 
-    private string ParameterList(IEnumerable<string> values) => string.Join(", ", values.Select(v => Parameter(v)));
+    private string ValueList(IEnumerable<string> values) => command.AddList("$q" + _parameterCount++, values);
 
     private string Parameter(object? value)
     {

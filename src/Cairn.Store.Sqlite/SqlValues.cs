@@ -21,6 +21,16 @@ internal static class SqlValues
     public static string? GetStringOrNull(this SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
+    /// <summary>
+    /// Binds <paramref name="values"/> as one JSON array parameter and returns the subquery that
+    /// lists them, for <c>x IN (...)</c>: one variable however many values (SQLite allows few).
+    /// </summary>
+    public static string AddList(this SqliteCommand command, string name, IEnumerable<string> values)
+    {
+        command.Add(name, ToJsonArray(values));
+        return $"(SELECT value FROM json_each({name}))";
+    }
+
     public static SqliteParameter Add(this SqliteCommand command, string name, object? value) =>
         command.Parameters.AddWithValue(name, value ?? DBNull.Value);
 }

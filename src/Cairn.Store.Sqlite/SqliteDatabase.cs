@@ -32,7 +32,16 @@ public sealed class SqliteDatabase
             // cairn_regexp(pattern, value): .NET regex search; NULL never matches. The regex cache
             // inside Regex.IsMatch keeps a repeated pattern compiled once.
             connection.CreateFunction("cairn_regexp", (string? pattern, string? value) =>
-                pattern is not null && value is not null && Regex.IsMatch(value, pattern, RegexOptions.None, PythonRegex.MatchTimeout),
+                {
+                    try
+                    {
+                        return pattern is not null && value is not null && Regex.IsMatch(value, pattern, RegexOptions.None, PythonRegex.MatchTimeout);
+                    }
+                    catch (RegexMatchTimeoutException)
+                    {
+                        throw new InvalidOperationException(RegexTimeoutMarker);
+                    }
+                },
                 isDeterministic: true);
             using var pragma = connection.CreateCommand();
             pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
@@ -45,6 +54,11 @@ public sealed class SqliteDatabase
             throw;
         }
     }
+
+    private const string RegexTimeoutMarker = "cairn_regexp: match timed out";
+
+    /// <summary>Whether a query failed because a regular expression ran past its time limit.</summary>
+    public static bool IsRegexTimeout(SqliteException e) => e.Message.Contains(RegexTimeoutMarker, StringComparison.Ordinal);
 
     /// <summary>The migrations this build knows, as (version, name, script) in order.</summary>
     public static IReadOnlyList<(int Version, string Name, string Script)> Migrations { get; } = LoadMigrations();

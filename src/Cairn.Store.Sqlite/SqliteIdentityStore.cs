@@ -17,6 +17,33 @@ internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentitySt
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public async Task<bool> TryAddFirstUserAsync(User user, Credential credential, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using (var count = connection.CreateCommand())
+        {
+            count.Transaction = transaction;
+            count.CommandText = "SELECT EXISTS (SELECT 1 FROM users)";
+            if (Convert.ToBoolean(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture))
+            {
+                return false;
+            }
+        }
+        await using (var insertUser = InsertUser(connection, user, ""))
+        {
+            insertUser.Transaction = transaction;
+            await insertUser.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await using (var insertCredential = InsertCredential(connection, credential, ""))
+        {
+            insertCredential.Transaction = transaction;
+            await insertCredential.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     public Task<User?> GetUserOrNullAsync(string id, CancellationToken cancellationToken = default) =>
         QueryUserAsync("id = $v", id, cancellationToken);
 
@@ -26,12 +53,17 @@ internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentitySt
     public async Task UpsertUserAsync(User user, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            INSERT INTO users ({UserColumns}) VALUES ($id, $company, $name, $username, $password, $role, $created)
+        await using var command = InsertUser(connection, user, """
             ON CONFLICT (id) DO UPDATE SET company = excluded.company, name = excluded.name, username = excluded.username,
                 password_hash = excluded.password_hash, role = excluded.role
-            """;
+            """);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static SqliteCommand InsertUser(SqliteConnection connection, User user, string onConflict)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = $"INSERT INTO users ({UserColumns}) VALUES ($id, $company, $name, $username, $password, $role, $created) {onConflict}";
         command.Add("$id", user.Id);
         command.Add("$company", user.Company);
         command.Add("$name", user.Name);
@@ -39,7 +71,7 @@ internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentitySt
         command.Add("$password", user.PasswordHash);
         command.Add("$role", user.Role);
         command.Add("$created", SqlValues.ToDb(user.Created));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return command;
     }
 
     public async Task<bool> AddCredentialAsync(Credential credential, CancellationToken cancellationToken = default)

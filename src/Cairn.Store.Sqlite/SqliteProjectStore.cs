@@ -1,4 +1,5 @@
 using Cairn.Core;
+using Cairn.Core.Errors;
 using Cairn.Core.Projects;
 using Cairn.Core.Querying;
 using Cairn.Core.Storage;
@@ -12,8 +13,8 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         "p.id, p.company, p.name, p.basename, p.description, p.user_id, p.created, p.last_update, " +
         "p.tags, p.system_tags, p.default_output_destination, p.parent, p.path";
 
-    // "Is a descendant of $id": the project's ancestor list holds $id.
-    private const string DescendantOf = "EXISTS (SELECT 1 FROM json_each(p.path) WHERE value = {0})";
+    // "p is a descendant of $id": its ancestor list holds $id.
+    private const string DescendantOfId = "EXISTS (SELECT 1 FROM json_each(p.path) WHERE value = $id)";
 
     private static readonly Dictionary<string, Column> QueryColumns = new()
     {
@@ -47,14 +48,21 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        var translator = new SqlQueryTranslator(QueryColumns, command);
+        var translator = new SqlQueryTranslator(QueryColumns, "p.rowid", command);
         command.CommandText =
             $"SELECT {Columns} FROM projects p WHERE p.company IN ($company, '') AND {translator.Where(query.Conditions)} " +
             $"ORDER BY {translator.OrderBy(query.Order)} LIMIT $take OFFSET $skip";
         command.Add("$company", company);
         command.Add("$take", query.Take);
         command.Add("$skip", query.Skip);
-        return await ReadProjectsAsync(command, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ReadProjectsAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (SqliteDatabase.IsRegexTimeout(e))
+        {
+            throw new CairnException(ErrorCodes.InvalidRegex, "the pattern takes too long to evaluate; simplify it");
+        }
     }
 
     public async Task<ProjectCreateResult> CreateAsync(NewProject project, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -164,7 +172,7 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
             children.Transaction = transaction;
             children.CommandText =
                 $"UPDATE projects AS p SET name = $name || substr(p.name, length($old_name) + 1), last_update = $now " +
-                $"WHERE p.company = $company AND {string.Format(System.Globalization.CultureInfo.InvariantCulture, DescendantOf, "$id")}";
+                $"WHERE p.company = $company AND {DescendantOfId}";
             children.Add("$name", changes.Name!.FullName);
             // SQLite counts characters where .NET counts UTF-16 units, so the length is taken in SQL.
             children.Add("$old_name", oldName);
@@ -191,19 +199,15 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         foreach (var table in new[] { "models", "tasks" })
         {
             await using var command = connection.CreateCommand();
-            var idList = ParameterList(command, contents.Keys);
-            // Each requested project r counts the rows of r itself, and with subprojects also of
-            // every project whose ancestor list holds r.
-            var scope = includeSubprojects
-                ? $"(d.id = r.id OR {string.Format(System.Globalization.CultureInfo.InvariantCulture, DescendantOf, "r.id").Replace("p.path", "d.path", StringComparison.Ordinal)})"
-                : "d.id = r.id";
+            var idList = command.AddList("$ids", contents.Keys);
+            var scope = SubtreeScope(includeSubprojects);
             command.CommandText = $"""
                 SELECT r.id, COUNT(e.id),
                        COALESCE(SUM(EXISTS (SELECT 1 FROM json_each(e.system_tags) WHERE value = 'archived')), 0)
                 FROM projects r
                 JOIN projects d ON {scope}
                 JOIN {table} e ON e.project = d.id AND e.company = $company
-                WHERE r.id IN ({idList})
+                WHERE r.id IN {idList}
                 GROUP BY r.id
                 """;
             command.Add("$company", company);
@@ -230,10 +234,11 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         }
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        var idList = ParameterList(command, ids);
+        var idList = command.AddList("$ids", ids);
         command.CommandText = $"""
-            SELECT p.id, p.name, p.path FROM projects p
-            WHERE p.company IN ($company, '') AND EXISTS (SELECT 1 FROM json_each(p.path) WHERE value IN ({idList}))
+            SELECT p.id, p.name, p.path, EXISTS (SELECT 1 FROM json_each(p.system_tags) WHERE value = 'hidden')
+            FROM projects p
+            WHERE p.company IN ($company, '') AND EXISTS (SELECT 1 FROM json_each(p.path) WHERE value IN {idList})
             ORDER BY p.name, p.id
             """;
         command.Add("$company", company);
@@ -241,7 +246,7 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         var descendants = new List<SubProject>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            descendants.Add(new SubProject(reader.GetString(0), reader.GetString(1), SqlValues.FromJsonArray(reader.GetString(2))));
+            descendants.Add(new SubProject(reader.GetString(0), reader.GetString(1), SqlValues.FromJsonArray(reader.GetString(2)), reader.GetBoolean(3)));
         }
         return descendants;
     }
@@ -256,10 +261,8 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         }
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        var idList = ParameterList(command, rows.Keys);
-        var scope = includeSubprojects
-            ? "(d.id = r.id OR EXISTS (SELECT 1 FROM json_each(d.path) WHERE value = r.id))"
-            : "d.id = r.id";
+        var idList = command.AddList("$ids", rows.Keys);
+        var scope = SubtreeScope(includeSubprojects);
         command.CommandText = $"""
             SELECT r.id, t.status, COUNT(*),
                    COALESCE(SUM(CASE WHEN t.started IS NOT NULL AND t.completed >= t.started THEN (t.completed - t.started) / 1000 ELSE 0 END), 0),
@@ -268,7 +271,7 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
             FROM projects r
             JOIN projects d ON {scope}
             JOIN tasks t ON t.project = d.id AND t.company = $company
-            WHERE r.id IN ({idList})
+            WHERE r.id IN {idList}
               AND EXISTS (SELECT 1 FROM json_each(t.system_tags) WHERE value = 'archived') = $archived
             GROUP BY r.id, t.status
             """;
@@ -297,18 +300,16 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
                 kv.Value.LastRun is { } last ? SqlValues.ToDateTime(last) : null));
     }
 
-    private static string ParameterList(SqliteCommand command, IEnumerable<string> values) =>
-        string.Join(", ", values.Select((value, i) =>
-        {
-            command.Add($"$p{i}", value);
-            return $"$p{i}";
-        }));
+    /// <summary>Joins a requested project r to the projects d it covers: itself, and with subprojects its descendants.</summary>
+    private static string SubtreeScope(bool includeSubprojects) => includeSubprojects
+        ? "(d.id = r.id OR EXISTS (SELECT 1 FROM json_each(d.path) WHERE value = r.id))"
+        : "d.id = r.id";
 
     public async Task<ProjectDeleteResult> DeleteAsync(string company, string id, bool deleteContents, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: false);
-        var inTree = $"(SELECT p.id FROM projects p WHERE p.company = $company AND (p.id = $id OR {string.Format(System.Globalization.CultureInfo.InvariantCulture, DescendantOf, "$id")}))";
+        var inTree = $"(SELECT p.id FROM projects p WHERE p.company = $company AND (p.id = $id OR {DescendantOfId}))";
 
         async Task<int> ExecuteAsync(string sql)
         {
@@ -325,7 +326,7 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         var contentChange = deleteContents ? "DELETE FROM {0}" : "UPDATE {0} SET project = NULL";
         var models = await ExecuteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, contentChange, "models") + $" WHERE company = $company AND project IN {inTree}").ConfigureAwait(false);
         var tasks = await ExecuteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, contentChange, "tasks") + $" WHERE company = $company AND project IN {inTree}").ConfigureAwait(false);
-        // Subprojects reference their parent, so they go first: deepest paths first.
+        // One statement removes the whole tree; SQLite checks the parent references at its end.
         var deleted = await ExecuteAsync($"DELETE FROM projects WHERE id IN {inTree}").ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ProjectDeleteResult(deleted, models, tasks);

@@ -363,6 +363,61 @@ public sealed class ProjectsTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.False(plain.AsObject().ContainsKey("own_models"));
     }
 
+    [Fact]
+    public async Task A_page_far_beyond_the_end_is_empty_rather_than_an_overflow()
+    {
+        using var client = _server.Client();
+        Assert.Empty(await GetAllAsync(client, new { page = int.MaxValue, page_size = 500 }));
+    }
+
+    [Fact]
+    public async Task Paging_fields_from_the_query_string_are_numbers()
+    {
+        using var client = _server.Client();
+        for (var i = 0; i < 3; i++)
+        {
+            await CreateAsync(client, $"Query Paged/{i}");
+        }
+        var projects = (await client.CallAsync("v2.23/projects.get_all?page_size=2&order_by=name&name=%5EQuery%20Paged/")).Ok()["projects"]!.AsArray();
+        Assert.Equal(["Query Paged/0", "Query Paged/1"], Names(projects));
+    }
+
+    [Fact]
+    public async Task Thousands_of_ids_in_one_filter_are_answered()
+    {
+        using var client = _server.Client();
+        var id = await CreateAsync(client, "Many Ids");
+        var ids = Enumerable.Range(0, 40_000).Select(i => i.ToString("x32", System.Globalization.CultureInfo.InvariantCulture)).Append(id).ToArray();
+        Assert.Equal(id, Assert.Single(await GetAllAsync(client, new { id = ids }))!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_catastrophically_backtracking_pattern_is_400_21_not_a_server_error()
+    {
+        using var client = _server.Client();
+        await CreateAsync(client, new string('a', 40) + "!");
+        (await client.CallAsync("projects.get_all", new { name = "^(a+)+$" })).Fails(400, 21);
+    }
+
+    [Fact]
+    public async Task Without_order_by_projects_come_back_in_creation_order()
+    {
+        using var client = _server.Client();
+        var ids = new List<string>();
+        foreach (var name in new[] { "Natural/z", "Natural/a", "Natural/m" })
+        {
+            ids.Add(await CreateAsync(client, name));
+        }
+        Assert.Equal(ids, (await GetAllAsync(client, new { name = "^Natural/" })).Select(p => p!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_stats_state_that_is_not_a_string_is_400_12()
+    {
+        using var client = _server.Client();
+        (await client.CallAsync("projects.get_all_ex", new { include_stats = true, stats_for_state = 5 })).Fails(400, 12);
+    }
+
     private async Task InsertAsync(string table, string id, string project, bool archived, string? status = null)
     {
         // Models and tasks get their own endpoints in later issues; until then rows go in directly.

@@ -83,6 +83,37 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Replicas_starting_together_on_an_empty_store_agree_on_one_key_and_one_admin()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("cairn-race-").FullName;
+        var starts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => TestServer.StartAsync(seedUser: false, dataDir: dataDir))));
+        try
+        {
+            var conf = await File.ReadAllTextAsync(Path.Combine(dataDir, "clearml.conf"));
+            foreach (var server in starts)
+            {
+                using var client = new ApiClient(server.ApiUrl, ApiClient.Basic(ConfValue(conf, "access_key"), ConfValue(conf, "secret_key")));
+                var token = await client.LoginAsync();
+                // A token from one replica is accepted by every other: they share the signing key.
+                foreach (var other in starts)
+                {
+                    using var elsewhere = new ApiClient(other.ApiUrl, ApiClient.Bearer(token));
+                    Assert.Single((await elsewhere.CallAsync("auth.get_credentials")).Ok()["credentials"]!.AsArray());
+                }
+            }
+        }
+        finally
+        {
+            foreach (var server in starts)
+            {
+                await server.DisposeAsync();
+            }
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Single_port_mode_serves_the_api_under_api_and_files_under_files()
     {
         await using var server = await TestServer.StartAsync(["--Cairn:SinglePort=true"]);

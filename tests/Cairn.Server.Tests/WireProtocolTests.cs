@@ -294,4 +294,30 @@ public sealed class WireProtocolTests(ServerFixture fixture) : IClassFixture<Ser
         var unknown = await admin.SendAsync("users.get_current_user", "", "application/json", headers: [new("X-Trains-Act-As", "0123456789abcdef0123456789abcdef")]);
         unknown.Fails(400, 301);
     }
+
+    [Fact]
+    public async Task Duplicate_keys_are_400_0()
+    {
+        using var client = _server.Client(authenticated: false);
+        var response = (await client.CallAsync("debug.ping", """{"a": 1, "a": 2}""")).Fails(400, 0);
+        Assert.StartsWith("Invalid JSON in request body", response.Message);
+    }
+
+    [Theory]
+    [InlineData("debug.ping", """{"a": "\ud800"}""")]
+    [InlineData("projects.get_by_id", """{"project": "\udc00x"}""")]
+    public async Task A_string_with_an_unpaired_surrogate_is_400_0_in_one_valid_envelope(string path, string body)
+    {
+        using var client = _server.Client();
+        (await client.CallAsync(path, body)).Fails(400, 0);
+    }
+
+    [Theory]
+    [InlineData("v99999999999.1/debug.ping")]
+    [InlineData("v%D9%A2.%D9%A2/debug.ping")]
+    public async Task A_version_that_is_not_a_number_is_a_malformed_path(string path)
+    {
+        using var client = _server.Client(authenticated: false);
+        (await client.CallAsync(path)).Fails(400, 0);
+    }
 }

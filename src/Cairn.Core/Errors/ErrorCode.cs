@@ -11,7 +11,6 @@ public static class ErrorCodes
 {
     public static readonly ErrorCode MalformedRequest = new(400, 0, "", "Bad request");
     public static readonly ErrorCode InvalidHeaders = new(400, 5, "invalid_headers", "Invalid headers");
-    public static readonly ErrorCode InvalidId = new(400, 10, "invalid_id", "Invalid object id");
     public static readonly ErrorCode MissingRequiredFields = new(400, 11, "missing_required_fields", "Missing required fields");
     public static readonly ErrorCode ValidationError = new(400, 12, "validation_error", "Validation error");
     public static readonly ErrorCode InvalidFields = new(400, 14, "invalid_fields", "Fields not defined for object");

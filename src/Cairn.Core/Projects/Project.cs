@@ -45,7 +45,7 @@ public sealed record ProjectChanges(
 public sealed record ProjectContents(int Models, int Tasks, int ArchivedModels, int ArchivedTasks);
 
 /// <summary>A descendant of a project, with its ancestor ids, as <c>get_all_ex</c> lists it.</summary>
-public sealed record SubProject(string Id, string Name, IReadOnlyList<string> Path);
+public sealed record SubProject(string Id, string Name, IReadOnlyList<string> Path, bool Hidden);
 
 /// <summary>Task statistics of a project (ClearML's <c>stats.active</c> / <c>stats.archived</c>).</summary>
 public sealed record ProjectTaskStats(

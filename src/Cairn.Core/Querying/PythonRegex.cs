@@ -12,7 +12,7 @@ namespace Cairn.Core.Querying;
 public static class PythonRegex
 {
     /// <summary>How long one match may run before it is abandoned (guards against catastrophic backtracking).</summary>
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Translates a Python pattern to .NET syntax and checks that it compiles.</summary>
     /// <exception cref="CairnException">400/21 when the pattern is not a valid regular expression.</exception>

@@ -65,6 +65,12 @@ public interface IIdentityStore
 {
     Task<int> CountUsersAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Adds the first user and its credential in one transaction, only if there are no users yet;
+    /// false when another process got there first.
+    /// </summary>
+    Task<bool> TryAddFirstUserAsync(User user, Credential credential, CancellationToken cancellationToken = default);
+
     Task<User?> GetUserOrNullAsync(string id, CancellationToken cancellationToken = default);
 
     Task<User?> FindUserByUsernameOrNullAsync(string username, CancellationToken cancellationToken = default);

@@ -25,7 +25,7 @@ public sealed partial class ApiDispatcher(
     IOptions<CairnOptions> options,
     ILogger<ApiDispatcher> logger)
 {
-    [GeneratedRegex(@"^/?(?:v(?<version>\d+\.\d+)/)?(?<name>[A-Za-z_]\w+\.[A-Za-z_]\w+)/?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^/?(?:v(?<version>[0-9]+\.[0-9]+)/)?(?<name>[A-Za-z_][A-Za-z0-9_]+\.[A-Za-z_][A-Za-z0-9_]+)/?$", RegexOptions.CultureInvariant)]
     private static partial Regex PathPattern();
 
     private static readonly string[] ImpersonationRoles = [Roles.Admin, Roles.Root, Roles.System];
@@ -59,12 +59,13 @@ public sealed partial class ApiDispatcher(
         {
             var path = request.Path.Value ?? "/";
             var match = PathPattern().Match(path);
-            if (!match.Success)
+            ApiVersion? pathVersion = null;
+            if (!match.Success || (match.Groups["version"].Success && !ApiVersion.TryParse(match.Groups["version"].Value, out pathVersion)))
             {
                 throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid request path {path}");
             }
             endpointName = match.Groups["name"].Value;
-            requested = match.Groups["version"].Success ? ApiVersion.Parse(match.Groups["version"].Value) : ApiVersion.Max;
+            requested = pathVersion ?? ApiVersion.Max;
             endpoint = registry.Resolve(endpointName, requested.Value)
                 ?? throw new CairnException(ErrorCodes.EndpointNotFound,
                     text: $"Unable to find endpoint for name {endpointName} and version {requested}");
@@ -92,8 +93,9 @@ public sealed partial class ApiDispatcher(
         catch (Exception e)
         {
             logger.LogError(e, "Unhandled error in {Endpoint} (call {CallId})", endpointName, callId);
-            await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, 500, 0,
-                $"General error: {e.GetType().Name}: {e.Message}", null, null).ConfigureAwait(false);
+            var error = ErrorCodes.GeneralError;
+            await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, error.Code, error.Subcode,
+                $"{error.Text}: {e.GetType().Name}: {e.Message}", null, null).ConfigureAwait(false);
         }
     }
 
@@ -126,9 +128,7 @@ public sealed partial class ApiDispatcher(
         return authentication with { Identity = Authenticator.ToIdentity(user) };
     }
 
-    private static string? Header(HttpRequest request, string name) =>
-        request.Headers[ClearmlHeaders.Prefix + name].FirstOrDefault()
-        ?? request.Headers[ClearmlHeaders.LegacyPrefix + name].FirstOrDefault();
+    private static string? Header(HttpRequest request, string name) => ClearmlHeaderValues.Get(request, name);
 
     private static void AddCorsHeaders(HttpContext http)
     {
@@ -156,9 +156,23 @@ public sealed partial class ApiDispatcher(
         {
             return;
         }
+        // The envelope is built whole before anything is sent, so a serialization failure is
+        // answered by one error envelope, never by half a response followed by another.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        await using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteEnvelope(writer, callId, trx, endpointName, requested, endpoint, code, subcode, message, errorData, data);
+        }
         response.StatusCode = code;
         response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteEnvelope(
+        Utf8JsonWriter writer, string callId, string trx, string endpointName, ApiVersion? requested, ApiEndpoint? endpoint,
+        int code, int subcode, string message, IReadOnlyDictionary<string, object?>? errorData, object? data)
+    {
         writer.WriteStartObject();
         writer.WriteStartObject("meta");
         writer.WriteString("id", callId);
@@ -188,7 +202,6 @@ public sealed partial class ApiDispatcher(
             JsonSerializer.Serialize(writer, data, data.GetType(), ClearmlJson.Options);
         }
         writer.WriteEndObject();
-        await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 
     private static void WriteVersion(Utf8JsonWriter writer, string name, ApiVersion? version, bool asNumber)

@@ -44,6 +44,4 @@ public sealed class EndpointRegistry
         var effective = requested > ApiVersion.Max ? ApiVersion.Max : requested;
         return versions.FirstOrDefault(e => e.MinVersion <= effective);
     }
-
-    public IEnumerable<string> Names => _endpoints.Keys;
 }

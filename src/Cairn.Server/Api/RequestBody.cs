@@ -12,7 +12,9 @@ namespace Cairn.Server.Api;
 /// <summary>Reads a request's data the way ClearML does: JSON body (any method), query-string merge, json-lines batches.</summary>
 internal static class RequestBody
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     public static async Task<(JsonObject Body, IReadOnlyList<JsonObject>? Batch)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
@@ -70,8 +72,9 @@ internal static class RequestBody
         try
         {
             node = JsonNode.Parse(bytes, documentOptions: DocumentOptions);
+            EnsureValidStrings(node);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON in request body: {e.Message}");
         }
@@ -95,8 +98,9 @@ internal static class RequestBody
             try
             {
                 node = JsonNode.Parse(line, documentOptions: DocumentOptions);
+                EnsureValidStrings(node);
             }
-            catch (JsonException e)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
                 throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON on line {lineNumber} of the batch: {e.Message}");
             }
@@ -104,6 +108,52 @@ internal static class RequestBody
                 ?? throw new CairnException(ErrorCodes.MalformedRequest, text: $"The batch's line {lineNumber} is not a JSON object"));
         }
         return items;
+    }
+
+    /// <summary>
+    /// Rejects strings that are not valid text (an escaped lone surrogate such as <c>"\ud800"</c>),
+    /// which the parser accepts but nothing downstream can read or write.
+    /// </summary>
+    private static void EnsureValidStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    EnsureValidText(key);
+                    EnsureValidStrings(value);
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    EnsureValidStrings(item);
+                }
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    EnsureValidText(value.GetValue<string>());
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new JsonException(e.Message, e);
+                }
+                break;
+        }
+    }
+
+    private static void EnsureValidText(string text)
+    {
+        try
+        {
+            _ = StrictUtf8.GetByteCount(text);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new JsonException("a string holds an unpaired surrogate (invalid UTF-16)");
+        }
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> bytes) => bytes.IndexOfAnyExcept(" \t\r\n"u8) < 0;
@@ -142,17 +192,17 @@ internal static class RequestBody
 
     private static JsonNode? Coerce(string value)
     {
+        // Numbers are parsed as JSON, so they read back like numbers from a JSON body.
         if (value.Length > 0 && !value.AsSpan().ContainsAnyExcept(Digits)
-            && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var integer))
+            && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
-            return JsonValue.Create(integer);
+            return JsonNode.Parse(value.TrimStart('0') is { Length: > 0 } digits ? digits : "0");
         }
-        var dot = value.IndexOf('.', StringComparison.Ordinal);
-        if (dot >= 0 && value.Length > 1 && value.Count(c => c == '.') == 1
+        if (value.Count(c => c == '.') == 1 && value.Length > 1
             && !value.Replace(".", "", StringComparison.Ordinal).AsSpan().ContainsAnyExcept(Digits)
             && double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
         {
-            return JsonValue.Create(number);
+            return JsonNode.Parse(number.ToString("R", CultureInfo.InvariantCulture));
         }
         return value switch
         {

@@ -42,8 +42,7 @@ public sealed class Authenticator(IMetadataStore store, TokenService tokens, Sec
         }
         if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
         {
-            var worker = request.Headers[ClearmlHeaders.Prefix + ClearmlHeaders.Worker].FirstOrDefault()
-                ?? request.Headers[ClearmlHeaders.LegacyPrefix + ClearmlHeaders.Worker].FirstOrDefault();
+            var worker = Api.ClearmlHeaderValues.Get(request, ClearmlHeaders.Worker);
             return await BasicAsync(parameter, worker, cancellationToken).ConfigureAwait(false);
         }
         throw new CairnException(ErrorCodes.BadAuthType, null, new Dictionary<string, object?> { ["auth_type"] = scheme });
@@ -96,7 +95,8 @@ public sealed class Authenticator(IMetadataStore store, TokenService tokens, Sec
         }
 
         var user = await store.Identity.FindUserByUsernameOrNullAsync(key, cancellationToken).ConfigureAwait(false);
-        if (user?.PasswordHash is not null && hasher.VerifyPassword(secret, user.PasswordHash))
+        // An unknown name costs the same hash as a known one, so timing does not reveal which names exist.
+        if (hasher.VerifyPassword(secret, user?.PasswordHash ?? SecretHasher.UnknownUserHash) && user?.PasswordHash is not null)
         {
             return new Authentication(ToIdentity(user), null);
         }

@@ -17,6 +17,9 @@ public sealed class SecretHasher
     private const int MaxRemembered = 1024;
     private readonly ConcurrentDictionary<string, bool> _verifiedPasswords = new(StringComparer.Ordinal);
 
+    /// <summary>A hash no password matches, checked for unknown user names to keep their timing equal.</summary>
+    public static readonly string UnknownUserHash = HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+
     public static string HashSecret(string secret) =>
         "sha256$" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

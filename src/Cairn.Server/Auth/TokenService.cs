@@ -114,9 +114,21 @@ public sealed class TokenService
         var path = Path.Combine(dataDir, "jwt-signing.key");
         if (!File.Exists(path))
         {
-            var generated = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-            using var stream = Hosting.PrivateFile.Create(path, FileMode.CreateNew);
-            stream.Write(Encoding.UTF8.GetBytes(generated));
+            // Written aside and moved into place, so a replica starting at the same moment either
+            // wins the move or reads the winner's whole key, never a partial one.
+            var temporary = $"{path}.{Environment.ProcessId}.tmp";
+            using (var stream = Hosting.PrivateFile.Create(temporary, FileMode.Create))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(48))));
+            }
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(temporary);
+            }
         }
         return Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
     }

@@ -54,6 +54,10 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
         {
             await BootstrapAdminAsync(options, now, cancellationToken).ConfigureAwait(false);
         }
+        else if (options.Users.Count == 0 && File.Exists(Path.Combine(options.DataDir, ConfFileName)))
+        {
+            logger.LogInformation("API credentials of the first start are in {Path}", Path.GetFullPath(Path.Combine(options.DataDir, ConfFileName)));
+        }
     }
 
     private async Task BootstrapAdminAsync(CairnOptions options, DateTimeOffset now, CancellationToken cancellationToken)
@@ -69,17 +73,21 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
             Role = Roles.Admin,
             Created = now,
         };
-        await store.Identity.UpsertUserAsync(admin, cancellationToken).ConfigureAwait(false);
         var accessKey = CredentialGenerator.NewAccessKey();
         var secretKey = CredentialGenerator.NewSecretKey();
-        await store.Identity.AddCredentialAsync(new Credential
+        var credential = new Credential
         {
             AccessKey = accessKey,
             SecretHash = SecretHasher.HashSecret(secretKey),
             UserId = admin.Id,
             Label = "created on first start",
             Created = now,
-        }, cancellationToken).ConfigureAwait(false);
+        };
+        // Two replicas starting on one empty store: only the one that adds the first user writes the conf.
+        if (!await store.Identity.TryAddFirstUserAsync(admin, credential, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
 
         var conf = ClearmlConf(options, accessKey, secretKey);
         var path = Path.GetFullPath(Path.Combine(options.DataDir, ConfFileName));

@@ -9,7 +9,7 @@ using Cairn.Core.Querying;
 namespace Cairn.Server.Querying;
 
 /// <summary>Where a <c>get_all</c> reads from: a page, or a scroll kept in the store.</summary>
-public sealed record Paging(int Skip, int Take, bool Scroll, string? ScrollId, bool RefreshScroll, int? ScrollSize);
+public sealed record Paging(int Skip, int Take, bool Scroll, string? ScrollId, bool RefreshScroll);
 
 /// <summary>
 /// A <c>get_all</c> request parsed with ClearML's semantics (api.md §4): filter conditions, order,
@@ -125,7 +125,7 @@ public sealed class GetAllRequest
         {
             null => null,
             _ when isDate => ParseDate(key, node),
-            _ when node.GetValueKind() == JsonValueKind.Number => node.GetValue<double>(),
+            _ when node.GetValueKind() == JsonValueKind.Number => node.GetValue<JsonElement>().GetDouble(),
             _ => throw CairnException.Validation($"field '{key}' range bounds must be numbers or null"),
         };
         return new RangeCondition(key, Bound(range[0]), Bound(range[1]));
@@ -294,7 +294,7 @@ public sealed class GetAllRequest
             }
             var scrollId = body["scroll_id"] is { } id && id.GetValueKind() == JsonValueKind.String ? id.GetValue<string>() : null;
             var refresh = body["refresh_scroll"] is { } r && r.GetValueKind() == JsonValueKind.True;
-            return new Paging(0, Math.Min(size.Value, EntityQuery.MaxPageSize), true, string.IsNullOrEmpty(scrollId) ? null : scrollId, refresh, size);
+            return new Paging(0, Math.Min(size.Value, EntityQuery.MaxPageSize), true, string.IsNullOrEmpty(scrollId) ? null : scrollId, refresh);
         }
         var page = ReadInt(body, "page") ?? 0;
         if (page < 0)
@@ -307,7 +307,8 @@ public sealed class GetAllRequest
             throw new CairnException(ErrorCodes.ValidationError, "page_size must be >0", new Dictionary<string, object?> { ["field"] = "page_size" });
         }
         pageSize = Math.Min(pageSize, EntityQuery.MaxPageSize);
-        return new Paging(checked(page * pageSize), pageSize, false, null, false, null);
+        // A page past int.MaxValue rows is simply empty.
+        return new Paging((int)Math.Min((long)page * pageSize, int.MaxValue), pageSize, false, null, false);
     }
 
     private static int? ReadInt(JsonObject body, string key)
@@ -317,7 +318,7 @@ public sealed class GetAllRequest
         {
             return null;
         }
-        if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<int>(out var value))
+        if (node.GetValueKind() == JsonValueKind.Number && node.GetValue<JsonElement>().TryGetInt32(out var value))
         {
             return value;
         }

@@ -44,8 +44,6 @@ public sealed class Projection
     /// <summary>The top-level fields the projection asks for (for joins such as <c>user.name</c>).</summary>
     public bool Requests(string path) => _include.Any(p => string.Join('.', p) == path);
 
-    public bool HasIncludes => _include.Count > 0;
-
     /// <summary>Adds a path to the includes (the <c>_ex</c> endpoints always return <c>id</c>).</summary>
     public Projection WithInclude(string path)
     {

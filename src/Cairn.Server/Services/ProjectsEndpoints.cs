@@ -122,23 +122,42 @@ public static class ProjectsEndpoints
     private static async Task JoinNamesAsync(ApiCall call, IMetadataStore store, IReadOnlyList<Project> projects, List<JsonObject> documents, Projection projection)
     {
         var company = call.Identity.Company;
+        // A page shares few distinct users and parents, so each is looked up once.
         if (projection.Requests("user.name"))
         {
+            var names = new Dictionary<string, string?>();
             foreach (var (project, document) in projects.Zip(documents))
             {
-                if (project.User is { } userId && await store.Identity.GetUserOrNullAsync(userId, call.Aborted).ConfigureAwait(false) is { } user)
+                if (project.User is not { } userId)
                 {
-                    document["user"] = new JsonObject { ["id"] = userId, ["name"] = user.Name };
+                    continue;
+                }
+                if (!names.TryGetValue(userId, out var name))
+                {
+                    names[userId] = name = (await store.Identity.GetUserOrNullAsync(userId, call.Aborted).ConfigureAwait(false))?.Name;
+                }
+                if (name is not null)
+                {
+                    document["user"] = new JsonObject { ["id"] = userId, ["name"] = name };
                 }
             }
         }
         if (projection.Requests("parent.name"))
         {
+            var names = new Dictionary<string, string?>();
             foreach (var (project, document) in projects.Zip(documents))
             {
-                if (project.Parent is { } parentId && await store.Projects.GetByIdOrNullAsync(company, parentId, call.Aborted).ConfigureAwait(false) is { } parent)
+                if (project.Parent is not { } parentId)
                 {
-                    document["parent"] = new JsonObject { ["id"] = parentId, ["name"] = parent.Name };
+                    continue;
+                }
+                if (!names.TryGetValue(parentId, out var name))
+                {
+                    names[parentId] = name = (await store.Projects.GetByIdOrNullAsync(company, parentId, call.Aborted).ConfigureAwait(false))?.Name;
+                }
+                if (name is not null)
+                {
+                    document["parent"] = new JsonObject { ["id"] = parentId, ["name"] = name };
                 }
             }
         }
@@ -153,9 +172,10 @@ public static class ProjectsEndpoints
         var ids = projects.Select(p => p.Id).ToList();
 
         // stats_for_state: "active" (default), "archived", or explicit null for both.
-        var statsState = body.TryGetPropertyValue("stats_for_state", out var stateNode)
-            ? stateNode?.GetValueKind() == JsonValueKind.String ? stateNode.GetValue<string>() : null
-            : "active";
+        var statsState = !body.TryGetPropertyValue("stats_for_state", out var stateNode) ? "active"
+            : stateNode is null ? null
+            : stateNode.GetValueKind() == JsonValueKind.String ? stateNode.GetValue<string>()
+            : throw CairnException.Validation("stats_for_state must be 'active', 'archived' or null");
         if (statsState is not (null or "active" or "archived"))
         {
             throw CairnException.Validation($"stats_for_state must be 'active' or 'archived', not '{statsState}'");
@@ -191,7 +211,6 @@ public static class ProjectsEndpoints
             var descendants = withChildren
                 ? await store.Projects.GetDescendantsAsync(company, ids, call.Aborted).ConfigureAwait(false)
                 : [];
-            var hiddenIds = searchHidden ? [] : await HiddenProjectIdsAsync(store, company, descendants, call.Aborted).ConfigureAwait(false);
             foreach (var (project, document) in projects.Zip(documents))
             {
                 var stats = new JsonObject();
@@ -201,25 +220,11 @@ public static class ProjectsEndpoints
                 }
                 document["stats"] = stats;
                 document["sub_projects"] = new JsonArray(descendants
-                    .Where(d => d.Path.Contains(project.Id) && !hiddenIds.Contains(d.Id))
+                    .Where(d => d.Path.Contains(project.Id) && (searchHidden || !d.Hidden))
                     .Select(d => (JsonNode)new JsonObject { ["id"] = d.Id, ["name"] = d.Name })
                     .ToArray());
             }
         }
-    }
-
-    private static async Task<HashSet<string>> HiddenProjectIdsAsync(IMetadataStore store, string company, IReadOnlyList<SubProject> descendants, CancellationToken cancellationToken)
-    {
-        if (descendants.Count == 0)
-        {
-            return [];
-        }
-        var hidden = await store.Projects.QueryAsync(company, new EntityQuery(
-            [
-                new ListCondition("id", new TagFilter(descendants.Select(d => d.Id).ToList(), [], [], false, LogicalOperator.And)),
-                new ListCondition("system_tags", TagFilter.Any(Project.HiddenTag)),
-            ], [], 0, descendants.Count), cancellationToken).ConfigureAwait(false);
-        return hidden.Select(p => p.Id).ToHashSet();
     }
 
     private static object ToStats(ProjectTaskStats stats) => new
