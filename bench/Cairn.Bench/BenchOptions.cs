@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace Cairn.Bench;
+
+/// <summary>Command line: <c>Cairn.Bench [server-binary] [--workers N] [--duration S] [--warmup S] [--starts N] [--idle S] [--projects N] [--no-wrk]</c>.</summary>
+internal sealed record BenchOptions(
+    string ServerBinary, int Workers, TimeSpan Duration, TimeSpan Warmup, int Starts, TimeSpan Idle, int Projects, bool UseWrk)
+{
+    public const string Usage =
+        "usage: Cairn.Bench [server-binary] [--workers N] [--duration SECONDS] [--warmup SECONDS] [--starts N] [--idle SECONDS] [--projects N] [--no-wrk]\n" +
+        "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.";
+
+    public static BenchOptions Parse(string[] args)
+    {
+        string? binary = null;
+        int workers = 64, starts = 7, projects = 50;
+        double duration = 10, warmup = 2, idle = 5;
+        var useWrk = true;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--workers": workers = Positive(args, ref i); break;
+                case "--duration": duration = Positive(args, ref i); break;
+                case "--warmup": warmup = Positive(args, ref i); break;
+                case "--starts": starts = Positive(args, ref i); break;
+                case "--idle": idle = Positive(args, ref i); break;
+                case "--projects": projects = Positive(args, ref i); break;
+                case "--no-wrk": useWrk = false; break;
+                case var arg when arg.StartsWith("--", StringComparison.Ordinal) || binary is not null:
+                    throw new ArgumentException($"unexpected argument '{arg}'");
+                default: binary = args[i]; break;
+            }
+        }
+        binary ??= Path.Combine(RepositoryRoot(), "src", "Cairn.Server", "bin", "Release", "net10.0", "Cairn.Server");
+        return new BenchOptions(Path.GetFullPath(binary), workers, TimeSpan.FromSeconds(duration), TimeSpan.FromSeconds(warmup),
+            starts, TimeSpan.FromSeconds(idle), projects, useWrk);
+    }
+
+    private static int Positive(string[] args, ref int i)
+    {
+        var name = args[i];
+        if (++i >= args.Length || !int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1)
+        {
+            throw new ArgumentException($"{name} needs a positive whole number");
+        }
+        return value;
+    }
+
+    /// <summary>The directory holding Cairn.slnx, searched upwards from the working directory, then from this binary.</summary>
+    private static string RepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Cairn.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+        throw new ArgumentException("cannot find the repository root (Cairn.slnx); pass the server binary's path");
+    }
+}

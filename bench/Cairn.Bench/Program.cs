@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+using Cairn.Bench;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync($"cairn-bench: {e.Message}\n{BenchOptions.Usage}");
+    return 2;
+}
+
+using var cancellation = new CancellationTokenSource();
+// Ctrl+C, SIGTERM and SIGHUP unwind normally, so every server is stopped by its own `await using`
+// and the scratch directory is removed; without these the runtime would exit and orphan them.
+void Cancel(PosixSignalContext context)
+{
+    context.Cancel = true;
+    cancellation.Cancel();
+}
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Cancel);
+AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
+
+try
+{
+    var report = await new Benchmark(options, Console.Error).RunAsync(cancellation.Token);
+    Console.Write(report);
+    return 0;
+}
+catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+{
+    await Console.Error.WriteLineAsync("cairn-bench: cancelled");
+    return 130;
+}
+catch (Exception e) when (e is InvalidOperationException or TimeoutException or FileNotFoundException or IOException or HttpRequestException)
+{
+    await Console.Error.WriteLineAsync($"cairn-bench: {e.Message}");
+    return 1;
+}
+finally
+{
+    ServerProcess.KillAll();
+}

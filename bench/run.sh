@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the server and the benchmark in Release and runs the benchmark; prints a Markdown report
+# on stdout (progress on stderr). Not part of the test suite: it takes about two minutes and
+# its figures depend on the machine. Arguments are passed to the benchmark, e.g.
+#   bench/run.sh --duration 5 --no-wrk
+#   bench/run.sh > /tmp/bench.md
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# Build output goes to stderr so stdout holds only the report.
+dotnet build -c Release src/Cairn.Server >&2
+dotnet build -c Release bench/Cairn.Bench >&2
+exec bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench "$@"
