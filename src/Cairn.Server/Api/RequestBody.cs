@@ -56,6 +56,12 @@ internal static class RequestBody
         {
             throw TooLarge(limit);
         }
+        catch (BadHttpRequestException e)
+        {
+            // A truncated or malformed body (often a client that went away mid-request) is the
+            // client's problem, not a server error.
+            throw new CairnException(ErrorCodes.MalformedRequest, text: $"The request body could not be read: {e.Message}");
+        }
         return buffer.ToArray();
     }
 
