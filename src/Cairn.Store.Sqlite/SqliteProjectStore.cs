@@ -83,19 +83,8 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         return new ProjectCreateResult(ProjectCreateOutcome.Created, id);
     }
 
-    public async Task<string> GetOrCreateAsync(NewProject project, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        var (ownId, publicId) = await FindByNameAsync(connection, transaction, project.Company, project.Name.FullName, cancellationToken).ConfigureAwait(false);
-        if ((ownId ?? publicId) is { } existing)
-        {
-            return existing;
-        }
-        var id = await InsertWithAncestorsAsync(connection, transaction, project, now, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return id;
-    }
+    public async Task<string> GetOrCreateAsync(NewProject project, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        (await CreateAsync(project, now, cancellationToken).ConfigureAwait(false)).Id;
 
     public async Task<ProjectUpdateOutcome> UpdateAsync(string company, string id, ProjectChanges changes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -362,16 +351,14 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
     {
         string? parent = null;
         var path = new List<string>();
-        var parts = project.Name.Parts;
-        for (var depth = 1; depth < parts.Count; depth++)
+        foreach (var (ancestorName, basename) in project.Name.AncestorNames.Zip(project.Name.Parts))
         {
-            var ancestorName = string.Join('/', parts.Take(depth));
             var (own, shared) = await FindByNameAsync(connection, transaction, project.Company, ancestorName, cancellationToken).ConfigureAwait(false);
             var ancestorId = own ?? shared;
             if (ancestorId is null)
             {
                 ancestorId = EntityId.New();
-                await InsertAsync(connection, transaction, ancestorId, project.Company, project.User, ancestorName, parts[depth - 1],
+                await InsertAsync(connection, transaction, ancestorId, project.Company, project.User, ancestorName, basename,
                     description: "", tags: [], systemTags: [], destination: null, parent, path, now, cancellationToken).ConfigureAwait(false);
             }
             parent = ancestorId;

@@ -70,7 +70,8 @@ public enum ProjectCreateOutcome
     PublicProjectExists,
 }
 
-public sealed record ProjectCreateResult(ProjectCreateOutcome Outcome, string? Id);
+/// <summary>The outcome and the project's id: the new one, or the existing one of that name.</summary>
+public sealed record ProjectCreateResult(ProjectCreateOutcome Outcome, string Id);
 
 public enum ProjectUpdateOutcome
 {

@@ -42,8 +42,6 @@ public sealed class ApiCall
 
     public CancellationToken Aborted => Http.RequestAborted;
 
-    public IServiceProvider Services => Http.RequestServices;
-
     public T Service<T>() where T : notnull => Http.RequestServices.GetRequiredService<T>();
 
     /// <summary>

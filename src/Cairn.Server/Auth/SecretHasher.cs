@@ -17,8 +17,11 @@ public sealed class SecretHasher
     private const int MaxRemembered = 1024;
     private readonly ConcurrentDictionary<string, bool> _verifiedPasswords = new(StringComparer.Ordinal);
 
+    // Made on the first failed lookup, not at start-up: it costs one full PBKDF2.
+    private static readonly Lazy<string> UnknownUser = new(() => HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
+
     /// <summary>A hash no password matches, checked for unknown user names to keep their timing equal.</summary>
-    public static readonly string UnknownUserHash = HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+    public static string UnknownUserHash => UnknownUser.Value;
 
     public static string HashSecret(string secret) =>
         "sha256$" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

@@ -39,7 +39,7 @@ public static class ProjectsEndpoints
             .CreateAsync(project, call.Service<TimeProvider>().GetUtcNow(), call.Aborted).ConfigureAwait(false);
         return result.Outcome switch
         {
-            ProjectCreateOutcome.Created => new IdResponse(result.Id!),
+            ProjectCreateOutcome.Created => new IdResponse(result.Id),
             ProjectCreateOutcome.AlreadyExists => throw new CairnException(ErrorCodes.ExpectedUniqueData, null,
                 new Dictionary<string, object?> { ["name"] = name.FullName, ["company"] = identity.Company },
                 text: "Project with the same name already exists"),
