@@ -3,17 +3,31 @@ using Microsoft.Data.Sqlite;
 
 namespace Cairn.Store.Sqlite;
 
-/// <summary>How one queryable field of an entity is stored: its kind and the SQL expression that reads it.</summary>
-internal sealed record Column(FieldKind Kind, string Sql);
+/// <summary>
+/// How one queryable field of an entity is stored: its kind and the SQL expression that reads it.
+/// </summary>
+/// <param name="Kind">What the field holds.</param>
+/// <param name="Sql">The expression that reads the value (a JSON array for list fields).</param>
+/// <param name="Index">An index table that answers exact-match conditions faster than <paramref name="Sql"/>.</param>
+/// <param name="NeverEmpty">The column is never null or "" (so "empties last" needs no extra sort term).</param>
+/// <param name="Collation">The collation to order by, when not binary.</param>
+internal sealed record Column(FieldKind Kind, string Sql, ValueIndex? Index = null, bool NeverEmpty = false, string? Collation = null);
+
+/// <summary>
+/// An index table of a field's values: <see cref="Select"/> is a query that, completed with
+/// <c>IN (values)</c>, lists the keys (<see cref="Key"/>) of the rows holding any of the values.
+/// For a list field each (row, value) pair appears once.
+/// </summary>
+internal sealed record ValueIndex(string Key, string Select);
 
 /// <summary>
 /// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause, adding its values as
 /// parameters of <paramref name="command"/>. List fields are JSON arrays searched with json_each.
 /// </summary>
-/// <param name="columns">The entity's queryable fields.</param>
+/// <param name="columns">Resolves a field name to its column; null for fields the entity does not have.</param>
 /// <param name="naturalOrder">The SQL that orders rows by insertion, used when a query names no order.</param>
 /// <param name="command">The command that receives the parameters.</param>
-internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> columns, string naturalOrder, SqliteCommand command)
+internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string naturalOrder, SqliteCommand command)
 {
     private int _parameterCount;
 
@@ -37,20 +51,21 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
         var first = true;
         foreach (var key in order)
         {
-            if (!columns.TryGetValue(key.Field, out var column))
+            if (columns(key.Field) is not { } column)
             {
                 continue;
             }
-            if (first && !key.Descending)
+            if (first && !key.Descending && !column.NeverEmpty)
             {
                 terms.Add($"({Empty(column)}) ASC");
             }
             first = false;
-            terms.Add($"{column.Sql} {(key.Descending ? "DESC" : "ASC")}");
+            var collate = column.Collation is null ? "" : $" COLLATE {column.Collation}";
+            terms.Add($"{column.Sql}{collate} {(key.Descending ? "DESC" : "ASC")}");
         }
         if (!order.Any(k => k.Field == "id"))
         {
-            terms.Add($"{columns["id"].Sql} ASC");
+            terms.Add($"{columns("id")!.Sql} ASC");
         }
         return string.Join(", ", terms);
     }
@@ -86,7 +101,7 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
         }
         if (filter.NoneOf.Count > 0)
         {
-            parts.Add($"NOT {HasAny(column, filter.NoneOf)}");
+            parts.Add(HasNone(column, filter.NoneOf));
         }
 
         var joined = parts.Count == 0
@@ -104,7 +119,7 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
         var column = ColumnOf(condition.Field);
         var filter = condition.Filter;
         string Has(string? value) => value is null ? $"({Empty(column)})" : HasAny(column, [value]);
-        string Lacks(string? value) => value is null ? $"NOT ({Empty(column)})" : $"NOT {HasAny(column, [value])}";
+        string Lacks(string? value) => value is null ? $"NOT ({Empty(column)})" : HasNone(column, [value]);
 
         // "any": has at least one of include, or lacks at least one of exclude (parts OR'ed).
         var anyParts = filter.AnyInclude.Select(Has).Concat(filter.AnyExclude.Select(Lacks)).ToList();
@@ -127,21 +142,53 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
     private string? TranslatePattern(PatternCondition condition)
     {
         var pattern = Parameter(condition.IgnoreCase ? "(?i)" + condition.Pattern : condition.Pattern);
+        var literal = condition.IgnoreCase ? null : RegexLiteral.Analyze(condition.Pattern);
         var parts = new List<string>();
         foreach (var field in condition.Fields)
         {
-            if (!columns.TryGetValue(field, out var column))
+            if (columns(field) is not { } column)
             {
                 continue;
             }
             parts.Add(column.Kind switch
             {
+                FieldKind.Text when literal is not null => TextPattern(column, pattern, literal),
                 FieldKind.Text => $"cairn_regexp({pattern}, {column.Sql})",
                 FieldKind.TextList => $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE cairn_regexp({pattern}, value))",
                 _ => "0",
             });
         }
         return parts.Count == 0 ? null : "(" + string.Join(condition.MatchAll ? " AND " : " OR ", parts) + ")";
+    }
+
+    /// <summary>
+    /// A regex on a text column, helped by its literal part: an exact-name regex (what the SDK
+    /// sends) is an indexed equality, an anchored prefix an indexed range, and a plain substring
+    /// needs no regex at all. The regex still decides whatever the literal part cannot.
+    /// </summary>
+    private string TextPattern(Column column, string pattern, RegexLiteral literal)
+    {
+        var text = Parameter(literal.Text);
+        if (literal.EndsAtText)
+        {
+            return $"{column.Sql} = {text}";
+        }
+        if (literal.Exact)
+        {
+            // "$" also matches before a final newline.
+            return $"{column.Sql} IN ({text}, {text} || char(10))";
+        }
+        if (literal.WholePattern)
+        {
+            return $"instr({column.Sql}, {text}) > 0";
+        }
+        if (literal.AnchoredStart)
+        {
+            // UTF-8 byte order is code point order: every text starting with the prefix sorts
+            // between the prefix and the prefix followed by the highest code point.
+            return $"({column.Sql} >= {text} AND {column.Sql} < {text} || char(1114111) AND cairn_regexp({pattern}, {column.Sql}))";
+        }
+        return $"(instr({column.Sql}, {text}) > 0 AND cairn_regexp({pattern}, {column.Sql}))";
     }
 
     private string? TranslateRange(RangeCondition condition)
@@ -180,23 +227,45 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
         return $"{column.Sql} {op} {Parameter(ToDb(condition.Value))}";
     }
 
+    // The field holds at least one of the values. Written so that an index on the column applies.
     private string HasAny(Column column, IReadOnlyList<string> values)
     {
         var list = ValueList(values);
+        if (column.Index is { } index)
+        {
+            return $"{index.Key} IN ({index.Select} IN {list})";
+        }
         return column.Kind == FieldKind.TextList
             ? $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE value IN {list})"
-            : $"COALESCE({column.Sql} IN {list}, 0)";
+            : $"{column.Sql} IN {list}";
+    }
+
+    // The field holds none of the values; true for a missing or empty field.
+    private string HasNone(Column column, IReadOnlyList<string> values)
+    {
+        var list = ValueList(values);
+        if (column.Index is { } index)
+        {
+            return $"{index.Key} NOT IN ({index.Select} IN {list})";
+        }
+        return column.Kind == FieldKind.TextList
+            ? $"NOT EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE value IN {list})"
+            : $"({column.Sql} IS NULL OR {column.Sql} NOT IN {list})";
     }
 
     private string HasAll(Column column, IReadOnlyList<string> values)
     {
         var distinct = values.Distinct(StringComparer.Ordinal).ToList();
-        if (column.Kind == FieldKind.TextList)
+        if (column.Kind != FieldKind.TextList)
         {
-            return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN {ValueList(distinct)}) = {distinct.Count})";
+            // A scalar equals all of its values only when there is one value.
+            return distinct.Count == 1 ? HasAny(column, distinct) : "0";
         }
-        // A scalar equals all of its values only when there is one value.
-        return distinct.Count == 1 ? $"COALESCE({column.Sql} = {Parameter(distinct[0])}, 0)" : "0";
+        if (column.Index is { } index)
+        {
+            return $"{index.Key} IN ({index.Select} IN {ValueList(distinct)} GROUP BY 1 HAVING COUNT(*) = {distinct.Count})";
+        }
+        return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN {ValueList(distinct)}) = {distinct.Count})";
     }
 
     private static string Empty(Column column) => column.Kind switch
@@ -207,9 +276,7 @@ internal sealed class SqlQueryTranslator(IReadOnlyDictionary<string, Column> col
     };
 
     private Column ColumnOf(string field) =>
-        columns.TryGetValue(field, out var column)
-            ? column
-            : throw new InvalidOperationException($"Field '{field}' is not queryable on this entity.");
+        columns(field) ?? throw new InvalidOperationException($"Field '{field}' is not queryable on this entity.");
 
     private string ValueList(IEnumerable<string> values) => command.AddList("$q" + _parameterCount++, values);
 

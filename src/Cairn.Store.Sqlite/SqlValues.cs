@@ -18,6 +18,13 @@ internal static class SqlValues
     public static string ToTagArray(IEnumerable<string> values) =>
         ToJsonArray(values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
+    /// <summary>
+    /// <paramref name="text"/> as an SQL string literal, for names that become part of a
+    /// statement (metadata keys); null for text a literal cannot carry (a NUL character).
+    /// </summary>
+    public static string? Literal(string text) =>
+        text.Contains('\0', StringComparison.Ordinal) ? null : "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
     public static string? GetStringOrNull(this SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

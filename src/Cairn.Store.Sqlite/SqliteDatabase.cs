@@ -22,7 +22,7 @@ public sealed class SqliteDatabase
         }.ToString();
     }
 
-    /// <summary>Opens a pooled connection with foreign keys, a busy timeout and <c>cairn_regexp</c>.</summary>
+    /// <summary>Opens a pooled connection with foreign keys, a busy timeout, <c>cairn_regexp</c> and the natural collation.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -43,6 +43,7 @@ public sealed class SqliteDatabase
                     }
                 },
                 isDeterministic: true);
+            connection.CreateCollation(NaturalCollation, NaturalOrder.Instance.Compare);
             using var pragma = connection.CreateCommand();
             pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -54,6 +55,9 @@ public sealed class SqliteDatabase
             throw;
         }
     }
+
+    /// <summary>The collation that orders text numeric-aware (<see cref="NaturalOrder"/>), for metadata and metrics.</summary>
+    public const string NaturalCollation = "CAIRN_NATURAL";
 
     private const string RegexTimeoutMarker = "cairn_regexp: match timed out";
 

@@ -11,11 +11,17 @@ public sealed class SqliteMetadataStore : IMetadataStore
     {
         _database = new SqliteDatabase(path);
         Projects = new SqliteProjectStore(_database);
+        Models = new SqliteModelStore(_database);
+        Tasks = new SqliteTaskStore(_database);
         Identity = new SqliteIdentityStore(_database);
         Sessions = new SqliteSessionStore(_database);
     }
 
     public IProjectStore Projects { get; }
+
+    public IModelStore Models { get; }
+
+    public ITaskStore Tasks { get; }
 
     public IIdentityStore Identity { get; }
 

@@ -48,7 +48,7 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        var translator = new SqlQueryTranslator(QueryColumns, "p.rowid", command);
+        var translator = new SqlQueryTranslator(field => QueryColumns.GetValueOrDefault(field), "p.rowid", command);
         command.CommandText =
             $"SELECT {Columns} FROM projects p WHERE p.company IN ($company, '') AND {translator.Where(query.Conditions)} " +
             $"ORDER BY {translator.OrderBy(query.Order)} LIMIT $take OFFSET $skip";

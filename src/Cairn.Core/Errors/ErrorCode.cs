@@ -9,6 +9,7 @@ public sealed record ErrorCode(int Code, int Subcode, string Name, string Text);
 /// </summary>
 public static class ErrorCodes
 {
+    public static readonly ErrorCode NotSupported = new(301, 1, "not_supported", "this api is not supported anymore");
     public static readonly ErrorCode MalformedRequest = new(400, 0, "", "Bad request");
     public static readonly ErrorCode InvalidHeaders = new(400, 5, "invalid_headers", "Invalid headers");
     public static readonly ErrorCode MissingRequiredFields = new(400, 11, "missing_required_fields", "Missing required fields");
@@ -16,6 +17,14 @@ public static class ErrorCodes
     public static readonly ErrorCode InvalidFields = new(400, 14, "invalid_fields", "Fields not defined for object");
     public static readonly ErrorCode FieldsValueError = new(400, 16, "fields_value_error", "Invalid value for fields");
     public static readonly ErrorCode InvalidRegex = new(400, 21, "invalid_regex_error", "Malformed regular expression");
+    public static readonly ErrorCode InvalidTaskId = new(400, 101, "invalid_task_id", "invalid task id");
+    public static readonly ErrorCode InvalidTaskStatus = new(400, 110, "invalid_task_status", "invalid task status");
+    public static readonly ErrorCode FailedChangingTaskStatus = new(400, 121, "failed_changing_task_status", "failed changing task status. probably someone changed it before you");
+    public static readonly ErrorCode MissingTaskFields = new(400, 122, "missing_task_fields", "task is missing expected fields");
+    public static readonly ErrorCode InvalidModelId = new(400, 201, "invalid_model_id", "invalid model id");
+    public static readonly ErrorCode ModelIsReady = new(400, 203, "model_is_ready", "model is ready");
+    public static readonly ErrorCode ModelInUse = new(400, 205, "model_in_use", "model is used by tasks");
+    public static readonly ErrorCode ModelCreatingTaskExists = new(400, 206, "model_creating_task_exists", "task that created this model exists");
     public static readonly ErrorCode InvalidAccessKey = new(400, 75, "invalid_access_key", "Access key not found");
     public static readonly ErrorCode InvalidUser = new(400, 300, "invalid_user", "Invalid user");
     public static readonly ErrorCode InvalidUserId = new(400, 301, "invalid_user_id", "Invalid user id");

@@ -6,6 +6,8 @@ public enum FieldKind
     Text,
     TextList,
     DateTime,
+    Number,
+    Boolean,
 }
 
 /// <summary>A condition of a <c>get_all</c> query; all conditions of a query are AND'ed.</summary>

@@ -1,6 +1,8 @@
 using Cairn.Core.Identity;
+using Cairn.Core.Models;
 using Cairn.Core.Projects;
 using Cairn.Core.Querying;
+using Cairn.Core.Tasks;
 
 namespace Cairn.Core.Storage;
 
@@ -11,6 +13,10 @@ namespace Cairn.Core.Storage;
 public interface IMetadataStore
 {
     IProjectStore Projects { get; }
+
+    IModelStore Models { get; }
+
+    ITaskStore Tasks { get; }
 
     IIdentityStore Identity { get; }
 
@@ -113,4 +119,80 @@ public interface ISessionStore
 
     /// <summary>Removes expired revocations and scrolls.</summary>
     Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+}
+
+public interface IModelStore
+{
+    /// <summary>A model of <paramref name="company"/> or a public one; null when there is none.</summary>
+    Task<Model?> GetByIdOrNullAsync(string company, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a query over the company's and the public models, in the database.</summary>
+    Task<IReadOnlyList<Model>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Distinct non-empty frameworks of the company's and public models, sorted; optionally only in <paramref name="projects"/>.</summary>
+    Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default);
+
+    Task InsertAsync(Model model, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes <paramref name="changes"/> to a model the company owns. With
+    /// <paramref name="onlyIfNotReady"/>, the write happens only while the model is not ready
+    /// (compare-and-set for publishing). False when no such model (or it is already ready).
+    /// </summary>
+    Task<bool> UpdateAsync(string company, string id, ModelChanges changes, DateTimeOffset now, string user, bool onlyIfNotReady = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Upserts metadata entries (keyed by their unescaped key), or replaces the whole map, in one
+    /// transaction. False when the company owns no such model.
+    /// </summary>
+    Task<bool> SetMetadataAsync(string company, string id, IReadOnlyList<MetadataItem> items, bool replace, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes metadata keys. Null when the company owns no such model, else whether anything was removed.</summary>
+    Task<bool?> DeleteMetadataAsync(string company, string id, IReadOnlyList<string> keys, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds and removes tags (or system tags) on the company's models; the number of models changed.</summary>
+    Task<int> UpdateTagsAsync(string company, IReadOnlyCollection<string> ids, IReadOnlyList<string> add, IReadOnlyList<string> remove, bool systemTags, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the company's models to <paramref name="project"/> (null = the root); the number moved.</summary>
+    Task<int> MoveAsync(string company, IReadOnlyCollection<string> ids, string? project, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes the company's models public (company "", owner kept as company_origin), or back
+    /// private; all or nothing. Returns the ids that could not be changed (none when it was done).
+    /// </summary>
+    Task<IReadOnlyList<string>> SetPublicAsync(string company, IReadOnlyCollection<string> ids, bool makePublic, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a company model with ClearML's rules, in one transaction: tasks using it as an
+    /// input block the delete unless <paramref name="force"/> (their reference then becomes
+    /// <c>__DELETED__&lt;id&gt;</c>); a published creating task blocks it likewise (its output
+    /// reference is marked deleted and its output.error set); otherwise the creating task's output
+    /// entry is removed.
+    /// </summary>
+    Task<ModelDeleteResult> DeleteAsync(string company, string id, bool force, DateTimeOffset now, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The part of the task store the models service uses (references, iteration, publishing,
+/// model lists); the tasks service extends it.
+/// </summary>
+public interface ITaskStore
+{
+    /// <summary>A task of <paramref name="company"/> or a public one; null when there is none.</summary>
+    Task<TaskInfo?> GetInfoOrNullAsync(string company, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Raises the task's last_iteration to <paramref name="iteration"/> if that is higher.</summary>
+    Task RaiseLastIterationAsync(string company, string id, long iteration, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes the status if it is still <see cref="TaskStatusChange.ExpectedStatus"/>; false when it changed meanwhile.</summary>
+    Task<bool> ChangeStatusAsync(string company, string id, TaskStatusChange change, CancellationToken cancellationToken = default);
+
+    /// <summary>The task's input or output model list, in order.</summary>
+    Task<IReadOnlyList<TaskModelItem>> GetModelsAsync(string id, bool output, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the entry with the same name in the task's input or output list, or appends it.</summary>
+    Task AddOrUpdateModelAsync(string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default);
+
+    /// <summary>The task's <c>execution</c> object (framework, model_desc, model_labels…), or null.</summary>
+    Task<System.Text.Json.Nodes.JsonObject?> GetExecutionAsync(string id, CancellationToken cancellationToken = default);
 }

@@ -159,7 +159,8 @@ public sealed partial class ApiDispatcher(
         // The envelope is built whole before anything is sent, so a serialization failure is
         // answered by one error envelope, never by half a response followed by another.
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        await using (var writer = new Utf8JsonWriter(buffer))
+        // Relaxed escaping: "+00:00" and non-ASCII names stay readable; the body is JSON, never HTML.
+        await using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             WriteEnvelope(writer, callId, trx, endpointName, requested, endpoint, code, subcode, message, errorData, data);
         }

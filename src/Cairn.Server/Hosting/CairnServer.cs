@@ -71,7 +71,8 @@ public static class CairnServer
             .MapServerEndpoints()
             .MapAuthEndpoints()
             .MapUsersEndpoints()
-            .MapProjectsEndpoints());
+            .MapProjectsEndpoints()
+            .MapModelsEndpoints());
         services.AddSingleton<ApiDispatcher>();
         services.AddHostedService<SessionPurgeJob>();
         services.AddResponseCompression(compression =>

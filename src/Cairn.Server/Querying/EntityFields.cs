@@ -21,11 +21,45 @@ public sealed record EntityFields
     /// <summary>Which of the range fields hold times (their bounds are parsed as dates).</summary>
     public IReadOnlySet<string> Dates { get; init; } = new HashSet<string>();
 
+    /// <summary>Fields compared for equality with a scalar (<c>ready</c>).</summary>
+    public IReadOnlySet<string> Equality { get; init; } = new HashSet<string>();
+
+    /// <summary>Prefixes of dynamic list fields (<c>metadata.</c>).</summary>
+    public IReadOnlyList<string> ListPrefixes { get; init; } = [];
+
+    /// <summary>Prefixes of dynamic range fields whose bounds are numbers (<c>last_metrics.</c>).</summary>
+    public IReadOnlyList<string> RangePrefixes { get; init; } = [];
+
+    /// <summary>Maps the parts of an <c>only_fields</c> path to document keys (metadata keys are stored escaped).</summary>
+    public Func<string[], string[]>? ProjectionPath { get; init; }
+
     /// <summary>Fields <c>search_text</c> looks in.</summary>
     public IReadOnlyList<string> Text { get; init; } = [];
 
     /// <summary>Fields left out of returned documents unless <c>only_fields</c> names them.</summary>
     public IReadOnlySet<string> HiddenByDefault { get; init; } = new HashSet<string>();
+
+    public bool IsList(string field) => List.Contains(field) || ListPrefixes.Any(p => field.StartsWith(p, StringComparison.Ordinal));
+
+    public bool IsPrefixedRange(string field) => RangePrefixes.Any(p => field.StartsWith(p, StringComparison.Ordinal));
+
+    public static readonly EntityFields Models = new()
+    {
+        Pattern = new HashSet<string> { "name", "comment" },
+        List = new HashSet<string> { "tags", "system_tags", "framework", "uri", "id", "user", "project", "task", "parent" },
+        ListPrefixes = ["metadata."],
+        Range = new HashSet<string> { "created", "last_iteration" },
+        RangePrefixes = ["last_metrics."],
+        DateTime = new HashSet<string> { "last_update", "last_change" },
+        Dates = new HashSet<string> { "created", "last_update", "last_change" },
+        Equality = new HashSet<string> { "ready" },
+        Text = ["name", "id", "comment", "parent", "task", "project"],
+        HiddenByDefault = new HashSet<string> { "ui_cache", "company_origin", "unique_metrics" },
+        // Returned documents carry metadata keys unescaped; a path may name them escaped ("a%2Eb").
+        ProjectionPath = parts => parts.Length > 1 && parts[0] == "metadata"
+            ? [parts[0], .. parts.Skip(1).Select((p, i) => i == 0 ? Core.Models.MetadataKey.Unescape(p) : p)]
+            : parts,
+    };
 
     public static readonly EntityFields Projects = new()
     {

@@ -52,13 +52,17 @@ public sealed class GetAllRequest
                     conditions.Add(new PatternCondition([key], pattern, IgnoreCase: false, MatchAll: false));
                 }
             }
-            else if (fields.List.Contains(key))
+            else if (fields.IsList(key))
             {
                 conditions.Add(new ListCondition(key, TagFilter.Parse(ReadListValues(key, value))));
             }
-            else if (fields.Range.Contains(key))
+            else if (fields.Range.Contains(key) || fields.IsPrefixedRange(key))
             {
-                conditions.Add(ReadRange(key, value, fields.Dates.Contains(key)));
+                conditions.Add(ReadRange(key, value, fields.Dates.Contains(key), numericStrings: fields.IsPrefixedRange(key)));
+            }
+            else if (fields.Equality.Contains(key))
+            {
+                conditions.Add(ReadEquality(key, value));
             }
             else if (fields.DateTime.Contains(key))
             {
@@ -82,7 +86,7 @@ public sealed class GetAllRequest
             conditions.Add(new PatternCondition(fields.Text, Regex.Escape(text), IgnoreCase: true, MatchAll: false));
         }
 
-        return new GetAllRequest(conditions, ReadOrder(body, searchText is not null), ReadPaging(body), Projection.Parse(body["only_fields"], fields.HiddenByDefault));
+        return new GetAllRequest(conditions, ReadOrder(body, searchText is not null), ReadPaging(body), Projection.Parse(body["only_fields"], fields.HiddenByDefault, fields.ProjectionPath));
     }
 
     private static string? ReadPattern(string key, JsonNode value)
@@ -115,7 +119,16 @@ public sealed class GetAllRequest
         return result;
     }
 
-    private static RangeCondition ReadRange(string key, JsonNode value, bool isDate)
+    private static ComparisonCondition ReadEquality(string key, JsonNode value) => value.GetValueKind() switch
+    {
+        JsonValueKind.True => new ComparisonCondition(key, ComparisonOperator.Equal, true),
+        JsonValueKind.False => new ComparisonCondition(key, ComparisonOperator.Equal, false),
+        JsonValueKind.Number => new ComparisonCondition(key, ComparisonOperator.Equal, value.GetValue<JsonElement>().GetDouble()),
+        JsonValueKind.String => new ComparisonCondition(key, ComparisonOperator.Equal, value.GetValue<string>()),
+        _ => throw CairnException.Validation($"field '{key}' must be compared with a single value, not {value.ToJsonString()}"),
+    };
+
+    private static RangeCondition ReadRange(string key, JsonNode value, bool isDate, bool numericStrings = false)
     {
         if (value is not JsonArray { Count: 2 } range || (range[0] is null && range[1] is null))
         {
@@ -126,6 +139,9 @@ public sealed class GetAllRequest
             null => null,
             _ when isDate => ParseDate(key, node),
             _ when node.GetValueKind() == JsonValueKind.Number => node.GetValue<JsonElement>().GetDouble(),
+            // Metric values are numbers; ClearML converts string bounds where it can.
+            _ when numericStrings && node.GetValueKind() == JsonValueKind.String
+                && double.TryParse(node.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number,
             _ => throw CairnException.Validation($"field '{key}' range bounds must be numbers or null"),
         };
         return new RangeCondition(key, Bound(range[0]), Bound(range[1]));
@@ -249,7 +265,7 @@ public sealed class GetAllRequest
                         throw CairnException.Validation($"filters.{field}.{partName} is not one of any, all, op");
                 }
             }
-            if (!fields.List.Contains(field))
+            if (!fields.IsList(field))
             {
                 throw CairnException.Validation($"filters can only be applied to list fields, not '{field}'");
             }

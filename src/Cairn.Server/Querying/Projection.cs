@@ -20,8 +20,9 @@ public sealed class Projection
         _hiddenByDefault = hiddenByDefault;
     }
 
-    public static Projection Parse(JsonNode? onlyFields, IReadOnlySet<string> hiddenByDefault)
+    public static Projection Parse(JsonNode? onlyFields, IReadOnlySet<string> hiddenByDefault, Func<string[], string[]>? mapPath = null)
     {
+        mapPath ??= parts => parts;
         var include = new List<string[]>();
         var exclude = new List<string[]>();
         if (onlyFields is not null)
@@ -30,11 +31,11 @@ public sealed class Projection
             {
                 if (path.StartsWith('-'))
                 {
-                    exclude.Add(path[1..].Split('.'));
+                    exclude.Add(mapPath(path[1..].Split('.')));
                 }
                 else
                 {
-                    include.Add(path.Split('.'));
+                    include.Add(mapPath(path.Split('.')));
                 }
             }
         }
@@ -43,6 +44,9 @@ public sealed class Projection
 
     /// <summary>The top-level fields the projection asks for (for joins such as <c>user.name</c>).</summary>
     public bool Requests(string path) => _include.Any(p => string.Join('.', p) == path);
+
+    /// <summary>The paths the projection includes, as given (empty when it includes everything).</summary>
+    public IEnumerable<string> Included => _include.Select(p => string.Join('.', p));
 
     /// <summary>Adds a path to the includes (the <c>_ex</c> endpoints always return <c>id</c>).</summary>
     public Projection WithInclude(string path)

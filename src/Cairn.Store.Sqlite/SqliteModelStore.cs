@@ -1,0 +1,511 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
+using Cairn.Core.Models;
+using Cairn.Core.Querying;
+using Cairn.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Store.Sqlite;
+
+internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
+{
+    private const string Columns =
+        "m.id, m.company, m.company_origin, m.name, m.user_id, m.created, m.last_update, m.last_change, m.last_changed_by, " +
+        "m.task, m.parent, m.project, m.comment, m.tags, m.system_tags, m.framework, m.design, m.labels, m.uri, m.ready, " +
+        "m.ui_cache, m.metadata, m.last_iteration, m.last_metrics";
+
+    private static readonly Dictionary<string, Column> FixedColumns = new()
+    {
+        ["id"] = new(FieldKind.Text, "m.id", NeverEmpty: true),
+        ["name"] = new(FieldKind.Text, "m.name", NeverEmpty: true),
+        ["comment"] = new(FieldKind.Text, "m.comment"),
+        ["user"] = new(FieldKind.Text, "m.user_id"),
+        ["company"] = new(FieldKind.Text, "m.company"),
+        ["project"] = new(FieldKind.Text, "m.project"),
+        ["task"] = new(FieldKind.Text, "m.task"),
+        ["parent"] = new(FieldKind.Text, "m.parent"),
+        ["framework"] = new(FieldKind.Text, "m.framework"),
+        ["uri"] = new(FieldKind.Text, "m.uri"),
+        ["tags"] = new(FieldKind.TextList, "m.tags", new ValueIndex("m.seq", "SELECT model_seq FROM model_tags WHERE field = 0 AND tag")),
+        ["system_tags"] = new(FieldKind.TextList, "m.system_tags", new ValueIndex("m.seq", "SELECT model_seq FROM model_tags WHERE field = 1 AND tag")),
+        ["created"] = new(FieldKind.DateTime, "m.created", NeverEmpty: true),
+        ["last_update"] = new(FieldKind.DateTime, "m.last_update", NeverEmpty: true),
+        ["last_change"] = new(FieldKind.DateTime, "m.last_change"),
+        ["ready"] = new(FieldKind.Boolean, "m.ready", NeverEmpty: true),
+        ["last_iteration"] = new(FieldKind.Number, "m.last_iteration", NeverEmpty: true),
+    };
+
+    private static readonly Column Missing = new(FieldKind.Text, "NULL");
+
+    /// <summary>
+    /// The column of a query field: a fixed one, <c>metadata.&lt;escaped key&gt;.&lt;key|type|value&gt;</c>
+    /// (through the model_metadata index table) or <c>last_metrics.&lt;metric&gt;.&lt;variant&gt;.&lt;field&gt;</c>.
+    /// Paths the entity cannot hold resolve to NULL, as a missing document field would.
+    /// </summary>
+    private static Column? ResolveColumn(string field)
+    {
+        if (FixedColumns.TryGetValue(field, out var column))
+        {
+            return column;
+        }
+        var parts = field.Split('.');
+        if (parts[0] == "metadata")
+        {
+            if (parts.Length != 3 || parts[2] is not ("key" or "type" or "value") || SqlValues.Literal(parts[1]) is not { } key)
+            {
+                return Missing;
+            }
+            // The stored key is escaped; "key" reads the entry's own (unescaped) key.
+            var read = parts[2] == "key" ? SqlValues.Literal(MetadataKey.Unescape(parts[1]))! : parts[2];
+            var sql = $"(SELECT {read} FROM model_metadata WHERE model_seq = m.seq AND key = {key})";
+            var index = parts[2] == "key"
+                ? null
+                : new ValueIndex("m.seq", $"SELECT model_seq FROM model_metadata WHERE key = {key} AND {parts[2]}");
+            return new Column(FieldKind.Text, sql, index, Collation: SqliteDatabase.NaturalCollation);
+        }
+        if (parts[0] == "last_metrics")
+        {
+            // Metric and variant keys are md5 hex digests; anything a JSON path cannot quote safely matches nothing.
+            if (parts.Length is < 2 or > 4 || parts.Skip(1).Any(p => p.Length == 0 || p.Any(c => c is '"' or '\'' or '\\' or '\0')))
+            {
+                return Missing;
+            }
+            var path = "$" + string.Concat(parts.Skip(1).Select(p => $".\"{p}\""));
+            return new Column(FieldKind.Number, $"json_extract(m.last_metrics, '{path}')", Collation: SqliteDatabase.NaturalCollation);
+        }
+        return null;
+    }
+
+    public async Task<Model?> GetByIdOrNullAsync(string company, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM models m WHERE m.id = $id AND m.company IN ($company, '')";
+        command.Add("$id", id);
+        command.Add("$company", company);
+        var found = await ReadModelsAsync(command, cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public async Task<IReadOnlyList<Model>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var translator = new SqlQueryTranslator(ResolveColumn, "m.seq", command);
+        command.CommandText =
+            $"SELECT {Columns} FROM models m WHERE m.company IN ($company, '') AND {translator.Where(query.Conditions)} " +
+            $"ORDER BY {translator.OrderBy(query.Order)} LIMIT $take OFFSET $skip";
+        command.Add("$company", company);
+        command.Add("$take", query.Take);
+        command.Add("$skip", query.Skip);
+        try
+        {
+            return await ReadModelsAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (SqliteDatabase.IsRegexTimeout(e))
+        {
+            throw new CairnException(ErrorCodes.InvalidRegex, "the pattern takes too long to evaluate; simplify it");
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var inProjects = projects is null ? "" : $" AND project IN {command.AddList("$projects", projects)}";
+        command.CommandText =
+            "SELECT DISTINCT framework FROM models WHERE company IN ($company, '') AND framework IS NOT NULL AND framework <> ''" +
+            $"{inProjects} ORDER BY framework";
+        command.Add("$company", company);
+        var frameworks = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            frameworks.Add(reader.GetString(0));
+        }
+        return frameworks;
+    }
+
+    public async Task InsertAsync(Model model, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO models (id, company, company_origin, name, user_id, created, last_update, last_change, last_changed_by,
+                task, parent, project, comment, tags, system_tags, framework, design, labels, uri, ready, ui_cache, metadata,
+                last_iteration, last_metrics)
+            VALUES ($id, $company, $company_origin, $name, $user, $created, $last_update, $last_change, $last_changed_by,
+                $task, $parent, $project, $comment, $tags, $system_tags, $framework, $design, $labels, $uri, $ready, $ui_cache, $metadata,
+                $last_iteration, $last_metrics)
+            """;
+        command.Add("$id", model.Id);
+        command.Add("$company", model.Company);
+        command.Add("$company_origin", model.CompanyOrigin);
+        command.Add("$name", model.Name);
+        command.Add("$user", model.User);
+        command.Add("$created", SqlValues.ToDb(model.Created));
+        command.Add("$last_update", SqlValues.ToDb(model.LastUpdate));
+        command.Add("$last_change", model.LastChange is { } change ? SqlValues.ToDb(change) : null);
+        command.Add("$last_changed_by", model.LastChangedBy);
+        command.Add("$task", model.Task);
+        command.Add("$parent", model.Parent);
+        command.Add("$project", model.Project);
+        command.Add("$comment", model.Comment);
+        command.Add("$tags", SqlValues.ToTagArray(model.Tags));
+        command.Add("$system_tags", SqlValues.ToTagArray(model.SystemTags));
+        command.Add("$framework", model.Framework);
+        command.Add("$design", model.Design?.ToJsonString());
+        command.Add("$labels", model.Labels is null ? null : LabelsToJson(model.Labels));
+        command.Add("$uri", model.Uri);
+        command.Add("$ready", model.Ready ? 1 : 0);
+        command.Add("$ui_cache", model.UiCache?.ToJsonString());
+        command.Add("$metadata", MetadataToJson(model.Metadata));
+        command.Add("$last_iteration", model.LastIteration);
+        command.Add("$last_metrics", model.LastMetrics?.ToJsonString());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> UpdateAsync(string company, string id, ModelChanges changes, DateTimeOffset now, string user, bool onlyIfNotReady = false, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var sets = new List<string> { "last_change = $now", "last_changed_by = $user" };
+        void Set(string column, object? value)
+        {
+            sets.Add($"{column} = ${column}");
+            command.Add("$" + column, value);
+        }
+        if (changes.TouchesContent)
+        {
+            sets.Add("last_update = $now");
+        }
+        if (changes.Name is not null) Set("name", changes.Name);
+        if (changes.Comment is not null) Set("comment", changes.Comment);
+        if (changes.Tags is not null) Set("tags", SqlValues.ToTagArray(changes.Tags));
+        if (changes.SystemTags is not null) Set("system_tags", SqlValues.ToTagArray(changes.SystemTags));
+        if (changes.Framework is not null) Set("framework", changes.Framework);
+        if (changes.Design is not null) Set("design", changes.Design.ToJsonString());
+        if (changes.Labels is not null) Set("labels", LabelsToJson(changes.Labels));
+        if (changes.Uri is not null) Set("uri", changes.Uri);
+        if (changes.Ready is { } ready) Set("ready", ready ? 1 : 0);
+        if (changes.Project is not null) Set("project", changes.Project);
+        if (changes.Parent is not null) Set("parent", changes.Parent);
+        if (changes.Task is not null) Set("task", changes.Task);
+        if (changes.Created is { } created) Set("created", SqlValues.ToDb(created));
+        if (changes.Metadata is not null) Set("metadata", MetadataToJson(changes.Metadata));
+        if (changes.UiCache is not null)
+        {
+            Set("ui_cache", changes.UiCache.ToJsonString());
+        }
+        else if (changes.Uri is not null)
+        {
+            Set("ui_cache", "{}"); // A new uri invalidates what the UI cached about the old one.
+        }
+        command.CommandText =
+            $"UPDATE models SET {string.Join(", ", sets)} WHERE id = $id AND company = $company{(onlyIfNotReady ? " AND ready = 0" : "")}";
+        command.Add("$id", id);
+        command.Add("$company", company);
+        command.Add("$now", SqlValues.ToDb(now));
+        command.Add("$user", user);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<bool> SetMetadataAsync(string company, string id, IReadOnlyList<MetadataItem> items, bool replace, DateTimeOffset now, string user, CancellationToken cancellationToken = default)
+    {
+        return await ChangeMetadataAsync(company, id, now, user, metadata =>
+        {
+            if (replace)
+            {
+                metadata.Clear();
+            }
+            foreach (var item in items)
+            {
+                metadata[MetadataKey.Escape(item.Key!)] = ItemToJson(item);
+            }
+            return true;
+        }, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    public Task<bool?> DeleteMetadataAsync(string company, string id, IReadOnlyList<string> keys, DateTimeOffset now, string user, CancellationToken cancellationToken = default) =>
+        ChangeMetadataAsync(company, id, now, user, metadata =>
+        {
+            var removed = false;
+            foreach (var key in keys)
+            {
+                removed |= key.Trim().Length > 0 && metadata.Remove(MetadataKey.Escape(key));
+            }
+            return removed;
+        }, cancellationToken);
+
+    /// <summary>Read-modify-write of the metadata map in one write transaction; null when the company owns no such model.</summary>
+    private async Task<bool?> ChangeMetadataAsync(string company, string id, DateTimeOffset now, string user, Func<JsonObject, bool> change, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        JsonObject metadata;
+        await using (var load = connection.CreateCommand())
+        {
+            load.Transaction = transaction;
+            load.CommandText = "SELECT metadata FROM models WHERE id = $id AND company = $company";
+            load.Add("$id", id);
+            load.Add("$company", company);
+            if (await load.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string json)
+            {
+                return null;
+            }
+            metadata = JsonNode.Parse(json) as JsonObject ?? [];
+        }
+        if (!change(metadata))
+        {
+            return false;
+        }
+        await using var save = connection.CreateCommand();
+        save.Transaction = transaction;
+        save.CommandText = "UPDATE models SET metadata = $metadata, last_update = $now, last_change = $now, last_changed_by = $user WHERE id = $id";
+        save.Add("$metadata", metadata.ToJsonString());
+        save.Add("$now", SqlValues.ToDb(now));
+        save.Add("$user", user);
+        save.Add("$id", id);
+        await save.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<int> UpdateTagsAsync(string company, IReadOnlyCollection<string> ids, IReadOnlyList<string> add, IReadOnlyList<string> remove, bool systemTags, DateTimeOffset now, string user, CancellationToken cancellationToken = default)
+    {
+        var column = systemTags ? "system_tags" : "tags";
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var current = new List<(string Id, IReadOnlyList<string> Tags)>();
+        await using (var load = connection.CreateCommand())
+        {
+            load.Transaction = transaction;
+            load.CommandText = $"SELECT id, {column} FROM models WHERE company = $company AND id IN {load.AddList("$ids", ids)}";
+            load.Add("$company", company);
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                current.Add((reader.GetString(0), SqlValues.FromJsonArray(reader.GetString(1))));
+            }
+        }
+        foreach (var (id, tags) in current)
+        {
+            // Added first, then removed: a tag in both lists ends up removed.
+            var updated = tags.Union(add, StringComparer.Ordinal).Except(remove, StringComparer.Ordinal).ToList();
+            if (updated.Count == tags.Count && updated.All(tags.Contains))
+            {
+                continue;
+            }
+            await using var save = connection.CreateCommand();
+            save.Transaction = transaction;
+            save.CommandText = $"UPDATE models SET {column} = $tags, last_update = $now, last_change = $now, last_changed_by = $user WHERE id = $id";
+            save.Add("$tags", SqlValues.ToTagArray(updated));
+            save.Add("$now", SqlValues.ToDb(now));
+            save.Add("$user", user);
+            save.Add("$id", id);
+            await save.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return current.Count;
+    }
+
+    public async Task<int> MoveAsync(string company, IReadOnlyCollection<string> ids, string? project, DateTimeOffset now, string user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            $"UPDATE models SET project = $project, last_change = $now, last_changed_by = $user WHERE company = $company AND id IN {command.AddList("$ids", ids)}";
+        command.Add("$project", project);
+        command.Add("$now", SqlValues.ToDb(now));
+        command.Add("$user", user);
+        command.Add("$company", company);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<string>> SetPublicAsync(string company, IReadOnlyCollection<string> ids, bool makePublic, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
+        // Public: owned by the company. Private again: public, and originally the company's.
+        var owned = makePublic ? "company = $company" : "company = '' AND company_origin = $company";
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        await using (var load = connection.CreateCommand())
+        {
+            load.Transaction = transaction;
+            load.CommandText = $"SELECT id FROM models WHERE {owned} AND id IN {load.AddList("$ids", distinct)}";
+            load.Add("$company", company);
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(reader.GetString(0));
+            }
+        }
+        var missing = distinct.Where(id => !found.Contains(id)).ToList();
+        if (missing.Count > 0)
+        {
+            return missing;
+        }
+        await using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = makePublic
+            ? $"UPDATE models SET company = '', company_origin = $company, last_change = $now WHERE {owned} AND id IN {update.AddList("$ids", distinct)}"
+            : $"UPDATE models SET company = $company, company_origin = NULL, last_change = $now WHERE {owned} AND id IN {update.AddList("$ids", distinct)}";
+        update.Add("$company", company);
+        update.Add("$now", SqlValues.ToDb(now));
+        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return [];
+    }
+
+    public async Task<ModelDeleteResult> DeleteAsync(string company, string id, bool force, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        async Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Add(name, value);
+            }
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        async Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters) => await ScalarAsync(sql, parameters).ConfigureAwait(false);
+
+        string uri;
+        string? task;
+        await using (var load = connection.CreateCommand())
+        {
+            load.Transaction = transaction;
+            load.CommandText = "SELECT uri, task FROM models WHERE id = $id AND company = $company";
+            load.Add("$id", id);
+            load.Add("$company", company);
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new ModelDeleteResult(ModelDeleteOutcome.NotFound);
+            }
+            uri = reader.GetString(0);
+            task = reader.GetStringOrNull(1);
+        }
+        var deletedReference = Model.DeletedPrefix + id;
+
+        // Tasks of any company that use the model as an input.
+        var using_ = Convert.ToInt32(await ScalarAsync(
+            "SELECT COUNT(DISTINCT task_id) FROM task_models WHERE model = $id AND kind = 'input'", ("$id", id)).ConfigureAwait(false),
+            System.Globalization.CultureInfo.InvariantCulture);
+        if (using_ > 0)
+        {
+            if (!force)
+            {
+                return new ModelDeleteResult(ModelDeleteOutcome.InUse, TasksUsing: using_);
+            }
+            await ExecuteAsync("UPDATE task_models SET model = $deleted WHERE model = $id AND kind = 'input'",
+                ("$deleted", deletedReference), ("$id", id)).ConfigureAwait(false);
+        }
+
+        if (task is not null && !task.StartsWith(Model.DeletedPrefix, StringComparison.Ordinal)
+            && await ScalarAsync("SELECT status FROM tasks WHERE id = $task", ("$task", task)).ConfigureAwait(false) is string status)
+        {
+            if (status == Core.Tasks.TaskStatuses.Published)
+            {
+                if (!force)
+                {
+                    return new ModelDeleteResult(ModelDeleteOutcome.CreatingTaskPublished);
+                }
+                // A published task keeps its record: the reference is marked, and the task says why.
+                await ExecuteAsync("UPDATE task_models SET model = $deleted WHERE task_id = $task AND kind = 'output' AND model = $id",
+                    ("$deleted", deletedReference), ("$task", task), ("$id", id)).ConfigureAwait(false);
+                await ExecuteAsync("UPDATE tasks SET output = json_set(COALESCE(output, '{}'), '$.error', $error) WHERE id = $task",
+                    ("$error", $"model deleted on {now.UtcDateTime:yyyy-MM-ddTHH:mm:ss.ffffff}"), ("$task", task)).ConfigureAwait(false);
+            }
+            else
+            {
+                await ExecuteAsync("DELETE FROM task_models WHERE task_id = $task AND kind = 'output' AND model = $id",
+                    ("$task", task), ("$id", id)).ConfigureAwait(false);
+            }
+        }
+
+        await ExecuteAsync("DELETE FROM models WHERE id = $id", ("$id", id)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new ModelDeleteResult(ModelDeleteOutcome.Deleted, uri);
+    }
+
+    private static async Task<List<Model>> ReadModelsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var models = new List<Model>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            models.Add(new Model
+            {
+                Id = reader.GetString(0),
+                Company = reader.GetString(1),
+                CompanyOrigin = reader.GetStringOrNull(2),
+                Name = reader.GetString(3),
+                User = reader.GetStringOrNull(4),
+                Created = SqlValues.ToDateTime(reader.GetInt64(5)),
+                LastUpdate = SqlValues.ToDateTime(reader.GetInt64(6)),
+                LastChange = reader.IsDBNull(7) ? null : SqlValues.ToDateTime(reader.GetInt64(7)),
+                LastChangedBy = reader.GetStringOrNull(8),
+                Task = reader.GetStringOrNull(9),
+                Parent = reader.GetStringOrNull(10),
+                Project = reader.GetStringOrNull(11),
+                Comment = reader.GetStringOrNull(12),
+                Tags = SqlValues.FromJsonArray(reader.GetString(13)),
+                SystemTags = SqlValues.FromJsonArray(reader.GetString(14)),
+                Framework = reader.GetStringOrNull(15),
+                Design = ReadObject(reader, 16),
+                Labels = reader.IsDBNull(17) ? null : JsonSerializer.Deserialize<Dictionary<string, int?>>(reader.GetString(17)),
+                Uri = reader.GetString(18),
+                Ready = reader.GetInt64(19) != 0,
+                UiCache = ReadObject(reader, 20),
+                Metadata = MetadataFromJson(reader.GetString(21)),
+                LastIteration = reader.GetInt64(22),
+                LastMetrics = ReadObject(reader, 23),
+            });
+        }
+        return models;
+    }
+
+    private static JsonObject? ReadObject(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : JsonNode.Parse(reader.GetString(ordinal)) as JsonObject;
+
+    private static string LabelsToJson(IReadOnlyDictionary<string, int?> labels) => JsonSerializer.Serialize(labels);
+
+    private static JsonObject ItemToJson(MetadataItem item) => new()
+    {
+        ["key"] = item.Key,
+        ["type"] = item.Type,
+        ["value"] = item.Value,
+    };
+
+    private static string MetadataToJson(IReadOnlyDictionary<string, MetadataItem> metadata)
+    {
+        var json = new JsonObject();
+        foreach (var (key, item) in metadata)
+        {
+            json[MetadataKey.Escape(key)] = ItemToJson(item);
+        }
+        return json.ToJsonString();
+    }
+
+    private static Dictionary<string, MetadataItem> MetadataFromJson(string json)
+    {
+        var metadata = new Dictionary<string, MetadataItem>(StringComparer.Ordinal);
+        if (JsonNode.Parse(json) is not JsonObject map)
+        {
+            return metadata;
+        }
+        foreach (var (key, value) in map)
+        {
+            metadata[MetadataKey.Unescape(key)] = new MetadataItem(
+                value?["key"]?.GetValue<string>(), value?["type"]?.GetValue<string>(), value?["value"]?.GetValue<string>());
+        }
+        return metadata;
+    }
+}
