@@ -142,7 +142,11 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
     private string? TranslatePattern(PatternCondition condition)
     {
         var pattern = Parameter(condition.IgnoreCase ? "(?i)" + condition.Pattern : condition.Pattern);
-        var literal = condition.IgnoreCase ? null : RegexLiteral.Analyze(condition.Pattern);
+        var literal = RegexLiteral.Analyze(condition.Pattern);
+        if (condition.IgnoreCase && literal is not null && !(literal.WholePattern && System.Text.Ascii.IsValid(literal.Text)))
+        {
+            literal = null; // Case-insensitive: only a plain ASCII substring has a fast form.
+        }
         var parts = new List<string>();
         foreach (var field in condition.Fields)
         {
@@ -152,6 +156,7 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
             }
             parts.Add(column.Kind switch
             {
+                FieldKind.Text when literal is not null && condition.IgnoreCase => TextContainsIgnoreCase(column, pattern, literal),
                 FieldKind.Text when literal is not null => TextPattern(column, pattern, literal),
                 FieldKind.Text => $"cairn_regexp({pattern}, {column.Sql})",
                 FieldKind.TextList => $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE cairn_regexp({pattern}, value))",
@@ -189,6 +194,18 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
             return $"({column.Sql} >= {text} AND {column.Sql} < {text} || char(1114111) AND cairn_regexp({pattern}, {column.Sql}))";
         }
         return $"(instr({column.Sql}, {text}) > 0 AND cairn_regexp({pattern}, {column.Sql}))";
+    }
+
+    /// <summary>
+    /// A case-insensitive search for plain ASCII text (the UI's search box): SQLite's lower() folds
+    /// exactly the ASCII letters, which decides it for ASCII values; values with other characters
+    /// (where .NET also folds e.g. the Kelvin sign) still go through the regex.
+    /// </summary>
+    private string TextContainsIgnoreCase(Column column, string pattern, RegexLiteral literal)
+    {
+        var text = Parameter(literal.Text.ToLowerInvariant());
+        var nonAscii = Parameter("*[^\u0001-~]*");
+        return $"(instr(lower({column.Sql}), {text}) > 0 OR ({column.Sql} GLOB {nonAscii} AND cairn_regexp({pattern}, {column.Sql})))";
     }
 
     private string? TranslateRange(RangeCondition condition)
