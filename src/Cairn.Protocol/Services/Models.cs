@@ -62,11 +62,6 @@ public sealed class ModelRequest
     public string? Model { get; set; }
 }
 
-public sealed class GetModelExRequest
-{
-    public string? Id { get; set; }
-}
-
 public sealed class TaskRequest
 {
     public string? Task { get; set; }

@@ -242,7 +242,7 @@ public static partial class ModelsEndpoints
                     Comment = comment,
                     Tags = tags ?? [],
                     SystemTags = systemTags ?? [],
-                    Framework = execution?["framework"]?.GetValue<string>(),
+                    Framework = execution?["framework"] is JsonValue framework && framework.TryGetValue<string>(out var text) ? text : null,
                     Design = execution?["model_desc"] as JsonObject is { } design ? (JsonObject)design.DeepClone() : null,
                     Labels = ReadLabels(execution?["model_labels"]),
                     Uri = request.Uri!.Trim(),

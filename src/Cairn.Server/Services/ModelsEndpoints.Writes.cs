@@ -238,7 +238,7 @@ public static partial class ModelsEndpoints
         var ids = BatchOperation.ReadIds(request.Ids);
         if (request.AddTags is null && request.RemoveTags is null)
         {
-            throw CairnException.MissingFields("add_tags", "remove_tags");
+            throw CairnException.Validation("Either add tags or remove tags should be provided");
         }
         var add = ModelDocuments.ReadTags("add_tags", request.AddTags) ?? [];
         var remove = ModelDocuments.ReadTags("remove_tags", request.RemoveTags) ?? [];

@@ -68,7 +68,8 @@ public static partial class ModelsEndpoints
 
     private static async Task<object?> GetByIdExAsync(ApiCall call)
     {
-        if (call.Read<GetModelExRequest>().Id is null)
+        // The id filter is get_all_ex's list field; only its presence is required here.
+        if (call.Body["id"] is null)
         {
             throw CairnException.MissingFields("id");
         }
