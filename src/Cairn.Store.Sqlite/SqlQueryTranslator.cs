@@ -1,3 +1,4 @@
+using System.Text;
 using Cairn.Core.Querying;
 using Microsoft.Data.Sqlite;
 
@@ -143,7 +144,7 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
     {
         var pattern = Parameter(condition.IgnoreCase ? "(?i)" + condition.Pattern : condition.Pattern);
         var literal = RegexLiteral.Analyze(condition.Pattern);
-        if (condition.IgnoreCase && literal is not null && !(literal.WholePattern && System.Text.Ascii.IsValid(literal.Text)))
+        if (condition.IgnoreCase && literal is not null && !(literal.WholePattern && Ascii.IsValid(literal.Text)))
         {
             literal = null; // Case-insensitive: only a plain ASCII substring has a fast form.
         }
@@ -189,9 +190,10 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         }
         if (literal.AnchoredStart)
         {
-            // UTF-8 byte order is code point order: every text starting with the prefix sorts
-            // between the prefix and the prefix followed by the highest code point.
-            return $"({column.Sql} >= {text} AND {column.Sql} < {text} || char(1114111) AND cairn_regexp({pattern}, {column.Sql}))";
+            // Text compares as UTF-8 bytes: every text starting with the prefix sorts between the
+            // prefix and the prefix followed by the byte 0xF5, which never occurs in UTF-8.
+            var bound = Parameter(Encoding.UTF8.GetBytes(literal.Text).Append((byte)0xF5).ToArray());
+            return $"({column.Sql} >= {text} AND {column.Sql} < CAST({bound} AS TEXT) AND cairn_regexp({pattern}, {column.Sql}))";
         }
         return $"(instr({column.Sql}, {text}) > 0 AND cairn_regexp({pattern}, {column.Sql}))";
     }

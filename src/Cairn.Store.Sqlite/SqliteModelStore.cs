@@ -418,10 +418,13 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
                     return new ModelDeleteResult(ModelDeleteOutcome.CreatingTaskPublished);
                 }
                 // A published task keeps its record: the reference is marked, and the task says why.
+                // The error is recorded only when the task's output list did reference the model.
+                await ExecuteAsync("""
+                    UPDATE tasks SET output = json_set(COALESCE(output, '{}'), '$.error', $error)
+                    WHERE id = $task AND EXISTS (SELECT 1 FROM task_models WHERE task_id = $task AND kind = 'output' AND model = $id)
+                    """, ("$error", $"model deleted on {IsoFormat(now)}"), ("$task", task), ("$id", id)).ConfigureAwait(false);
                 await ExecuteAsync("UPDATE task_models SET model = $deleted WHERE task_id = $task AND kind = 'output' AND model = $id",
                     ("$deleted", deletedReference), ("$task", task), ("$id", id)).ConfigureAwait(false);
-                await ExecuteAsync("UPDATE tasks SET output = json_set(COALESCE(output, '{}'), '$.error', $error) WHERE id = $task",
-                    ("$error", $"model deleted on {now.UtcDateTime:yyyy-MM-ddTHH:mm:ss.ffffff}"), ("$task", task)).ConfigureAwait(false);
             }
             else
             {
@@ -434,6 +437,11 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ModelDeleteResult(ModelDeleteOutcome.Deleted, uri);
     }
+
+    /// <summary>Python's <c>datetime.isoformat()</c> of a naive UTC time, as ClearML writes it into messages.</summary>
+    private static string IsoFormat(DateTimeOffset time) =>
+        time.UtcDateTime.ToString(time.UtcDateTime.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-ddTHH:mm:ss" : "yyyy-MM-ddTHH:mm:ss.ffffff",
+            System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<List<Model>> ReadModelsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {

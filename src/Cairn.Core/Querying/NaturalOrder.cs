@@ -53,10 +53,11 @@ public sealed class NaturalOrder : IComparer<string?>
                 {
                     return folded;
                 }
-                // Same letter in another case: remember lower-before-upper for a final tie-break.
+                // Same letter in another case: remember lower-before-upper (or, when neither or
+                // both are lower case, code point order) for a final tie-break.
                 if (caseOrder == 0)
                 {
-                    caseOrder = char.IsLower(a) ? -1 : 1;
+                    caseOrder = char.IsLower(a) != char.IsLower(b) ? (char.IsLower(a) ? -1 : 1) : a.CompareTo(b);
                 }
             }
             i++;

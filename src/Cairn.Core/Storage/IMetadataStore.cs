@@ -150,7 +150,10 @@ public interface IModelStore
     /// <summary>Removes metadata keys. Null when the company owns no such model, else whether anything was removed.</summary>
     Task<bool?> DeleteMetadataAsync(string company, string id, IReadOnlyList<string> keys, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds and removes tags (or system tags) on the company's models; the number of models changed.</summary>
+    /// <summary>
+    /// Adds, then removes, tags (or system tags) on the company's models among <paramref name="ids"/>;
+    /// returns how many of the ids are company models (ClearML's matched count), changed or not.
+    /// </summary>
     Task<int> UpdateTagsAsync(string company, IReadOnlyCollection<string> ids, IReadOnlyList<string> add, IReadOnlyList<string> remove, bool systemTags, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
 
     /// <summary>Moves the company's models to <paramref name="project"/> (null = the root); the number moved.</summary>
