@@ -2,20 +2,40 @@ using System.Globalization;
 
 namespace Cairn.Bench;
 
-/// <summary>Command line: <c>Cairn.Bench [server-binary] [--workers N] [--duration S] [--warmup S] [--starts N] [--idle S] [--projects N] [--no-wrk]</c>.</summary>
+/// <summary>
+/// Command line: <c>Cairn.Bench [server-binary] [--workers N] [--duration S] [--warmup S] [--starts N] [--idle S] [--projects N] [--no-wrk]</c>
+/// for the server benchmark, or <c>Cairn.Bench [server-binary] --models [--count N] [--samples N] [--seed N]</c> for the
+/// <c>models.get_all</c> benchmark over a large store.
+/// </summary>
 internal sealed record BenchOptions(
     string ServerBinary, int Workers, TimeSpan Duration, TimeSpan Warmup, int Starts, TimeSpan Idle, int Projects, bool UseWrk)
 {
     public const string Usage =
         "usage: Cairn.Bench [server-binary] [--workers N] [--duration SECONDS] [--warmup SECONDS] [--starts N] [--idle SECONDS] [--projects N] [--no-wrk]\n" +
-        "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.";
+        "       Cairn.Bench [server-binary] --models [--count N] [--samples N] [--seed N]\n" +
+        "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.\n" +
+        "  --models fills a store with N models (default 100000) and measures models.get_all against hand-written SQL;\n" +
+        "  --samples is the number of measured requests per query (default 200).";
+
+    /// <summary>Run the <c>models.get_all</c> benchmark instead of the server benchmark.</summary>
+    public bool Models { get; init; }
+
+    /// <summary>Models to put in the store (<c>--count</c>).</summary>
+    public int ModelCount { get; init; } = 100_000;
+
+    /// <summary>Measured sequential requests per query (<c>--samples</c>).</summary>
+    public int Samples { get; init; } = 200;
+
+    /// <summary>Seed of the generated store, so runs compare like with like (<c>--seed</c>).</summary>
+    public int Seed { get; init; } = 20_261_124;
 
     public static BenchOptions Parse(string[] args)
     {
         string? binary = null;
-        int workers = 64, starts = 7, projects = 50;
+        int workers = 64, starts = 7, projects = 50, count = 100_000, samples = 200, seed = 20_261_124;
         double duration = 10, warmup = 2, idle = 5;
         var useWrk = true;
+        var models = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -27,6 +47,10 @@ internal sealed record BenchOptions(
                 case "--idle": idle = Positive(args, ref i); break;
                 case "--projects": projects = Positive(args, ref i); break;
                 case "--no-wrk": useWrk = false; break;
+                case "--models": models = true; break;
+                case "--count": count = Positive(args, ref i); break;
+                case "--samples": samples = Positive(args, ref i); break;
+                case "--seed": seed = Positive(args, ref i); break;
                 case var arg when arg.StartsWith("--", StringComparison.Ordinal) || binary is not null:
                     throw new ArgumentException($"unexpected argument '{arg}'");
                 default: binary = args[i]; break;
@@ -34,7 +58,13 @@ internal sealed record BenchOptions(
         }
         binary ??= Path.Combine(RepositoryRoot(), "src", "Cairn.Server", "bin", "Release", "net10.0", "Cairn.Server");
         return new BenchOptions(Path.GetFullPath(binary), workers, TimeSpan.FromSeconds(duration), TimeSpan.FromSeconds(warmup),
-            starts, TimeSpan.FromSeconds(idle), projects, useWrk);
+            starts, TimeSpan.FromSeconds(idle), projects, useWrk)
+        {
+            Models = models,
+            ModelCount = count,
+            Samples = samples,
+            Seed = seed,
+        };
     }
 
     private static int Positive(string[] args, ref int i)

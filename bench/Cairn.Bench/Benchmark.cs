@@ -9,14 +9,14 @@ namespace Cairn.Bench;
 /// <summary>The whole run: cold starts, memory, then throughput against a <c>debug.ping</c> floor.</summary>
 internal sealed class Benchmark(BenchOptions options, TextWriter progress)
 {
-    private const string AccessKey = "BENCHKEY0001";
-    private const string SecretKey = "bench-secret-0123456789";
+    internal const string AccessKey = "BENCHKEY0001";
+    internal const string SecretKey = "bench-secret-0123456789";
     private const double StartTargetMs = 1000;
     private const double IdleRssTargetMiB = 100;
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>One user with one key pair, as a team deployment configures them.</summary>
-    private static readonly string[] SeedArgs =
+    internal static readonly string[] SeedArgs =
     [
         "--Cairn:Users:0:Username=bench",
         "--Cairn:Users:0:Password=benchpassword",
@@ -166,7 +166,7 @@ internal sealed class Benchmark(BenchOptions options, TextWriter progress)
     private static int WrkThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Calls the API once and returns <c>data</c>; anything but HTTP 200 is a failed run.</summary>
-    private static async Task<JsonElement> CallAsync(
+    internal static async Task<JsonElement> CallAsync(
         HttpClient client, Uri apiBase, string endpoint, string authorization, string? body, CancellationToken cancellationToken)
     {
         var request = new LoadTarget(endpoint, body is null ? HttpMethod.Get : HttpMethod.Post, authorization, body)

@@ -27,7 +27,9 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
 
 try
 {
-    var report = await new Benchmark(options, Console.Error).RunAsync(cancellation.Token);
+    var report = options.Models
+        ? await new ModelsBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+        : await new Benchmark(options, Console.Error).RunAsync(cancellation.Token);
     Console.Write(report);
     return 0;
 }
@@ -36,7 +38,8 @@ catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
     await Console.Error.WriteLineAsync("cairn-bench: cancelled");
     return 130;
 }
-catch (Exception e) when (e is InvalidOperationException or TimeoutException or FileNotFoundException or IOException or HttpRequestException)
+catch (Exception e) when (e is InvalidOperationException or TimeoutException or FileNotFoundException or IOException or HttpRequestException
+    or Microsoft.Data.Sqlite.SqliteException)
 {
     await Console.Error.WriteLineAsync($"cairn-bench: {e.Message}");
     return 1;
