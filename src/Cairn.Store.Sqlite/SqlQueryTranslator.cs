@@ -275,14 +275,18 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
     private string HasAll(Column column, IReadOnlyList<string> values)
     {
         var distinct = values.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == 1)
+        {
+            return HasAny(column, distinct);
+        }
         if (column.Kind != FieldKind.TextList)
         {
-            // A scalar equals all of its values only when there is one value.
-            return distinct.Count == 1 ? HasAny(column, distinct) : "0";
+            return "0"; // A scalar equals all of its values only when there is one value.
         }
         if (column.Index is { } index)
         {
-            return $"{index.Key} IN ({index.Select} IN {ValueList(distinct)} GROUP BY 1 HAVING COUNT(*) = {distinct.Count})";
+            // One indexed IN per value: each is a short index range, where a GROUP BY would sort them all.
+            return "(" + string.Join(" AND ", distinct.Select(value => $"{index.Key} IN ({index.Select} = {Parameter(value)})")) + ")";
         }
         return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN {ValueList(distinct)}) = {distinct.Count})";
     }

@@ -505,15 +505,21 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
     private static Dictionary<string, MetadataItem> MetadataFromJson(string json)
     {
         var metadata = new Dictionary<string, MetadataItem>(StringComparer.Ordinal);
-        if (JsonNode.Parse(json) is not JsonObject map)
+        if (json.Length <= 2)
         {
-            return metadata;
+            return metadata; // "{}"
         }
-        foreach (var (key, value) in map)
+        // JsonDocument reads pooled memory and allocates only the strings kept (cheaper than JsonNode).
+        using var document = JsonDocument.Parse(json);
+        foreach (var entry in document.RootElement.EnumerateObject())
         {
-            metadata[MetadataKey.Unescape(key)] = new MetadataItem(
-                value?["key"]?.GetValue<string>(), value?["type"]?.GetValue<string>(), value?["value"]?.GetValue<string>());
+            metadata[MetadataKey.Unescape(entry.Name)] = new MetadataItem(Text(entry.Value, "key"), Text(entry.Value, "type"), Text(entry.Value, "value"));
         }
         return metadata;
     }
+
+    private static string? Text(JsonElement item, string property) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 }

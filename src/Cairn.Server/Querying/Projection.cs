@@ -45,6 +45,17 @@ public sealed class Projection
     /// <summary>The top-level fields the projection asks for (for joins such as <c>user.name</c>).</summary>
     public bool Requests(string path) => _include.Any(p => string.Join('.', p) == path);
 
+    /// <summary>
+    /// Whether the projection names only top-level fields, so a document writer can apply it field
+    /// by field with <see cref="IncludesField"/> instead of building and copying a tree.
+    /// </summary>
+    public bool IsTopLevel => _include.All(p => p.Length == 1) && _exclude.All(p => p.Length == 1);
+
+    /// <summary>For a top-level projection: whether the field goes into the returned document.</summary>
+    public bool IncludesField(string field) =>
+        (_include.Count == 0 ? !_hiddenByDefault.Contains(field) : _include.Any(p => p[0] == field))
+        && !_exclude.Any(p => p[0] == field);
+
     /// <summary>The paths the projection includes, as given (empty when it includes everything).</summary>
     public IEnumerable<string> Included => _include.Select(p => string.Join('.', p));
 

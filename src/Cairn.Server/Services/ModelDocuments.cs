@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Cairn.Core.Errors;
 using Cairn.Core.Models;
 using Cairn.Core.Storage;
@@ -15,77 +18,147 @@ internal static class ModelDocuments
     /// <summary>Up to this version models return <c>metadata</c> as an empty list (api.md §1.5).</summary>
     private static readonly ApiVersion LastVersionWithoutMetadata = new(2, 16);
 
-    /// <summary>The model as ClearML returns it: unset fields are omitted.</summary>
+    /// <summary>The model as ClearML returns it, every field included (callers project it).</summary>
     public static JsonObject ToDocument(Model model, ApiVersion version)
     {
-        var document = new JsonObject
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            ["id"] = model.Id,
-            ["name"] = model.Name,
-            ["company"] = model.Company,
-            ["created"] = ClearmlJson.FormatDate(model.Created),
-            ["last_update"] = ClearmlJson.FormatDate(model.LastUpdate),
-        };
-        void Add(string key, JsonNode? value)
+            WriteDocument(writer, model, version, _ => true);
+        }
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+    }
+
+    /// <summary>
+    /// Writes the model as ClearML returns it: unset fields are omitted, and only the fields
+    /// <paramref name="include"/> accepts are written. Writing straight to the response (rather
+    /// than building a tree first) is what keeps a 500-model <c>get_all</c> cheap.
+    /// </summary>
+    public static void WriteDocument(Utf8JsonWriter writer, Model model, ApiVersion version, Func<string, bool> include)
+    {
+        void String(string name, string? value)
         {
-            if (value is not null)
+            if (value is not null && include(name))
             {
-                document[key] = value;
+                writer.WriteString(name, value);
             }
         }
-        Add("user", model.User);
-        Add("last_change", model.LastChange is { } change ? ClearmlJson.FormatDate(change) : null);
-        Add("last_changed_by", model.LastChangedBy);
-        Add("task", model.Task);
-        Add("parent", model.Parent);
-        Add("project", model.Project);
-        Add("comment", model.Comment);
-        document["tags"] = Strings(model.Tags);
-        document["system_tags"] = Strings(model.SystemTags);
-        Add("framework", model.Framework);
-        Add("design", model.Design?.DeepClone());
-        if (model.Labels is not null)
+        void Date(string name, DateTimeOffset? value) => String(name, value is { } date ? ClearmlJson.FormatDate(date) : null);
+        void Strings(string name, IReadOnlyList<string> values)
         {
-            var labels = new JsonObject();
+            if (include(name))
+            {
+                writer.WriteStartArray(name);
+                foreach (var value in values)
+                {
+                    writer.WriteStringValue(value);
+                }
+                writer.WriteEndArray();
+            }
+        }
+        void Object(string name, JsonObject? value)
+        {
+            if (value is not null && include(name))
+            {
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+        }
+
+        writer.WriteStartObject();
+        String("id", model.Id);
+        String("name", model.Name);
+        String("company", model.Company);
+        Date("created", model.Created);
+        Date("last_update", model.LastUpdate);
+        String("user", model.User);
+        Date("last_change", model.LastChange);
+        String("last_changed_by", model.LastChangedBy);
+        String("task", model.Task);
+        String("parent", model.Parent);
+        String("project", model.Project);
+        String("comment", model.Comment);
+        Strings("tags", model.Tags);
+        Strings("system_tags", model.SystemTags);
+        String("framework", model.Framework);
+        Object("design", model.Design);
+        if (model.Labels is not null && include("labels"))
+        {
+            writer.WriteStartObject("labels");
             foreach (var (label, value) in model.Labels)
             {
-                labels[label] = value;
+                if (value is { } id)
+                {
+                    writer.WriteNumber(label, id);
+                }
+                else
+                {
+                    writer.WriteNull(label);
+                }
             }
-            document["labels"] = labels;
+            writer.WriteEndObject();
         }
-        document["uri"] = model.Uri;
-        document["ready"] = model.Ready;
-        Add("ui_cache", model.UiCache?.DeepClone());
-        document["metadata"] = version <= LastVersionWithoutMetadata ? new JsonArray() : Metadata(model.Metadata);
-        document["last_iteration"] = model.LastIteration;
-        Add("last_metrics", model.LastMetrics?.DeepClone());
-        Add("company_origin", model.CompanyOrigin);
-        return document;
+        String("uri", model.Uri);
+        if (include("ready"))
+        {
+            writer.WriteBoolean("ready", model.Ready);
+        }
+        Object("ui_cache", model.UiCache);
+        if (include("metadata"))
+        {
+            if (version <= LastVersionWithoutMetadata)
+            {
+                writer.WriteStartArray("metadata");
+                writer.WriteEndArray();
+            }
+            else
+            {
+                writer.WritePropertyName("metadata");
+                WriteMetadata(writer, model.Metadata);
+            }
+        }
+        if (include("last_iteration"))
+        {
+            writer.WriteNumber("last_iteration", model.LastIteration);
+        }
+        Object("last_metrics", model.LastMetrics);
+        String("company_origin", model.CompanyOrigin);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteMetadata(Utf8JsonWriter writer, IReadOnlyDictionary<string, MetadataItem> metadata)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, item) in metadata)
+        {
+            writer.WriteStartObject(key);
+            if (item.Key is not null)
+            {
+                writer.WriteString("key", item.Key);
+            }
+            if (item.Type is not null)
+            {
+                writer.WriteString("type", item.Type);
+            }
+            if (item.Value is not null)
+            {
+                writer.WriteString("value", item.Value);
+            }
+            writer.WriteEndObject();
+        }
+        writer.WriteEndObject();
     }
 
     public static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)v).ToArray());
 
     public static JsonObject Metadata(IReadOnlyDictionary<string, MetadataItem> metadata)
     {
-        var result = new JsonObject();
-        foreach (var (key, item) in metadata)
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            var entry = new JsonObject();
-            if (item.Key is not null)
-            {
-                entry["key"] = item.Key;
-            }
-            if (item.Type is not null)
-            {
-                entry["type"] = item.Type;
-            }
-            if (item.Value is not null)
-            {
-                entry["value"] = item.Value;
-            }
-            result[key] = entry;
+            WriteMetadata(writer, metadata);
         }
-        return result;
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
     /// <summary>The <c>metadata</c> dict of create/edit/update, keyed by metadata key.</summary>
@@ -153,5 +226,34 @@ internal static class ModelDocuments
         {
             throw new CairnException(ErrorCodes.FieldsValueError, "expecting Model id", new Dictionary<string, object?> { ["parent"] = id });
         }
+    }
+}
+
+/// <summary>
+/// A <c>get_all</c> answer whose projection names only top-level fields: written model by model
+/// straight to the response, without intermediate JSON trees.
+/// </summary>
+[JsonConverter(typeof(ModelListConverter))]
+internal sealed record ModelList(IReadOnlyList<Model> Models, ApiVersion Version, Querying.Projection Projection, string? ScrollId);
+
+internal sealed class ModelListConverter : JsonConverter<ModelList>
+{
+    public override ModelList Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("A model list is only ever written.");
+
+    public override void Write(Utf8JsonWriter writer, ModelList value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray("models");
+        foreach (var model in value.Models)
+        {
+            ModelDocuments.WriteDocument(writer, model, value.Version, value.Projection.IncludesField);
+        }
+        writer.WriteEndArray();
+        if (value.ScrollId is not null)
+        {
+            writer.WriteString("scroll_id", value.ScrollId);
+        }
+        writer.WriteEndObject();
     }
 }

@@ -95,6 +95,11 @@ public static partial class ModelsEndpoints
         var (models, scrollId) = await Pager.RunAsync(call, request,
             query => store.Models.QueryAsync(company, query, call.Aborted)).ConfigureAwait(false);
 
+        if (!extended && request.Projection.IsTopLevel)
+        {
+            return new ModelList(models, call.RequestedVersion, request.Projection, scrollId);
+        }
+
         var projection = request.Projection;
         if (extended)
         {
