@@ -88,20 +88,28 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         return found.Count == 0 ? null : found[0];
     }
 
-    public async Task<IReadOnlyList<Model>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default)
+    public async Task<QueryPage<Model>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         var translator = new SqlQueryTranslator(ResolveColumn, "m.seq", command);
+        // In natural order a cursor is the last row's seq: the next page starts right after it.
+        var natural = query.Order.Count == 0;
+        long? afterSeq = natural && long.TryParse(query.After, System.Globalization.CultureInfo.InvariantCulture, out var seq) ? seq : null;
+        var after = afterSeq is null ? "" : "m.seq > $after AND ";
         command.CommandText =
-            $"SELECT {Columns} FROM models m WHERE m.company IN ($company, '') AND {translator.Where(query.Conditions)} " +
+            $"SELECT {Columns}, m.seq FROM models m WHERE {after}m.company IN ($company, '') AND {translator.Where(query.Conditions)} " +
             $"ORDER BY {translator.OrderBy(query.Order)} LIMIT $take OFFSET $skip";
         command.Add("$company", company);
         command.Add("$take", query.Take);
         command.Add("$skip", query.Skip);
+        command.Add("$after", afterSeq);
         try
         {
-            return await ReadModelsAsync(command, cancellationToken).ConfigureAwait(false);
+            long lastSeq = 0;
+            var models = await ReadModelsAsync(command, cancellationToken, reader => lastSeq = reader.GetInt64(24)).ConfigureAwait(false);
+            var cursor = natural && models.Count > 0 ? lastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture) : natural ? query.After : null;
+            return new QueryPage<Model>(models, cursor);
         }
         catch (SqliteException e) when (SqliteDatabase.IsRegexTimeout(e))
         {
@@ -443,7 +451,10 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         time.UtcDateTime.ToString(time.UtcDateTime.Ticks % TimeSpan.TicksPerSecond == 0 ? "yyyy-MM-ddTHH:mm:ss" : "yyyy-MM-ddTHH:mm:ss.ffffff",
             System.Globalization.CultureInfo.InvariantCulture);
 
-    private static async Task<List<Model>> ReadModelsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    /// <param name="command">The query; its first columns are <see cref="Columns"/>.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <param name="onRow">Reads extra columns of each row, after the model's.</param>
+    private static async Task<List<Model>> ReadModelsAsync(SqliteCommand command, CancellationToken cancellationToken, Action<SqliteDataReader>? onRow = null)
     {
         var models = new List<Model>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -476,6 +487,7 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
                 LastIteration = reader.GetInt64(22),
                 LastMetrics = ReadObject(reader, 23),
             });
+            onRow?.Invoke(reader);
         }
         return models;
     }

@@ -1,3 +1,4 @@
+using Cairn.Core.Querying;
 using Cairn.Core.Storage;
 
 namespace Cairn.Store.Sqlite;
@@ -23,27 +24,30 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
     }
 
-    public async Task<int?> GetScrollPositionAsync(string scrollId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<ScrollState?> GetScrollAsync(string scrollId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT position FROM scroll_states WHERE id = $id AND expires > $now";
+        command.CommandText = "SELECT position, cursor FROM scroll_states WHERE id = $id AND expires > $now";
         command.Add("$id", scrollId);
         command.Add("$now", SqlValues.ToDb(now));
-        var position = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return position is long value ? (int)value : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new ScrollState((int)reader.GetInt64(0), reader.GetStringOrNull(1))
+            : null;
     }
 
-    public async Task SaveScrollPositionAsync(string scrollId, int position, DateTimeOffset expires, CancellationToken cancellationToken = default)
+    public async Task SaveScrollAsync(string scrollId, ScrollState state, DateTimeOffset expires, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO scroll_states (id, position, expires) VALUES ($id, $position, $expires)
-            ON CONFLICT (id) DO UPDATE SET position = excluded.position, expires = excluded.expires
+            INSERT INTO scroll_states (id, position, cursor, expires) VALUES ($id, $position, $cursor, $expires)
+            ON CONFLICT (id) DO UPDATE SET position = excluded.position, cursor = excluded.cursor, expires = excluded.expires
             """;
         command.Add("$id", scrollId);
-        command.Add("$position", position);
+        command.Add("$position", state.Position);
+        command.Add("$cursor", state.Cursor);
         command.Add("$expires", SqlValues.ToDb(expires));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -50,13 +50,24 @@ public sealed record AllCondition(IReadOnlyList<QueryCondition> Conditions) : Qu
 /// <summary>A sort key; ascending keys put empty values last, as ClearML does for the first key.</summary>
 public sealed record SortKey(string Field, bool Descending);
 
-/// <summary>A <c>get_all</c> query in domain form: conditions, ordering and a window of rows.</summary>
+/// <summary>
+/// A <c>get_all</c> query in domain form: conditions, ordering and a window of rows. <see cref="After"/>
+/// is a store's cursor from a previous page in natural order: the window then starts after that
+/// row (and <see cref="Skip"/> counts from there), so a long scroll never re-reads what it passed.
+/// </summary>
 public sealed record EntityQuery(
     IReadOnlyList<QueryCondition> Conditions,
     IReadOnlyList<SortKey> Order,
     int Skip,
-    int Take)
+    int Take,
+    string? After = null)
 {
     /// <summary>The most rows one <c>get_all</c> call returns (ClearML's <c>max_page_size</c>).</summary>
     public const int MaxPageSize = 500;
 }
+
+/// <summary>A page of query results, with the cursor that continues after it (null when the store has none for this order).</summary>
+public sealed record QueryPage<T>(IReadOnlyList<T> Rows, string? Cursor);
+
+/// <summary>Where a scroll stands: rows returned so far, and the store's cursor after the last one (if any).</summary>
+public sealed record ScrollState(int Position, string? Cursor);

@@ -112,10 +112,10 @@ public interface ISessionStore
 
     Task<bool> IsTokenRevokedAsync(string sessionId, CancellationToken cancellationToken = default);
 
-    /// <summary>The position of a live scroll, or null when the id is unknown or expired.</summary>
-    Task<int?> GetScrollPositionAsync(string scrollId, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>The state of a live scroll, or null when the id is unknown or expired.</summary>
+    Task<ScrollState?> GetScrollAsync(string scrollId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    Task SaveScrollPositionAsync(string scrollId, int position, DateTimeOffset expires, CancellationToken cancellationToken = default);
+    Task SaveScrollAsync(string scrollId, ScrollState state, DateTimeOffset expires, CancellationToken cancellationToken = default);
 
     /// <summary>Removes expired revocations and scrolls.</summary>
     Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
@@ -126,8 +126,11 @@ public interface IModelStore
     /// <summary>A model of <paramref name="company"/> or a public one; null when there is none.</summary>
     Task<Model?> GetByIdOrNullAsync(string company, string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Runs a query over the company's and the public models, in the database.</summary>
-    Task<IReadOnlyList<Model>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Runs a query over the company's and the public models, in the database. In natural order
+    /// the page carries a cursor that continues after its last row (see <see cref="EntityQuery.After"/>).
+    /// </summary>
+    Task<QueryPage<Model>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Distinct non-empty frameworks of the company's and public models, sorted; optionally only in <paramref name="projects"/>.</summary>
     Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default);

@@ -82,7 +82,7 @@ public static class ProjectsEndpoints
         var company = call.Identity.Company;
         var store = call.Service<IMetadataStore>();
         var (projects, scrollId) = await Pager.RunAsync(call, request,
-            query => store.Projects.QueryAsync(company, query, call.Aborted)).ConfigureAwait(false);
+            async query => new QueryPage<Project>(await store.Projects.QueryAsync(company, query, call.Aborted).ConfigureAwait(false), null)).ConfigureAwait(false);
 
         var projection = extended ? request.Projection.WithInclude("id") : request.Projection;
         var documents = new List<JsonObject>(projects.Count);

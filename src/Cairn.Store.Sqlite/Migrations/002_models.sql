@@ -92,6 +92,9 @@ CREATE TRIGGER models_index_delete AFTER DELETE ON models BEGIN
     DELETE FROM model_metadata WHERE model_seq = old.seq;
 END;
 
+-- A scroll in natural order continues from a cursor (the last row's key) instead of an offset.
+ALTER TABLE scroll_states ADD COLUMN cursor TEXT;
+
 -- Tasks: the fields the models service reads and writes. The tasks service adds the rest.
 ALTER TABLE tasks ADD COLUMN last_iteration INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN status_changed INTEGER;

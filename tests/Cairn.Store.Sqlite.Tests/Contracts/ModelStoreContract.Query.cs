@@ -33,11 +33,11 @@ public abstract partial class ModelStoreContract
     private static string[] InOrder(IEnumerable<Model> found, Dictionary<string, string> labels) =>
         [.. found.Select(m => labels.TryGetValue(m.Id, out var label) ? label : m.Id)];
 
-    private Task<IReadOnlyList<Model>> QueryAsync(params QueryCondition[] conditions) =>
-        Store.Models.QueryAsync(Company, new EntityQuery(conditions, [], 0, EntityQuery.MaxPageSize));
+    private async Task<IReadOnlyList<Model>> QueryAsync(params QueryCondition[] conditions) =>
+        (await Store.Models.QueryAsync(Company, new EntityQuery(conditions, [], 0, EntityQuery.MaxPageSize))).Rows;
 
-    private Task<IReadOnlyList<Model>> OrderedAsync(IReadOnlyList<SortKey> order, int skip = 0, int take = EntityQuery.MaxPageSize, params QueryCondition[] conditions) =>
-        Store.Models.QueryAsync(Company, new EntityQuery(conditions, order, skip, take));
+    private async Task<IReadOnlyList<Model>> OrderedAsync(IReadOnlyList<SortKey> order, int skip = 0, int take = EntityQuery.MaxPageSize, params QueryCondition[] conditions) =>
+        (await Store.Models.QueryAsync(Company, new EntityQuery(conditions, order, skip, take))).Rows;
 
     private static string MetadataField(string key, string part = "value") => $"metadata.{MetadataKey.Escape(key)}.{part}";
 
@@ -47,6 +47,36 @@ public abstract partial class ModelStoreContract
     };
 
     private const string MetricField = "last_metrics." + LossHash + "." + TotalHash + ".value";
+
+    // ---- cursors ------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task A_natural_order_page_continues_after_its_cursor_even_when_earlier_rows_are_deleted()
+    {
+        var labels = await InsertLabelledAsync([.. "abcde".Select(c => (c.ToString(), (Func<Model, Model>)(m => m)))]);
+        var first = await Store.Models.QueryAsync(Company, new EntityQuery([], [], 0, 2));
+        Assert.Equal(["a", "b"], InOrder(first.Rows, labels));
+        Assert.NotNull(first.Cursor);
+
+        // A row already passed disappears: an offset would now skip "c", the cursor does not.
+        Assert.Equal(ModelDeleteOutcome.Deleted, (await Store.Models.DeleteAsync(Company, first.Rows[0].Id, force: false, Now)).Outcome);
+        var second = await Store.Models.QueryAsync(Company, new EntityQuery([], [], 0, 2, first.Cursor));
+        Assert.Equal(["c", "d"], InOrder(second.Rows, labels));
+        var third = await Store.Models.QueryAsync(Company, new EntityQuery([], [], 0, 2, second.Cursor));
+        Assert.Equal(["e"], InOrder(third.Rows, labels));
+        var done = await Store.Models.QueryAsync(Company, new EntityQuery([], [], 0, 2, third.Cursor));
+        Assert.Empty(done.Rows);
+        Assert.Equal(third.Cursor, done.Cursor);
+    }
+
+    [Fact]
+    public async Task An_ordered_page_has_no_cursor()
+    {
+        await InsertLabelledAsync(("a", m => m), ("b", m => m));
+        var page = await Store.Models.QueryAsync(Company, new EntityQuery([], [new SortKey("name", false)], 0, 1));
+        Assert.Single(page.Rows);
+        Assert.Null(page.Cursor);
+    }
 
     // ---- scoping ------------------------------------------------------------------------------
 

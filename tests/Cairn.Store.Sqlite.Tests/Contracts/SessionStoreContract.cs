@@ -1,3 +1,4 @@
+using Cairn.Core.Querying;
 using Xunit;
 
 namespace Cairn.Store.Sqlite.Tests.Contracts;
@@ -27,32 +28,32 @@ public abstract class SessionStoreContract(IStoreProvider provider) : StoreContr
     [Fact]
     public async Task A_saved_scroll_position_is_returned_until_it_expires()
     {
-        await Store.Sessions.SaveScrollPositionAsync("scroll-1", 500, Now.AddMinutes(10));
+        await Store.Sessions.SaveScrollAsync("scroll-1", new ScrollState(500, null), Now.AddMinutes(10));
 
-        Assert.Equal(500, await Store.Sessions.GetScrollPositionAsync("scroll-1", Now));
-        Assert.Equal(500, await Store.Sessions.GetScrollPositionAsync("scroll-1", Now.AddMinutes(10).AddMilliseconds(-1)));
-        Assert.Null(await Store.Sessions.GetScrollPositionAsync("scroll-1", Now.AddMinutes(10)));
-        Assert.Null(await Store.Sessions.GetScrollPositionAsync("scroll-unknown", Now));
+        Assert.Equal(500, (await Store.Sessions.GetScrollAsync("scroll-1", Now))?.Position);
+        Assert.Equal(500, (await Store.Sessions.GetScrollAsync("scroll-1", Now.AddMinutes(10).AddMilliseconds(-1)))?.Position);
+        Assert.Null((await Store.Sessions.GetScrollAsync("scroll-1", Now.AddMinutes(10)))?.Position);
+        Assert.Null((await Store.Sessions.GetScrollAsync("scroll-unknown", Now))?.Position);
     }
 
     [Fact]
     public async Task Saving_a_scroll_again_moves_its_position_and_expiry()
     {
-        await Store.Sessions.SaveScrollPositionAsync("scroll-1", 500, Now.AddMinutes(10));
+        await Store.Sessions.SaveScrollAsync("scroll-1", new ScrollState(500, null), Now.AddMinutes(10));
 
-        await Store.Sessions.SaveScrollPositionAsync("scroll-1", 1000, Now.AddMinutes(20));
+        await Store.Sessions.SaveScrollAsync("scroll-1", new ScrollState(1000, null), Now.AddMinutes(20));
 
-        Assert.Equal(1000, await Store.Sessions.GetScrollPositionAsync("scroll-1", Now.AddMinutes(15)));
+        Assert.Equal(1000, (await Store.Sessions.GetScrollAsync("scroll-1", Now.AddMinutes(15)))?.Position);
     }
 
     [Fact]
     public async Task Scrolls_are_independent_of_each_other()
     {
-        await Store.Sessions.SaveScrollPositionAsync("scroll-1", 10, Now.AddMinutes(10));
-        await Store.Sessions.SaveScrollPositionAsync("scroll-2", 20, Now.AddMinutes(10));
+        await Store.Sessions.SaveScrollAsync("scroll-1", new ScrollState(10, null), Now.AddMinutes(10));
+        await Store.Sessions.SaveScrollAsync("scroll-2", new ScrollState(20, null), Now.AddMinutes(10));
 
-        Assert.Equal(10, await Store.Sessions.GetScrollPositionAsync("scroll-1", Now));
-        Assert.Equal(20, await Store.Sessions.GetScrollPositionAsync("scroll-2", Now));
+        Assert.Equal(10, (await Store.Sessions.GetScrollAsync("scroll-1", Now))?.Position);
+        Assert.Equal(20, (await Store.Sessions.GetScrollAsync("scroll-2", Now))?.Position);
     }
 
     [Fact]
@@ -61,8 +62,8 @@ public abstract class SessionStoreContract(IStoreProvider provider) : StoreContr
         await Store.Sessions.RevokeTokenAsync("session-expired", Now.AddMinutes(-1));
         await Store.Sessions.RevokeTokenAsync("session-at-now", Now);
         await Store.Sessions.RevokeTokenAsync("session-live", Now.AddMinutes(1));
-        await Store.Sessions.SaveScrollPositionAsync("scroll-expired", 1, Now.AddMinutes(-1));
-        await Store.Sessions.SaveScrollPositionAsync("scroll-live", 2, Now.AddMinutes(1));
+        await Store.Sessions.SaveScrollAsync("scroll-expired", new ScrollState(1, null), Now.AddMinutes(-1));
+        await Store.Sessions.SaveScrollAsync("scroll-live", new ScrollState(2, null), Now.AddMinutes(1));
 
         var purged = await Store.Sessions.PurgeExpiredAsync(Now);
 
@@ -70,9 +71,9 @@ public abstract class SessionStoreContract(IStoreProvider provider) : StoreContr
         Assert.False(await Store.Sessions.IsTokenRevokedAsync("session-expired"));
         Assert.False(await Store.Sessions.IsTokenRevokedAsync("session-at-now"));
         Assert.True(await Store.Sessions.IsTokenRevokedAsync("session-live"));
-        Assert.Equal(2, await Store.Sessions.GetScrollPositionAsync("scroll-live", Now));
+        Assert.Equal(2, (await Store.Sessions.GetScrollAsync("scroll-live", Now))?.Position);
         // A purged scroll is gone even for a caller whose clock is behind.
-        Assert.Null(await Store.Sessions.GetScrollPositionAsync("scroll-expired", Now.AddMinutes(-2)));
+        Assert.Null((await Store.Sessions.GetScrollAsync("scroll-expired", Now.AddMinutes(-2)))?.Position);
         Assert.Equal(0, await Store.Sessions.PurgeExpiredAsync(Now));
     }
 }
