@@ -112,20 +112,55 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         {
             return joined;
         }
-        return joined is null ? $"({Empty(column)})" : $"({joined} OR {Empty(column)})";
+        return joined is null ? $"({Missing(column)})" : $"({joined} OR {Missing(column)})";
     }
 
     private string? TranslateArrayFilter(ArrayFilterCondition condition)
     {
         var column = ColumnOf(condition.Field);
         var filter = condition.Filter;
-        string Has(string? value) => value is null ? $"({Empty(column)})" : HasAny(column, [value]);
-        string Lacks(string? value) => value is null ? $"NOT ({Empty(column)})" : HasNone(column, [value]);
+        // null stands for "the field is an empty array" (Mongo's $size 0: a missing field or a
+        // scalar is not one); each part's values fold into one condition, however many there are.
+        static List<string> Values(IReadOnlyList<string?> values) => values.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var emptyArray = column.Kind == FieldKind.TextList ? $"json_array_length({column.Sql}) = 0" : "0";
+        var nonEmptyArray = column.Kind == FieldKind.TextList ? $"({column.Sql} IS NULL OR json_array_length({column.Sql}) <> 0)" : "1";
 
         // "any": has at least one of include, or lacks at least one of exclude (parts OR'ed).
-        var anyParts = filter.AnyInclude.Select(Has).Concat(filter.AnyExclude.Select(Lacks)).ToList();
+        var anyParts = new List<string>();
+        if (Values(filter.AnyInclude) is { Count: > 0 } anyInclude)
+        {
+            anyParts.Add(HasAny(column, anyInclude));
+        }
+        if (filter.AnyInclude.Contains(null))
+        {
+            anyParts.Add(emptyArray);
+        }
+        if (Values(filter.AnyExclude) is { Count: > 0 } anyExclude)
+        {
+            anyParts.Add($"NOT {HasAll(column, anyExclude)}");
+        }
+        if (filter.AnyExclude.Contains(null))
+        {
+            anyParts.Add(nonEmptyArray);
+        }
         // "all": has every one of include and none of exclude (parts AND'ed).
-        var allParts = filter.AllInclude.Select(Has).Concat(filter.AllExclude.Select(Lacks)).ToList();
+        var allParts = new List<string>();
+        if (Values(filter.AllInclude) is { Count: > 0 } allInclude)
+        {
+            allParts.Add(HasAll(column, allInclude));
+        }
+        if (filter.AllInclude.Contains(null))
+        {
+            allParts.Add(emptyArray);
+        }
+        if (Values(filter.AllExclude) is { Count: > 0 } allExclude)
+        {
+            allParts.Add(HasNone(column, allExclude));
+        }
+        if (filter.AllExclude.Contains(null))
+        {
+            allParts.Add(nonEmptyArray);
+        }
         var groups = new List<string>();
         if (anyParts.Count > 0)
         {
@@ -285,12 +320,21 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         }
         if (column.Index is { } index)
         {
-            // One indexed IN per value: each is a short index range, where a GROUP BY would sort them all.
-            return "(" + string.Join(" AND ", distinct.Select(value => $"{index.Key} IN ({index.Select} = {Parameter(value)})")) + ")";
+            // A few values: one indexed IN each (short index ranges); many: one GROUP BY, which
+            // sorts the matches but keeps the SQL expression small.
+            return distinct.Count <= 8
+                ? "(" + string.Join(" AND ", distinct.Select(value => $"{index.Key} IN ({index.Select} = {Parameter(value)})")) + ")"
+                : $"{index.Key} IN ({index.Select} IN {ValueList(distinct)} GROUP BY 1 HAVING COUNT(*) = {distinct.Count})";
         }
         return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN {ValueList(distinct)}) = {distinct.Count})";
     }
 
+    /// <summary>"No value" for the tag operators' <c>null</c> (api.md §4.2): missing, null or <c>[]</c>.</summary>
+    private static string Missing(Column column) => column.Kind == FieldKind.TextList
+        ? $"{column.Sql} IS NULL OR json_array_length({column.Sql}) = 0"
+        : $"{column.Sql} IS NULL";
+
+    /// <summary>"Empty" for ordering empties last: also "" for text (ClearML's declared string fields).</summary>
     private static string Empty(Column column) => column.Kind switch
     {
         FieldKind.TextList => $"{column.Sql} IS NULL OR json_array_length({column.Sql}) = 0",

@@ -61,6 +61,15 @@ public sealed class SqliteDatabase
 
     private const string RegexTimeoutMarker = "cairn_regexp: match timed out";
 
+    /// <summary>
+    /// Whether SQLite refused a query for its size (expression depth, ORDER BY terms): a request
+    /// with thousands of filter values or sort keys, which is the client's error, not the server's.
+    /// </summary>
+    public static bool IsTooComplex(SqliteException e) =>
+        e.Message.Contains("Expression tree is too large", StringComparison.Ordinal)
+        || e.Message.Contains("too many terms", StringComparison.Ordinal)
+        || e.Message.Contains("too many SQL variables", StringComparison.Ordinal);
+
     /// <summary>Whether a query failed because a regular expression ran past its time limit.</summary>
     public static bool IsRegexTimeout(SqliteException e) => e.Message.Contains(RegexTimeoutMarker, StringComparison.Ordinal);
 

@@ -4,6 +4,7 @@ using Cairn.Core.Errors;
 using Cairn.Core.Models;
 using Cairn.Core.Querying;
 using Cairn.Core.Storage;
+using Cairn.Core.Tasks;
 using Microsoft.Data.Sqlite;
 
 namespace Cairn.Store.Sqlite;
@@ -52,16 +53,15 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         var parts = field.Split('.');
         if (parts[0] == "metadata")
         {
-            if (parts.Length != 3 || parts[2] is not ("key" or "type" or "value") || SqlValues.Literal(parts[1]) is not { } key)
+            // Stored keys are escaped (api.md §3.4); a path may name a key literally or pre-escaped.
+            if (parts.Length != 3 || parts[2] is not ("key" or "type" or "value") || parts[1].Trim().Length == 0
+                || SqlValues.Literal(MetadataKey.Escape(MetadataKey.Unescape(parts[1]))) is not { } key)
             {
                 return Missing;
             }
-            // The stored key is escaped; "key" reads the entry's own (unescaped) key.
-            var read = parts[2] == "key" ? SqlValues.Literal(MetadataKey.Unescape(parts[1]))! : parts[2];
+            var read = parts[2] == "key" ? "item_key" : parts[2];
             var sql = $"(SELECT {read} FROM model_metadata WHERE model_seq = m.seq AND key = {key})";
-            var index = parts[2] == "key"
-                ? null
-                : new ValueIndex("m.seq", $"SELECT model_seq FROM model_metadata WHERE key = {key} AND {parts[2]}");
+            var index = new ValueIndex("m.seq", $"SELECT model_seq FROM model_metadata WHERE key = {key} AND {read}");
             return new Column(FieldKind.Text, sql, index, Collation: SqliteDatabase.NaturalCollation);
         }
         if (parts[0] == "last_metrics")
@@ -114,6 +114,10 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         catch (SqliteException e) when (SqliteDatabase.IsRegexTimeout(e))
         {
             throw new CairnException(ErrorCodes.InvalidRegex, "the pattern takes too long to evaluate; simplify it");
+        }
+        catch (SqliteException e) when (SqliteDatabase.IsTooComplex(e))
+        {
+            throw CairnException.Validation("the query has too many conditions or sort keys; simplify it");
         }
     }
 
@@ -217,6 +221,40 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         command.Add("$now", SqlValues.ToDb(now));
         command.Add("$user", user);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<ModelPublishOutcome> PublishAsync(string company, string id, string? taskId, TaskStatusChange? taskChange, DateTimeOffset now, string user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using (var load = connection.CreateCommand())
+        {
+            load.Transaction = transaction;
+            load.CommandText = "SELECT ready FROM models WHERE id = $id AND company = $company";
+            load.Add("$id", id);
+            load.Add("$company", company);
+            switch (await load.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))
+            {
+                case null:
+                    return ModelPublishOutcome.NotFound;
+                case long ready when ready != 0:
+                    return ModelPublishOutcome.AlreadyReady;
+            }
+        }
+        if (taskId is not null && taskChange is not null
+            && !await SqliteTaskStore.ChangeStatusAsync(connection, transaction, company, taskId, taskChange, cancellationToken).ConfigureAwait(false))
+        {
+            return ModelPublishOutcome.TaskStatusChanged; // Disposing the transaction rolls it back.
+        }
+        await using var publish = connection.CreateCommand();
+        publish.Transaction = transaction;
+        publish.CommandText = "UPDATE models SET ready = 1, last_update = $now, last_change = $now, last_changed_by = $user WHERE id = $id";
+        publish.Add("$now", SqlValues.ToDb(now));
+        publish.Add("$user", user);
+        publish.Add("$id", id);
+        await publish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return ModelPublishOutcome.Published;
     }
 
     public async Task<bool> SetMetadataAsync(string company, string id, IReadOnlyList<MetadataItem> items, bool replace, DateTimeOffset now, string user, CancellationToken cancellationToken = default)
@@ -403,14 +441,14 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         var deletedReference = Model.DeletedPrefix + id;
 
         // Tasks of any company that use the model as an input.
-        var using_ = Convert.ToInt32(await ScalarAsync(
+        var usingTasks = Convert.ToInt32(await ScalarAsync(
             "SELECT COUNT(DISTINCT task_id) FROM task_models WHERE model = $id AND kind = 'input'", ("$id", id)).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
-        if (using_ > 0)
+        if (usingTasks > 0)
         {
             if (!force)
             {
-                return new ModelDeleteResult(ModelDeleteOutcome.InUse, TasksUsing: using_);
+                return new ModelDeleteResult(ModelDeleteOutcome.InUse, TasksUsing: usingTasks);
             }
             await ExecuteAsync("UPDATE task_models SET model = $deleted WHERE model = $id AND kind = 'input'",
                 ("$deleted", deletedReference), ("$id", id)).ConfigureAwait(false);

@@ -63,6 +63,10 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         {
             throw new CairnException(ErrorCodes.InvalidRegex, "the pattern takes too long to evaluate; simplify it");
         }
+        catch (SqliteException e) when (SqliteDatabase.IsTooComplex(e))
+        {
+            throw CairnException.Validation("the query has too many conditions or sort keys; simplify it");
+        }
     }
 
     public async Task<ProjectCreateResult> CreateAsync(NewProject project, DateTimeOffset now, CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Core.Storage;
 using Cairn.Core.Tasks;
+using Microsoft.Data.Sqlite;
 
 namespace Cairn.Store.Sqlite;
 
@@ -36,7 +37,15 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
     public async Task<bool> ChangeStatusAsync(string company, string id, TaskStatusChange change, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ChangeStatusAsync(connection, null, company, id, change, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The status compare-and-set, on a caller's connection and transaction (the model store publishes with it).</summary>
+    internal static async Task<bool> ChangeStatusAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string company, string id, TaskStatusChange change, CancellationToken cancellationToken)
+    {
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             UPDATE tasks SET status = $status, status_changed = $now, status_reason = $reason, status_message = $message,
                 last_update = $now, last_change = $now, last_changed_by = $user,

@@ -85,6 +85,16 @@ public sealed record ModelChanges
         || Metadata is not null || Tags is not null || SystemTags is not null;
 }
 
+public enum ModelPublishOutcome
+{
+    Published,
+    NotFound,
+    AlreadyReady,
+
+    /// <summary>The creating task's status changed after it was read (ClearML's 400/121).</summary>
+    TaskStatusChanged,
+}
+
 public enum ModelDeleteOutcome
 {
     Deleted,

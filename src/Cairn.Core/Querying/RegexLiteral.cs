@@ -53,7 +53,13 @@ public sealed record RegexLiteral(string Text, bool AnchoredStart, bool Exact, b
             }
             if (IsQuantifier(pattern, i + 1))
             {
-                break; // The quantifier may make this character optional.
+                // The quantifier may make this character optional; for an astral character (a
+                // surrogate pair) that is the whole pair, whose first half is already taken.
+                if (char.IsLowSurrogate(c) && text.Length > 0 && char.IsHighSurrogate(text[^1]))
+                {
+                    text.Length--;
+                }
+                break;
             }
             text.Append(c);
             i++;

@@ -145,6 +145,13 @@ public interface IModelStore
     Task<bool> UpdateAsync(string company, string id, ModelChanges changes, DateTimeOffset now, string user, bool onlyIfNotReady = false, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Publishes a company model (ready = true) that is not ready yet, and with it, when
+    /// <paramref name="taskChange"/> is given, changes the status of task <paramref name="taskId"/>
+    /// (compare-and-set): both happen in one transaction, or neither does.
+    /// </summary>
+    Task<ModelPublishOutcome> PublishAsync(string company, string id, string? taskId, TaskStatusChange? taskChange, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Upserts metadata entries (keyed by their unescaped key), or replaces the whole map, in one
     /// transaction. False when the company owns no such model.
     /// </summary>

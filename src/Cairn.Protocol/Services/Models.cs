@@ -86,6 +86,8 @@ public sealed class DeleteModelRequest
 {
     public string? Model { get; set; }
     public bool Force { get; set; }
+
+    /// <summary>Accepted for compatibility; weights on the file server are deleted by the files issue's deletion queue.</summary>
     public bool DeleteExternalArtifacts { get; set; } = true;
 }
 

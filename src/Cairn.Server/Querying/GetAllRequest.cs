@@ -180,6 +180,9 @@ public sealed class GetAllRequest
         }
     }
 
+    /// <summary>MongoDB's limit on sort keys, which ClearML inherits.</summary>
+    public const int MaxSortKeys = 32;
+
     private static QueryCondition? ReadAnyAll(string key, JsonNode value, EntityFields fields)
     {
         if (value is not JsonObject clause || clause["fields"] is not JsonArray fieldList
@@ -187,7 +190,7 @@ public sealed class GetAllRequest
         {
             throw CairnException.Validation($"incorrect field format for {key}: expected {{fields: [...], pattern: regex}} or {{fields: [...], datetime: condition}}");
         }
-        var names = ReadListValues(key + ".fields", fieldList).OfType<string>().ToList();
+        var names = ReadListValues(key + ".fields", fieldList).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         if (names.Count == 0)
         {
             return null;
@@ -294,7 +297,16 @@ public sealed class GetAllRequest
                 }
                 continue;
             }
-            order.Add(item.StartsWith('-') ? new SortKey(item[1..], true) : new SortKey(item, false));
+            var key = item.StartsWith('-') ? new SortKey(item[1..], true) : new SortKey(item, false);
+            // A field sorts once, by its first mention (later ones cannot change the order).
+            if (!order.Any(k => k.Field == key.Field))
+            {
+                order.Add(key);
+            }
+        }
+        if (order.Count > MaxSortKeys)
+        {
+            throw CairnException.Validation($"order_by may name at most {MaxSortKeys} fields");
         }
         return order;
     }

@@ -29,6 +29,17 @@ internal static class ModelDocuments
         return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
+    /// <summary>The model as <c>get_by_id</c> returns it: without the fields hidden unless asked for (ui_cache…).</summary>
+    public static JsonObject ToVisibleDocument(Model model, ApiVersion version)
+    {
+        var document = ToDocument(model, version);
+        foreach (var hidden in Querying.EntityFields.Models.HiddenByDefault)
+        {
+            document.Remove(hidden);
+        }
+        return document;
+    }
+
     /// <summary>
     /// Writes the model as ClearML returns it: unset fields are omitted, and only the fields
     /// <paramref name="include"/> accepts are written. Writing straight to the response (rather

@@ -37,9 +37,9 @@ public static partial class ModelsEndpoints
     }
 
     /// <summary>
-    /// Marks a model ready (published). Its creating task is published first when asked and not
-    /// yet published, with the task status rules; if that fails the model stays as it was.
-    /// Returns the <c>published_task</c> object, or null when no task was published.
+    /// Marks a model ready (published). Its creating task is published with it when asked and not
+    /// yet published, under the task status rules; both happen together or not at all. Returns
+    /// the <c>published_task</c> object, or null when no task was published.
     /// </summary>
     private static async Task<JsonObject?> PublishAsync(ApiCall call, string id, bool publishTask, bool forcePublishTask)
     {
@@ -50,26 +50,32 @@ public static partial class ModelsEndpoints
         }
         var store = call.Service<IMetadataStore>();
         var identity = call.Identity;
-        JsonObject? published = null;
-        if (publishTask && model.Task is { } taskId
-            && await store.Tasks.GetInfoOrNullAsync(identity.Company, taskId, call.Aborted).ConfigureAwait(false) is { } task
-            && task.Status != TaskStatuses.Published)
-        {
-            published = new JsonObject { ["id"] = task.Id, ["data"] = await PublishTaskAsync(call, task, forcePublishTask).ConfigureAwait(false) };
-        }
         var now = call.Service<TimeProvider>().GetUtcNow();
-        if (!await store.Models.UpdateAsync(identity.Company, id, new ModelChanges { Ready = true }, now, identity.User, onlyIfNotReady: true, call.Aborted).ConfigureAwait(false))
+        TaskInfo? task = null;
+        TaskStatusChange? change = null;
+        if (publishTask && model.Task is { } taskId
+            && await store.Tasks.GetInfoOrNullAsync(identity.Company, taskId, call.Aborted).ConfigureAwait(false) is { } found
+            && found.Status != TaskStatuses.Published)
         {
-            throw ModelIsReady(id); // Published by someone else meanwhile.
+            task = found;
+            change = TaskPublishChange(call, task, forcePublishTask, now);
         }
-        return published;
+        var outcome = await store.Models.PublishAsync(identity.Company, id, task?.Id, change, now, identity.User, call.Aborted).ConfigureAwait(false);
+        return outcome switch
+        {
+            ModelPublishOutcome.Published => task is null ? null : new JsonObject { ["id"] = task.Id, ["data"] = TaskPublishedData(change!, now) },
+            ModelPublishOutcome.AlreadyReady => throw ModelIsReady(id),
+            ModelPublishOutcome.TaskStatusChanged => throw new CairnException(ErrorCodes.FailedChangingTaskStatus, null,
+                new Dictionary<string, object?> { ["task_id"] = task!.Id, ["expected"] = task.Status }),
+            _ => throw ModelDocuments.InvalidId(id, identity.Company),
+        };
     }
 
     private static CairnException ModelIsReady(string id) =>
         new(ErrorCodes.ModelIsReady, null, new Dictionary<string, object?> { ["id"] = id });
 
-    /// <summary><c>tasks.publish</c> semantics: the status rule (unless forced), then compare-and-set.</summary>
-    private static async Task<JsonObject> PublishTaskAsync(ApiCall call, TaskInfo task, bool force)
+    /// <summary><c>tasks.publish</c>'s checks: a company task, and the status rule unless forced.</summary>
+    private static TaskStatusChange TaskPublishChange(ApiCall call, TaskInfo task, bool force, DateTimeOffset now)
     {
         if (task.Company != call.Identity.Company)
         {
@@ -80,27 +86,26 @@ public static partial class ModelsEndpoints
             throw new CairnException(ErrorCodes.InvalidTaskStatus, "Invalid status change",
                 new Dictionary<string, object?> { ["task_id"] = task.Id, ["current_status"] = task.Status, ["new_status"] = TaskStatuses.Published });
         }
-        var now = call.Service<TimeProvider>().GetUtcNow();
-        var change = new TaskStatusChange(task.Status, TaskStatuses.Published, "", "", now, call.Identity.User);
-        if (!await call.Service<IMetadataStore>().Tasks.ChangeStatusAsync(call.Identity.Company, task.Id, change, call.Aborted).ConfigureAwait(false))
-        {
-            throw new CairnException(ErrorCodes.FailedChangingTaskStatus, null,
-                new Dictionary<string, object?> { ["task_id"] = task.Id, ["expected"] = task.Status });
-        }
+        return new TaskStatusChange(task.Status, TaskStatuses.Published, "", "", now, call.Identity.User);
+    }
+
+    /// <summary>The <c>data</c> of <c>published_task</c>: what <c>tasks.publish</c> would answer.</summary>
+    private static JsonObject TaskPublishedData(TaskStatusChange change, DateTimeOffset now)
+    {
         var time = ClearmlJson.FormatDate(now);
         return new JsonObject
         {
             ["updated"] = 1,
             ["fields"] = new JsonObject
             {
-                ["status"] = TaskStatuses.Published,
-                ["status_reason"] = "",
-                ["status_message"] = "",
+                ["status"] = change.NewStatus,
+                ["status_reason"] = change.Reason,
+                ["status_message"] = change.Message,
                 ["status_changed"] = time,
                 ["published"] = time,
                 ["last_update"] = time,
                 ["last_change"] = time,
-                ["last_changed_by"] = call.Identity.User,
+                ["last_changed_by"] = change.User,
             },
         };
     }
@@ -166,12 +171,7 @@ public static partial class ModelsEndpoints
         var modelId = outputs[^1].Model;
         var model = await store.Models.GetByIdOrNullAsync(company, modelId, call.Aborted).ConfigureAwait(false)
             ?? throw ModelDocuments.InvalidId(modelId, company);
-        var document = ModelDocuments.ToDocument(model, call.RequestedVersion);
-        foreach (var hidden in Querying.EntityFields.Models.HiddenByDefault)
-        {
-            document.Remove(hidden);
-        }
-        return new JsonObject { ["model"] = document };
+        return new JsonObject { ["model"] = ModelDocuments.ToVisibleDocument(model, call.RequestedVersion) };
     }
 
     /// <summary>
@@ -246,7 +246,7 @@ public static partial class ModelsEndpoints
                     Design = execution?["model_desc"] as JsonObject is { } design ? (JsonObject)design.DeepClone() : null,
                     Labels = ReadLabels(execution?["model_labels"]),
                     Uri = request.Uri!.Trim(),
-                    Ready = task.Status == TaskStatuses.Published,
+                    Ready = false, // ClearML copies "task is published", but only created/in_progress tasks get here.
                 };
                 await store.Models.InsertAsync(model, call.Aborted).ConfigureAwait(false);
                 modelId = model.Id;
@@ -262,7 +262,8 @@ public static partial class ModelsEndpoints
         return new JsonObject { ["id"] = modelId, ["created"] = created };
     }
 
-    private static Dictionary<string, int?>? ReadLabels(JsonNode? labels)
+    /// <summary>The task's <c>execution.model_labels</c>, held to the same rules as labels a client sends.</summary>
+    private static IReadOnlyDictionary<string, int?>? ReadLabels(JsonNode? labels)
     {
         if (labels is not JsonObject map)
         {
@@ -271,8 +272,13 @@ public static partial class ModelsEndpoints
         var result = new Dictionary<string, int?>(StringComparer.Ordinal);
         foreach (var (label, value) in map)
         {
-            result[label] = value is JsonValue number && number.TryGetValue<int>(out var id) ? id : null;
+            result[label] = value switch
+            {
+                null => null,
+                JsonValue number when number.TryGetValue<int>(out var id) => id,
+                _ => throw CairnException.Validation($"the task's execution.model_labels.{label} is not an integer"),
+            };
         }
-        return result;
+        return ModelRules.Labels(result);
     }
 }

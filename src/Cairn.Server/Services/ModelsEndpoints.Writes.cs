@@ -77,8 +77,7 @@ public static partial class ModelsEndpoints
         var model = await ModelDocuments.GetWritableAsync(call, request.Model ?? throw CairnException.RequiredField("model")).ConfigureAwait(false);
         // edit silently drops a reference to a deleted task (the SDK may send one back).
         var task = request.Task is { } t && t.StartsWith(Model.DeletedPrefix, StringComparison.Ordinal) ? null : request.Task;
-        var changes = await ReadChangesAsync(call, request, task, projectError: id =>
-            new CairnException(ErrorCodes.FieldsValueError, "expecting Project id", new Dictionary<string, object?> { ["project"] = id })).ConfigureAwait(false) with
+        var changes = await ReadChangesAsync(call, request, task).ConfigureAwait(false) with
         {
             Framework = request.Framework,
             Design = request.Design,
@@ -99,8 +98,7 @@ public static partial class ModelsEndpoints
     {
         var request = call.Read<UpdateModelRequest>();
         var model = await ModelDocuments.GetWritableAsync(call, request.Model ?? throw CairnException.RequiredField("model")).ConfigureAwait(false);
-        var changes = await ReadChangesAsync(call, request, request.Task, projectError: id =>
-            new CairnException(ErrorCodes.FieldsValueError, "expecting Project id", new Dictionary<string, object?> { ["project"] = id })).ConfigureAwait(false) with
+        var changes = await ReadChangesAsync(call, request, request.Task).ConfigureAwait(false) with
         {
             Created = request.Created,
             UiCache = request.UiCache,
@@ -109,7 +107,7 @@ public static partial class ModelsEndpoints
     }
 
     /// <summary>The fields edit and update share, validated; the task (if any) is checked but not included.</summary>
-    private static async Task<ModelChanges> ReadChangesAsync(ApiCall call, ModelFieldsRequest request, string? task, Func<string, CairnException> projectError)
+    private static async Task<ModelChanges> ReadChangesAsync(ApiCall call, ModelFieldsRequest request, string? task)
     {
         var changes = new ModelChanges
         {
@@ -123,7 +121,8 @@ public static partial class ModelsEndpoints
         };
         if (request.Project is not null)
         {
-            await ModelDocuments.RequireProjectAsync(call, request.Project, () => projectError(request.Project)).ConfigureAwait(false);
+            await ModelDocuments.RequireProjectAsync(call, request.Project, () =>
+                new CairnException(ErrorCodes.FieldsValueError, "expecting Project id", new Dictionary<string, object?> { ["project"] = request.Project })).ConfigureAwait(false);
         }
         if (task is not null)
         {
@@ -225,6 +224,10 @@ public static partial class ModelsEndpoints
         {
             throw CairnException.Validation("error for field 'keys': at least one key string is required");
         }
+        foreach (var key in keys)
+        {
+            _ = MetadataKey.Escape(key!); // Rejects a blank key (400/12).
+        }
         await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         var now = call.Service<TimeProvider>().GetUtcNow();
         var removed = await call.Service<IMetadataStore>().Models
@@ -236,7 +239,7 @@ public static partial class ModelsEndpoints
     {
         var request = call.Read<UpdateTagsRequest>();
         var ids = BatchOperation.ReadIds(request.Ids);
-        if (request.AddTags is null && request.RemoveTags is null)
+        if (request.AddTags is not { Count: > 0 } && request.RemoveTags is not { Count: > 0 })
         {
             throw CairnException.Validation("Either add tags or remove tags should be provided");
         }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
-using Cairn.Core.Models;
 using Cairn.Core.Querying;
 using Cairn.Core.Storage;
 using Cairn.Protocol.Services;
@@ -58,12 +57,7 @@ public static partial class ModelsEndpoints
         var id = call.Read<ModelRequest>().Model ?? throw CairnException.RequiredField("model");
         var model = await call.Service<IMetadataStore>().Models.GetByIdOrNullAsync(call.Identity.Company, id, call.Aborted).ConfigureAwait(false)
             ?? throw ModelDocuments.InvalidId(id, call.Identity.Company);
-        var document = ModelDocuments.ToDocument(model, call.RequestedVersion);
-        foreach (var hidden in EntityFields.Models.HiddenByDefault)
-        {
-            document.Remove(hidden);
-        }
-        return new JsonObject { ["model"] = document };
+        return new JsonObject { ["model"] = ModelDocuments.ToVisibleDocument(model, call.RequestedVersion) };
     }
 
     private static async Task<object?> GetByIdExAsync(ApiCall call)
@@ -137,47 +131,41 @@ public static partial class ModelsEndpoints
     }
 
     /// <summary>
-    /// Request rewrites before parsing: <c>get_by_id_ex</c>'s <c>id</c>, metadata paths escaped as
-    /// stored (api.md §3.4), and <c>include_subprojects</c> expanding project ids to their subtrees.
+    /// <c>include_subprojects</c>: each project id in the <c>project</c> filter also stands for every
+    /// project below it, in the same form (an excluded project excludes its subtree too).
     /// </summary>
     private static async Task<JsonObject> PrepareQueryAsync(ApiCall call, JsonObject body)
     {
-        foreach (var key in body.Select(kv => kv.Key).Where(k => k.StartsWith("metadata.", StringComparison.Ordinal)).ToList())
+        if (!ReadFlag(body, "include_subprojects") || body["project"] is not { } projectNode)
         {
-            var normalized = MetadataKey.NormalizePath(key);
-            if (normalized != key)
-            {
-                var value = body[key];
-                body.Remove(key);
-                body[normalized] = value;
-            }
+            return body;
         }
-        if (body["order_by"] is { } order)
+        var values = GetAllRequest.ReadListValues("project", projectNode);
+        static string IdOf(string value) => value.StartsWith('-') ? value[1..] : value;
+        var ids = values.OfType<string>().Where(v => !v.StartsWith("__$", StringComparison.Ordinal)).Select(IdOf).Distinct().ToList();
+        var descendants = await call.Service<IMetadataStore>().Projects
+            .GetDescendantsAsync(call.Identity.Company, ids, call.Aborted).ConfigureAwait(false);
+        var expanded = new List<string?>();
+        string? previous = null;
+        foreach (var value in values)
         {
-            body["order_by"] = new JsonArray(GetAllRequest.ReadListValues("order_by", order)
-                .Select(item => (JsonNode?)(item is not null && item.TrimStart('-').StartsWith("metadata.", StringComparison.Ordinal)
-                    ? (item.StartsWith('-') ? "-" : "") + MetadataKey.NormalizePath(item.TrimStart('-'))
-                    : item))
-                .ToArray());
-        }
-
-        if (ReadFlag(body, "include_subprojects") && body["project"] is { } projectNode)
-        {
-            var values = GetAllRequest.ReadListValues("project", projectNode);
-            var plain = values.OfType<string>().Where(v => !v.StartsWith("__$", StringComparison.Ordinal) && !v.StartsWith('-')).ToList();
-            var descendants = await call.Service<IMetadataStore>().Projects
-                .GetDescendantsAsync(call.Identity.Company, plain, call.Aborted).ConfigureAwait(false);
-            var expanded = new List<string?>();
-            foreach (var value in values)
+            expanded.Add(value);
+            if (value is not null && !value.StartsWith("__$", StringComparison.Ordinal))
             {
-                expanded.Add(value);
-                if (value is not null && plain.Contains(value))
+                var prefix = value.StartsWith('-') ? "-" : "";
+                foreach (var child in descendants.Where(d => d.Path.Contains(IdOf(value))))
                 {
-                    expanded.AddRange(descendants.Where(d => d.Path.Contains(value)).Select(d => d.Id));
+                    // After "__$not" each child needs its own "__$not"; a "-" prefix carries over.
+                    if (previous == "__$not")
+                    {
+                        expanded.Add("__$not");
+                    }
+                    expanded.Add(prefix + child.Id);
                 }
             }
-            body["project"] = new JsonArray(expanded.Select(v => (JsonNode?)v).ToArray());
+            previous = value;
         }
+        body["project"] = new JsonArray(expanded.Select(v => (JsonNode?)v).ToArray());
         return body;
     }
 

@@ -53,10 +53,11 @@ CREATE TABLE model_tags (
 ) WITHOUT ROWID;
 CREATE INDEX ix_model_tags_model ON model_tags(model_seq);
 
--- key is stored escaped, as in models.metadata.
+-- key is the map key, stored escaped as in models.metadata; item_key is the entry's own "key".
 CREATE TABLE model_metadata (
     model_seq INTEGER NOT NULL,
     key       TEXT NOT NULL,
+    item_key  TEXT,
     type      TEXT,
     value     TEXT,
     PRIMARY KEY (model_seq, key)
@@ -67,8 +68,9 @@ CREATE INDEX ix_model_metadata_type ON model_metadata(key, type);
 CREATE TRIGGER models_index_insert AFTER INSERT ON models BEGIN
     INSERT OR IGNORE INTO model_tags (field, tag, model_seq) SELECT 0, value, new.seq FROM json_each(new.tags);
     INSERT OR IGNORE INTO model_tags (field, tag, model_seq) SELECT 1, value, new.seq FROM json_each(new.system_tags);
-    INSERT OR REPLACE INTO model_metadata (model_seq, key, type, value)
-        SELECT new.seq, key, json_extract(value, '$.type'), json_extract(value, '$.value') FROM json_each(new.metadata);
+    INSERT OR REPLACE INTO model_metadata (model_seq, key, item_key, type, value)
+        SELECT new.seq, key, json_extract(value, '$.key'), json_extract(value, '$.type'), json_extract(value, '$.value')
+        FROM json_each(new.metadata);
 END;
 
 CREATE TRIGGER models_index_tags AFTER UPDATE OF tags ON models BEGIN
@@ -83,14 +85,22 @@ END;
 
 CREATE TRIGGER models_index_metadata AFTER UPDATE OF metadata ON models BEGIN
     DELETE FROM model_metadata WHERE model_seq = old.seq;
-    INSERT OR REPLACE INTO model_metadata (model_seq, key, type, value)
-        SELECT new.seq, key, json_extract(value, '$.type'), json_extract(value, '$.value') FROM json_each(new.metadata);
+    INSERT OR REPLACE INTO model_metadata (model_seq, key, item_key, type, value)
+        SELECT new.seq, key, json_extract(value, '$.key'), json_extract(value, '$.type'), json_extract(value, '$.value')
+        FROM json_each(new.metadata);
 END;
 
 CREATE TRIGGER models_index_delete AFTER DELETE ON models BEGIN
     DELETE FROM model_tags WHERE model_seq = old.seq;
     DELETE FROM model_metadata WHERE model_seq = old.seq;
 END;
+
+-- Models copied from version 1 were inserted before the triggers existed: index them now.
+INSERT OR IGNORE INTO model_tags (field, tag, model_seq) SELECT 0, j.value, m.seq FROM models m, json_each(m.tags) j;
+INSERT OR IGNORE INTO model_tags (field, tag, model_seq) SELECT 1, j.value, m.seq FROM models m, json_each(m.system_tags) j;
+INSERT OR REPLACE INTO model_metadata (model_seq, key, item_key, type, value)
+    SELECT m.seq, j.key, json_extract(j.value, '$.key'), json_extract(j.value, '$.type'), json_extract(j.value, '$.value')
+    FROM models m, json_each(m.metadata) j;
 
 -- A scroll in natural order continues from a cursor (the last row's key) instead of an offset.
 ALTER TABLE scroll_states ADD COLUMN cursor TEXT;
