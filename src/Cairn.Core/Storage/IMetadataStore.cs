@@ -129,8 +129,10 @@ public interface IModelStore
     /// <summary>
     /// Runs a query over the company's and the public models, in the database. In natural order
     /// the page carries a cursor that continues after its last row (see <see cref="EntityQuery.After"/>).
+    /// With <paramref name="fields"/>, only those document fields need to be read: the others may
+    /// come back empty, so the caller must not return them.
     /// </summary>
-    Task<QueryPage<Model>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default);
+    Task<QueryPage<Model>> QueryAsync(string company, EntityQuery query, IReadOnlySet<string>? fields = null, CancellationToken cancellationToken = default);
 
     /// <summary>Distinct non-empty frameworks of the company's and public models, sorted; optionally only in <paramref name="projects"/>.</summary>
     Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default);

@@ -51,6 +51,10 @@ public sealed class Projection
     /// </summary>
     public bool IsTopLevel => _include.All(p => p.Length == 1) && _exclude.All(p => p.Length == 1);
 
+    /// <summary>For a top-level projection with includes: the fields it can return; null when it returns every field.</summary>
+    public IReadOnlySet<string>? TopLevelIncludes =>
+        _include.Count == 0 ? null : _include.Select(p => p[0]).Where(IncludesField).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>For a top-level projection: whether the field goes into the returned document.</summary>
     public bool IncludesField(string field) =>
         (_include.Count == 0 ? !_hiddenByDefault.Contains(field) : _include.Any(p => p[0] == field))

@@ -86,10 +86,14 @@ public static partial class ModelsEndpoints
 
         var company = call.Identity.Company;
         var store = call.Service<IMetadataStore>();
+        // A plain get_all with a top-level projection is written field by field straight from the
+        // rows, so the store reads only the fields it names.
+        var direct = !extended && request.Projection.IsTopLevel;
+        var fields = direct ? request.Projection.TopLevelIncludes : null;
         var (models, scrollId) = await Pager.RunAsync(call, request,
-            query => store.Models.QueryAsync(company, query, call.Aborted)).ConfigureAwait(false);
+            query => store.Models.QueryAsync(company, query, fields, call.Aborted)).ConfigureAwait(false);
 
-        if (!extended && request.Projection.IsTopLevel)
+        if (direct)
         {
             return new ModelList(models, call.RequestedVersion, request.Projection, scrollId);
         }

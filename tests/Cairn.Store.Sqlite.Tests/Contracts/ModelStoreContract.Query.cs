@@ -70,6 +70,22 @@ public abstract partial class ModelStoreContract
     }
 
     [Fact]
+    public async Task A_query_for_some_fields_reads_those_fields_in_full()
+    {
+        var id = await InsertAsync(NewModel(name: "projected model") with
+        {
+            Tags = ["b", "a"],
+            Metadata = new Dictionary<string, MetadataItem> { ["k.1"] = new("k.1", "int", "7") },
+            Comment = "kept",
+        });
+        var page = await Store.Models.QueryAsync(Company, new EntityQuery([], [], 0, 10), new HashSet<string> { "tags", "metadata" });
+        var model = Assert.Single(page.Rows, m => m.Id == id);
+        Assert.Equal(["a", "b"], model.Tags);
+        Assert.Equal("7", model.Metadata["k.1"].Value);
+        Assert.Equal("projected model", model.Name);
+    }
+
+    [Fact]
     public async Task An_ordered_page_has_no_cursor()
     {
         await InsertLabelledAsync(("a", m => m), ("b", m => m));
