@@ -4,7 +4,7 @@
 # its figures depend on the machine. Arguments are passed to the benchmark, e.g.
 #   bench/run.sh --duration 5 --no-wrk
 #   bench/run.sh > /tmp/bench.md
-#   bench/run.sh --models             # models.get_all over 100,000 models against hand-written SQL (~2.5 min)
+#   bench/run.sh --models             # models.get_all over 100,000 models against hand-written SQL (~70 s)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

@@ -47,6 +47,9 @@ internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentitySt
     public Task<User?> GetUserOrNullAsync(string id, CancellationToken cancellationToken = default) =>
         QueryUserAsync("id = $v", id, cancellationToken);
 
+    public Task<IReadOnlyDictionary<string, string>> GetUserNamesAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        NameLookup.GetAsync(database, "users", null, ids, cancellationToken);
+
     public Task<User?> FindUserByUsernameOrNullAsync(string username, CancellationToken cancellationToken = default) =>
         QueryUserAsync("username = $v", username, cancellationToken);
 

@@ -147,6 +147,9 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         }
     }
 
+    public Task<IReadOnlyDictionary<string, string>> GetNamesAsync(string company, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        NameLookup.GetAsync(database, "models", company, ids, cancellationToken);
+
     public async Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,9 @@ internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStor
         return found.Count == 0 ? null : found[0];
     }
 
+    public Task<IReadOnlyDictionary<string, string>> GetNamesAsync(string company, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        NameLookup.GetAsync(database, "projects", company, ids, cancellationToken);
+
     public async Task<IReadOnlyList<Project>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

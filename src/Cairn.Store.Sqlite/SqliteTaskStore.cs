@@ -22,6 +22,9 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         return new TaskInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetStringOrNull(4), reader.GetInt64(5));
     }
 
+    public Task<IReadOnlyDictionary<string, string>> GetNamesAsync(string company, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
+        NameLookup.GetAsync(database, "tasks", company, ids, cancellationToken);
+
     public async Task RaiseLastIterationAsync(string company, string id, long iteration, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -34,6 +34,9 @@ public interface IProjectStore
     /// <summary>A project of <paramref name="company"/> or a public one; null when there is none.</summary>
     Task<Project?> GetByIdOrNullAsync(string company, string id, CancellationToken cancellationToken = default);
 
+    /// <summary>Full names of the company's and public projects among <paramref name="ids"/>, by id.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetNamesAsync(string company, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
+
     /// <summary>Runs a query over the company's and the public projects, in the database.</summary>
     Task<IReadOnlyList<Project>> QueryAsync(string company, EntityQuery query, CancellationToken cancellationToken = default);
 
@@ -78,6 +81,9 @@ public interface IIdentityStore
     Task<bool> TryAddFirstUserAsync(User user, Credential credential, CancellationToken cancellationToken = default);
 
     Task<User?> GetUserOrNullAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Display names of the users among <paramref name="ids"/>, by id.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetUserNamesAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
     Task<User?> FindUserByUsernameOrNullAsync(string username, CancellationToken cancellationToken = default);
 
@@ -133,6 +139,9 @@ public interface IModelStore
     /// come back empty, so the caller must not return them.
     /// </summary>
     Task<QueryPage<Model>> QueryAsync(string company, EntityQuery query, IReadOnlySet<string>? fields = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Names of the company's and public models among <paramref name="ids"/>, by id.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetNamesAsync(string company, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
     /// <summary>Distinct non-empty frameworks of the company's and public models, sorted; optionally only in <paramref name="projects"/>.</summary>
     Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default);
@@ -195,6 +204,9 @@ public interface ITaskStore
 {
     /// <summary>A task of <paramref name="company"/> or a public one; null when there is none.</summary>
     Task<TaskInfo?> GetInfoOrNullAsync(string company, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Names of the company's and public tasks among <paramref name="ids"/>, by id.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetNamesAsync(string company, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
     /// <summary>Raises the task's last_iteration to <paramref name="iteration"/> if that is higher.</summary>
     Task RaiseLastIterationAsync(string company, string id, long iteration, DateTimeOffset now, CancellationToken cancellationToken = default);

@@ -198,31 +198,24 @@ public static partial class ModelsEndpoints
         }
     }
 
-    /// <summary>Fills <c>&lt;reference&gt;.name</c> for the references the projection asks names of; each distinct id is looked up once.</summary>
+    /// <summary>Fills <c>&lt;reference&gt;.name</c> for the references the projection asks names of, one query per field.</summary>
     private static async Task JoinNamesAsync(ApiCall call, IMetadataStore store, List<JsonObject> documents, Projection projection)
     {
         var company = call.Identity.Company;
         foreach (var field in ReferenceFields.Where(f => projection.Requests(f + ".name")))
         {
-            var names = new Dictionary<string, string?>(StringComparer.Ordinal);
+            var ids = documents.Select(d => d[field]?["id"]?.GetValue<string>()).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            var names = field switch
+            {
+                "project" => await store.Projects.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false),
+                "task" => await store.Tasks.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false),
+                "parent" => await store.Models.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false),
+                "user" => await store.Identity.GetUserNamesAsync(ids, call.Aborted).ConfigureAwait(false),
+                _ => new Dictionary<string, string> { [company] = call.Identity.CompanyName },
+            };
             foreach (var document in documents)
             {
-                if (document[field]?["id"]?.GetValue<string>() is not { } id)
-                {
-                    continue;
-                }
-                if (!names.TryGetValue(id, out var name))
-                {
-                    names[id] = name = field switch
-                    {
-                        "project" => (await store.Projects.GetByIdOrNullAsync(company, id, call.Aborted).ConfigureAwait(false))?.Name,
-                        "task" => (await store.Tasks.GetInfoOrNullAsync(company, id, call.Aborted).ConfigureAwait(false))?.Name,
-                        "parent" => (await store.Models.GetByIdOrNullAsync(company, id, call.Aborted).ConfigureAwait(false))?.Name,
-                        "user" => (await store.Identity.GetUserOrNullAsync(id, call.Aborted).ConfigureAwait(false))?.Name,
-                        _ => id == call.Identity.Company ? call.Identity.CompanyName : null,
-                    };
-                }
-                if (name is not null)
+                if (document[field]?["id"]?.GetValue<string>() is { } id && names.TryGetValue(id, out var name))
                 {
                     document[field] = new JsonObject { ["id"] = id, ["name"] = name };
                 }

@@ -147,6 +147,26 @@ public sealed class ModelsEdgeCaseTests(ServerFixture fixture) : IClassFixture<S
         (await client.CallAsync("v2.13/models.update_for_task", new { task, uri = "s3://b/w.bin" })).Fails(400, 800);
     }
 
+    [Fact]
+    public async Task Get_all_ex_joins_task_parent_and_company_names()
+    {
+        using var client = _server.Client();
+        var project = await client.CreateProjectAsync("Joins");
+        var task = await StoreRows.InsertTaskAsync(_server, name: "joined task");
+        var parent = await client.CreateModelAsync("joined parent", new { project });
+        var child = await client.CreateModelAsync("joined child", new { project, task, parent });
+        var body = new { id = new[] { child, parent }, order_by = new[] { "name" }, only_fields = new[] { "task.name", "parent.name", "company.name" } };
+        var models = await client.GetAllModelsAsync(body, "models.get_all_ex");
+
+        var joined = models[0]!;
+        Assert.Equal(child, joined["id"].Text());
+        Assert.Equal("joined task", joined["task"]!["name"].Text());
+        Assert.Equal(task, joined["task"]!["id"].Text());
+        Assert.Equal("joined parent", joined["parent"]!["name"].Text());
+        Assert.Equal("clearml", joined["company"]!["name"].Text());
+        Assert.True(models[1]!["task"] is null or JsonObject { Count: 0 }, "a model without a task has no task name");
+    }
+
     private static JsonObject Body(string project, (string Key, string Value) filter) => new()
     {
         ["project"] = new JsonArray(project),
