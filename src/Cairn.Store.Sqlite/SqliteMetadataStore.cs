@@ -13,6 +13,8 @@ public sealed class SqliteMetadataStore : IMetadataStore
         Projects = new SqliteProjectStore(_database);
         Models = new SqliteModelStore(_database);
         Tasks = new SqliteTaskStore(_database);
+        Events = new SqliteEventStore(_database);
+        Files = new SqliteFileStore(_database);
         Identity = new SqliteIdentityStore(_database);
         Sessions = new SqliteSessionStore(_database);
     }
@@ -22,6 +24,10 @@ public sealed class SqliteMetadataStore : IMetadataStore
     public IModelStore Models { get; }
 
     public ITaskStore Tasks { get; }
+
+    public IEventStore Events { get; }
+
+    public IFileStore Files { get; }
 
     public IIdentityStore Identity { get; }
 

@@ -72,7 +72,9 @@ public static class CairnServer
             .MapAuthEndpoints()
             .MapUsersEndpoints()
             .MapProjectsEndpoints()
-            .MapModelsEndpoints());
+            .MapModelsEndpoints()
+            .MapTasksEndpoints()
+            .MapEventsEndpoints());
         services.AddSingleton<ApiDispatcher>();
         services.AddHostedService<SessionPurgeJob>();
         services.AddResponseCompression(compression =>
