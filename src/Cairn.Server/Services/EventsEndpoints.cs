@@ -1,9 +1,284 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
+using Cairn.Core.Events;
+using Cairn.Core.Storage;
+using Cairn.Core.Tasks;
+using Cairn.Protocol;
 using Cairn.Server.Api;
 
 namespace Cairn.Server.Services;
 
-/// <summary><c>events.*</c> (api.md §5).</summary>
-public static class EventsEndpoints
+/// <summary>
+/// <c>events.*</c> (api.md §5.4): reporting scalars, plots and logs on tasks and models. Writes
+/// live here; reads in <c>EventsEndpoints.Reads.cs</c>.
+/// </summary>
+public static partial class EventsEndpoints
 {
-    public static EndpointRegistry MapEventsEndpoints(this EndpointRegistry registry) => registry;
+    // Not raised by any other service, so they live with the events service.
+    private static readonly ErrorCode BatchContainsNoItems = new(400, 17, "batch_contains_no_items", "batch request contains no items");
+    private static readonly ErrorCode EventsNotAdded = new(400, 131, "events_not_added", "events not added");
+
+    public static EndpointRegistry MapEventsEndpoints(this EndpointRegistry registry) =>
+        registry
+            .Add("events.add", call => AddAsync(call, [call.Body]))
+            .Add("events.add_batch", call => AddAsync(call, call.Batch ?? (call.Body.Count == 0 ? [] : [call.Body])))
+            .Add("events.get_task_plots", GetTaskPlotsAsync)
+            .Add("events.scalar_metrics_iter_histogram", ScalarMetricsIterHistogramAsync)
+            .Add("events.get_task_single_value_metrics", GetTaskSingleValueMetricsAsync, "2.20")
+            .Add("events.get_task_events", GetTaskEventsAsync)
+            .Add("events.get_task_log", GetTaskLogAsync)
+            .Add("events.get_task_metrics", GetTaskMetricsAsync)
+            .Add("events.get_scalar_metrics_and_variants", GetScalarMetricsAndVariantsAsync)
+            .Add("events.delete_for_model", DeleteForModelAsync, "2.22");
+
+    /// <summary>One event as read from the request, before its entity is checked.</summary>
+    private sealed record Candidate(JsonObject Item, EventEntity Entity, string Type, bool AllowLocked);
+
+    /// <summary>
+    /// Checks each event, then stores the accepted ones in one transaction. Rejected events are
+    /// counted by reason; when none is accepted the call fails with 400/131 and those reasons.
+    /// </summary>
+    private static async Task<object?> AddAsync(ApiCall call, IReadOnlyList<JsonObject> items)
+    {
+        if (items.Count == 0)
+        {
+            throw new CairnException(BatchContainsNoItems);
+        }
+        var errors = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Reject(string reason) => errors[reason] = errors.GetValueOrDefault(reason) + 1;
+
+        var candidates = new List<Candidate>(items.Count);
+        foreach (var item in items)
+        {
+            var isModel = Flag(item, "model_event");
+            if (isModel && item["model"] is { } model && item["task"] is null)
+            {
+                item.Remove("model");
+                item["task"] = model;
+            }
+            if (OptionalString(item, "type") is not { } type)
+            {
+                Reject("Event must have a 'type' field");
+                continue;
+            }
+            type = type.Replace(' ', '_');
+            if (!EventTypes.All.Contains(type))
+            {
+                Reject($"Invalid event type {type}");
+                continue;
+            }
+            if (OptionalString(item, "task") is not { Length: > 0 } id)
+            {
+                Reject("Event must have a 'task' field");
+                continue;
+            }
+            if (isModel && type == EventTypes.Log)
+            {
+                Reject("Log events are not supported for models");
+                continue;
+            }
+            candidates.Add(new Candidate(item, new EventEntity(id, isModel), type, Flag(item, "allow_locked")));
+        }
+
+        var accepted = await AcceptedEntitiesAsync(call, candidates).ConfigureAwait(false);
+        var now = call.Service<TimeProvider>().GetUtcNow();
+        var worker = ClearmlHeaderValues.Get(call.Http.Request, ClearmlHeaders.Worker);
+        var events = new List<NewEvent>(candidates.Count);
+        foreach (var candidate in candidates)
+        {
+            if (!accepted.Contains(candidate.Entity))
+            {
+                Reject(candidate.Entity.IsModel ? $"Invalid model id {candidate.Entity.Id}" : $"Invalid task id {candidate.Entity.Id}");
+            }
+            else if (ToEvent(candidate, now, worker, out var reason) is { } e)
+            {
+                events.Add(e);
+            }
+            else
+            {
+                Reject(reason!);
+            }
+        }
+
+        var added = await call.Service<IMetadataStore>().Events.AddAsync(events, now, call.Aborted).ConfigureAwait(false);
+        if (added == 0)
+        {
+            throw new CairnException(EventsNotAdded, null, errors.ToDictionary(kv => kv.Key, kv => (object?)kv.Value));
+        }
+        var info = new JsonObject();
+        foreach (var (reason, count) in errors)
+        {
+            info[reason] = count;
+        }
+        return new JsonObject { ["added"] = added, ["errors"] = errors.Values.Sum(), ["errors_info"] = info };
+    }
+
+    /// <summary>
+    /// The entities that take these events: a company task that is not (being) published, or a
+    /// company model that is not ready, unless the events say <c>allow_locked</c>. An id may not be
+    /// both a task and a model within a call, nor vary its <c>allow_locked</c> (400/12).
+    /// </summary>
+    private static async Task<HashSet<EventEntity>> AcceptedEntitiesAsync(ApiCall call, List<Candidate> candidates)
+    {
+        var allowLocked = new Dictionary<EventEntity, bool>();
+        foreach (var candidate in candidates)
+        {
+            if (allowLocked.TryGetValue(candidate.Entity, out var previous) && previous != candidate.AllowLocked)
+            {
+                throw CairnException.Validation($"inconsistent allow_locked values for the events of {candidate.Entity.Id}");
+            }
+            allowLocked[candidate.Entity] = candidate.AllowLocked;
+        }
+        var both = allowLocked.Keys.Where(e => e.IsModel && allowLocked.ContainsKey(e with { IsModel = false })).Select(e => e.Id).ToList();
+        if (both.Count > 0)
+        {
+            throw CairnException.Validation($"the same ids are used both as task and model ids: {string.Join(", ", both)}");
+        }
+
+        var store = call.Service<IMetadataStore>();
+        var company = call.Identity.Company;
+        var accepted = new HashSet<EventEntity>();
+        foreach (var (entity, locked) in allowLocked)
+        {
+            var ok = entity.IsModel
+                ? await store.Models.GetByIdOrNullAsync(company, entity.Id, call.Aborted).ConfigureAwait(false) is { } model
+                    && model.Company == company && (locked || !model.Ready)
+                : await store.Tasks.GetInfoOrNullAsync(company, entity.Id, call.Aborted).ConfigureAwait(false) is { } task
+                    && task.Company == company && (locked || task.Status is not (TaskStatuses.Published or TaskStatuses.Publishing));
+            if (ok)
+            {
+                accepted.Add(entity);
+            }
+        }
+        return accepted;
+    }
+
+    /// <summary>The stored form of an accepted event, or null with the reason it cannot be stored.</summary>
+    private static NewEvent? ToEvent(Candidate candidate, DateTimeOffset now, string? worker, out string? reason)
+    {
+        var item = candidate.Item;
+        reason = null;
+        if (!TryReadLong(item["iter"], out var iteration))
+        {
+            reason = "Invalid iteration";
+            return null;
+        }
+        if (!TryReadText(item["metric"], out var metric) || !TryReadText(item["variant"], out var variant))
+        {
+            reason = "Metric and variant must be strings";
+            return null;
+        }
+        var timestampNode = item["timestamp"] ?? item["ts"];
+        long timestamp;
+        if (timestampNode is null)
+        {
+            timestamp = now.ToUnixTimeMilliseconds();
+        }
+        else if (!TryReadLong(timestampNode, out timestamp))
+        {
+            reason = "Invalid timestamp";
+            return null;
+        }
+        if (!TryReadText(item["x_axis_label"], out var xAxisLabel) || !TryReadText(item["key"], out var key))
+        {
+            reason = "x_axis_label and key must be strings";
+            return null;
+        }
+
+        double value = 0;
+        JsonObject? document = null;
+        if (candidate.Type == EventTypes.Scalar)
+        {
+            if (item["value"] is not JsonValue number || number.GetValueKind() != JsonValueKind.Number || !number.TryGetValue(out value) || !double.IsFinite(value))
+            {
+                reason = "Scalar event value must be a number";
+                return null;
+            }
+        }
+        else
+        {
+            document = [];
+            foreach (var (name, node) in item)
+            {
+                if (name is not ("allow_locked" or "model_event" or "model" or "ts" or "values"))
+                {
+                    document[name] = node?.DeepClone();
+                }
+            }
+            if (candidate.Type == EventTypes.Vector && item["values"] is { } values && item["value"] is null)
+            {
+                document["value"] = values.DeepClone();
+            }
+            document["type"] = candidate.Type;
+            document["task"] = candidate.Entity.Id;
+            document["iter"] = iteration;
+            document["metric"] = metric ?? "";
+            document["variant"] = variant ?? "";
+            document["timestamp"] = timestamp;
+            if (candidate.Entity.IsModel)
+            {
+                document["model_event"] = true;
+            }
+            if (candidate.Type == EventTypes.Log && document["worker"] is null && worker is not null)
+            {
+                document["worker"] = worker;
+            }
+        }
+        return new NewEvent(candidate.Entity, candidate.Type, iteration, metric ?? "", variant ?? "", timestamp, value, key, xAxisLabel, document);
+    }
+
+    /// <summary>A whole number in int64 (a float with no fraction counts); absent or null reads as 0.</summary>
+    private static bool TryReadLong(JsonNode? node, out long value)
+    {
+        value = 0;
+        if (node is null)
+        {
+            return true;
+        }
+        if (node is not JsonValue number || number.GetValueKind() != JsonValueKind.Number)
+        {
+            return false;
+        }
+        if (number.TryGetValue(out value))
+        {
+            return true;
+        }
+        // 2^63 is exactly representable as a double; anything at or above it does not fit.
+        if (number.TryGetValue(out double real) && double.IsFinite(real) && Math.Floor(real) == real && real >= long.MinValue && real < 9.2233720368547758E18)
+        {
+            value = (long)real;
+            return true;
+        }
+        return false;
+    }
+
+    private static bool TryReadText(JsonNode? node, out string? text)
+    {
+        text = null;
+        if (node is null)
+        {
+            return true;
+        }
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+        {
+            text = value.GetValue<string>();
+            return true;
+        }
+        return false;
+    }
+
+    private static string? OptionalString(JsonObject body, string field) =>
+        TryReadText(body[field], out var text) ? text : throw CairnException.Validation($"field '{field}' must be a string");
+
+    private static string RequiredString(JsonObject body, string field) =>
+        OptionalString(body, field) is { Length: > 0 } text ? text : throw CairnException.RequiredField(field);
+
+    private static bool Flag(JsonObject body, string field) => body[field] switch
+    {
+        null => false,
+        JsonValue value when value.GetValueKind() == JsonValueKind.True => true,
+        JsonValue value when value.GetValueKind() == JsonValueKind.False => false,
+        var other => throw CairnException.Validation($"error for field '{field}': expected a boolean, got {other.ToJsonString()}"),
+    };
 }

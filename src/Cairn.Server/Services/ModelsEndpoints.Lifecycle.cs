@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Core;
 using Cairn.Core.Errors;
+using Cairn.Core.Events;
 using Cairn.Core.Models;
 using Cairn.Core.Storage;
 using Cairn.Core.Tasks;
@@ -144,6 +145,11 @@ public static partial class ModelsEndpoints
         var company = call.Identity.Company;
         var now = call.Service<TimeProvider>().GetUtcNow();
         var result = await call.Service<IMetadataStore>().Models.DeleteAsync(company, id, force, now, call.Aborted).ConfigureAwait(false);
+        if (result.Outcome == ModelDeleteOutcome.Deleted)
+        {
+            // Events of a deleted model could never be read or deleted again.
+            await call.Service<IMetadataStore>().Events.DeleteAsync(new EventEntity(id, IsModel: true), CancellationToken.None).ConfigureAwait(false);
+        }
         return result.Outcome switch
         {
             ModelDeleteOutcome.Deleted => new JsonObject { ["deleted"] = true, ["url"] = result.Uri },

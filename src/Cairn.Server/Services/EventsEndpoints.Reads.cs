@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
+using Cairn.Core.Events;
+using Cairn.Core.Storage;
+using Cairn.Protocol;
+using Cairn.Server.Api;
+
+namespace Cairn.Server.Services;
+
+/// <summary><c>events.*</c> reads: each takes <c>model_events: true</c> to read a model's events instead of a task's.</summary>
+public static partial class EventsEndpoints
+{
+    private const int MaxBatchSize = 10_000;
+    private const string ScrollPrefix = "events-offset-";
+
+    private static async Task<object?> GetTaskPlotsAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var entity = await ReadableEntityAsync(call, RequiredString(body, "task")).ConfigureAwait(false);
+        var iterations = Int(body, "iters", 1, 1, MaxBatchSize);
+        var filter = MetricsFilter(body);
+        var store = call.Service<IMetadataStore>().Events;
+        var plots = new JsonArray();
+        foreach (var series in Filter(await store.GetSeriesAsync(entity, EventTypes.Plot, call.Aborted).ConfigureAwait(false), filter))
+        {
+            foreach (var plot in await store.GetLatestAsync(series.Id, iterations, call.Aborted).ConfigureAwait(false))
+            {
+                plots.Add(plot);
+            }
+        }
+        return new JsonObject { ["plots"] = plots, ["returned"] = plots.Count, ["total"] = plots.Count, ["scroll_id"] = null };
+    }
+
+    private static async Task<object?> ScalarMetricsIterHistogramAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var entity = await ReadableEntityAsync(call, RequiredString(body, "task")).ConfigureAwait(false);
+        var samples = Int(body, "samples", 2000, 1, 6000);
+        var key = OptionalString(body, "key") ?? "iter";
+        var axis = key switch
+        {
+            "iter" => HistogramAxis.Iteration,
+            "timestamp" or "iso_time" => HistogramAxis.Timestamp,
+            _ => throw CairnException.Validation($"key must be one of iter, timestamp, iso_time, not '{key}'"),
+        };
+        var filter = MetricsFilter(body);
+        var store = call.Service<IMetadataStore>().Events;
+        var result = new JsonObject();
+        foreach (var series in Filter(await store.GetSeriesAsync(entity, EventTypes.Scalar, call.Aborted).ConfigureAwait(false), filter))
+        {
+            var points = await store.GetScalarHistogramAsync(series.Id, samples, axis, call.Aborted).ConfigureAwait(false);
+            if (points.Count == 0)
+            {
+                continue; // single values only
+            }
+            var x = new JsonArray();
+            var y = new JsonArray();
+            foreach (var point in points)
+            {
+                x.Add(key == "iso_time" ? ClearmlJson.FormatDate(DateTimeOffset.FromUnixTimeMilliseconds(point.X)) : JsonValue.Create(point.X));
+                y.Add(point.Y);
+            }
+            var variant = new JsonObject { ["name"] = series.Variant, ["x"] = x, ["y"] = y };
+            if (series.XAxisLabel is not null)
+            {
+                variant["x_axis_label"] = series.XAxisLabel;
+            }
+            if (result[series.Metric] is not JsonObject metric)
+            {
+                result[series.Metric] = metric = [];
+            }
+            metric[series.Variant] = variant;
+        }
+        return result;
+    }
+
+    private static async Task<object?> GetTaskSingleValueMetricsAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var ids = RequiredIds(body, "tasks");
+        var filter = MetricsFilter(body);
+        var store = call.Service<IMetadataStore>().Events;
+        var tasks = new JsonArray();
+        foreach (var id in ids)
+        {
+            var (entity, name) = await ReadableEntityWithNameAsync(call, id).ConfigureAwait(false);
+            var values = new JsonArray();
+            foreach (var value in await store.GetSingleValuesAsync(entity, call.Aborted).ConfigureAwait(false))
+            {
+                if (Matches(filter, value.Metric, value.Variant))
+                {
+                    values.Add(new JsonObject
+                    {
+                        ["metric"] = value.Metric,
+                        ["variant"] = value.Variant,
+                        ["value"] = value.Value,
+                        ["timestamp"] = value.Timestamp,
+                    });
+                }
+            }
+            if (values.Count > 0)
+            {
+                tasks.Add(new JsonObject { ["task"] = id, ["task_name"] = name, ["values"] = values });
+            }
+        }
+        return new JsonObject { ["tasks"] = tasks };
+    }
+
+    /// <summary>
+    /// A page of every event of the entity by time. The scroll id carries the next offset, so a
+    /// scroll needs no state on the server (any replica can continue it).
+    /// </summary>
+    private static async Task<object?> GetTaskEventsAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var entity = await ReadableEntityAsync(call, RequiredString(body, "task")).ConfigureAwait(false);
+        var take = Int(body, "batch_size", 500, 1, MaxBatchSize);
+        var order = OptionalString(body, "order") ?? "asc";
+        if (order is not ("asc" or "desc"))
+        {
+            throw CairnException.Validation($"order must be asc or desc, not '{order}'");
+        }
+        var type = OptionalString(body, "event_type");
+        if (type is not null && !EventTypes.All.Contains(type))
+        {
+            throw CairnException.Validation($"unknown event_type '{type}'");
+        }
+        long skip = 0;
+        if (OptionalString(body, "scroll_id") is { Length: > 0 } scrollId
+            && !(scrollId.StartsWith(ScrollPrefix, StringComparison.Ordinal)
+                && long.TryParse(scrollId.AsSpan(ScrollPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out skip)))
+        {
+            throw CairnException.Validation($"invalid scroll_id '{scrollId}'");
+        }
+        var filter = MetricsFilter(body);
+        var store = call.Service<IMetadataStore>().Events;
+        List<long>? seriesIds = null;
+        if (type is not null || filter is not null)
+        {
+            seriesIds = Filter(await store.GetSeriesAsync(entity, type, call.Aborted).ConfigureAwait(false), filter).Select(s => s.Id).ToList();
+        }
+        var page = await store.GetEventsAsync(entity, seriesIds, order == "desc", skip, take, call.Aborted).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["events"] = new JsonArray(page.Events.Select(e => (JsonNode?)e).ToArray()),
+            ["returned"] = page.Events.Count,
+            ["total"] = page.Total,
+            ["scroll_id"] = ScrollPrefix + (skip + page.Events.Count).ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    private static async Task<object?> GetTaskLogAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var entity = await ReadableEntityAsync(call, RequiredString(body, "task")).ConfigureAwait(false);
+        var take = Int(body, "batch_size", 500, 1, MaxBatchSize);
+        var earlier = body["navigate_earlier"] is null || Flag(body, "navigate_earlier");
+        long? from = body["from_timestamp"] is null ? null : TryReadLong(body["from_timestamp"], out var timestamp)
+            ? timestamp
+            : throw CairnException.Validation("from_timestamp must be a number (epoch milliseconds)");
+        var page = await call.Service<IMetadataStore>().Events.GetLogAsync(entity, from, earlier, take, call.Aborted).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["events"] = new JsonArray(page.Events.Select(e => (JsonNode?)e).ToArray()),
+            ["returned"] = page.Events.Count,
+            ["total"] = page.Total,
+        };
+    }
+
+    private static async Task<object?> GetTaskMetricsAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var ids = RequiredIds(body, "tasks");
+        var type = OptionalString(body, "event_type");
+        if (type is not null && !EventTypes.All.Contains(type))
+        {
+            throw CairnException.Validation($"unknown event_type '{type}'");
+        }
+        var store = call.Service<IMetadataStore>().Events;
+        var metrics = new JsonArray();
+        foreach (var id in ids)
+        {
+            var entity = await ReadableEntityAsync(call, id).ConfigureAwait(false);
+            var series = await store.GetSeriesAsync(entity, type, call.Aborted).ConfigureAwait(false);
+            var names = series.Select(s => s.Metric).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            metrics.Add(new JsonObject { ["task"] = id, ["metrics"] = ModelDocuments.Strings(names) });
+        }
+        return new JsonObject { ["metrics"] = metrics };
+    }
+
+    private static async Task<object?> GetScalarMetricsAndVariantsAsync(ApiCall call)
+    {
+        var entity = await ReadableEntityAsync(call, RequiredString(call.Body, "task")).ConfigureAwait(false);
+        var metrics = new JsonObject();
+        foreach (var series in await call.Service<IMetadataStore>().Events.GetSeriesAsync(entity, EventTypes.Scalar, call.Aborted).ConfigureAwait(false))
+        {
+            if (metrics[series.Metric] is not JsonObject variants)
+            {
+                metrics[series.Metric] = variants = [];
+            }
+            variants[series.Variant] = new JsonObject { ["name"] = series.Variant };
+        }
+        return new JsonObject { ["metrics"] = metrics };
+    }
+
+    /// <summary>Deletes a company model's events; a ready (published) model's only with <c>allow_locked</c>.</summary>
+    private static async Task<object?> DeleteForModelAsync(ApiCall call)
+    {
+        var id = RequiredString(call.Body, "model");
+        var model = await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        if (model.Ready && !Flag(call.Body, "allow_locked"))
+        {
+            throw new CairnException(ErrorCodes.ModelIsReady, null, new Dictionary<string, object?> { ["id"] = id });
+        }
+        var deleted = await call.Service<IMetadataStore>().Events.DeleteAsync(new EventEntity(model.Id, IsModel: true), call.Aborted).ConfigureAwait(false);
+        return new JsonObject { ["deleted"] = deleted };
+    }
+
+    /// <summary>The task (company or public, else 400/101) or, with <c>model_events</c>, the model (else 400/201) to read.</summary>
+    private static async Task<EventEntity> ReadableEntityAsync(ApiCall call, string id) =>
+        (await ReadableEntityWithNameAsync(call, id).ConfigureAwait(false)).Entity;
+
+    private static async Task<(EventEntity Entity, string Name)> ReadableEntityWithNameAsync(ApiCall call, string id)
+    {
+        var store = call.Service<IMetadataStore>();
+        var company = call.Identity.Company;
+        if (Flag(call.Body, "model_events"))
+        {
+            var model = await store.Models.GetByIdOrNullAsync(company, id, call.Aborted).ConfigureAwait(false)
+                ?? throw ModelDocuments.InvalidId(id, company);
+            return (new EventEntity(model.Id, IsModel: true), model.Name);
+        }
+        var task = await store.Tasks.GetInfoOrNullAsync(company, id, call.Aborted).ConfigureAwait(false)
+            ?? throw new CairnException(ErrorCodes.InvalidTaskId, null, new Dictionary<string, object?> { ["id"] = id });
+        return (new EventEntity(task.Id, IsModel: false), task.Name);
+    }
+
+    private static List<string> RequiredIds(JsonObject body, string field)
+    {
+        if (body[field] is not JsonArray array || array.Count == 0)
+        {
+            throw body[field] is null ? CairnException.RequiredField(field) : CairnException.Validation($"field '{field}' must be a non-empty list of ids");
+        }
+        return array.Select(n => TryReadText(n, out var id) && id is { Length: > 0 } ? id : throw CairnException.Validation($"field '{field}' must hold id strings"))
+            .Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static int Int(JsonObject body, string field, int fallback, int min, int max)
+    {
+        if (body[field] is null)
+        {
+            return fallback;
+        }
+        if (!TryReadLong(body[field], out var value) || value < min || value > max)
+        {
+            throw CairnException.Validation($"field '{field}' must be a whole number from {min} to {max}");
+        }
+        return (int)value;
+    }
+
+    /// <summary><c>metrics: [{metric, variants}]</c>: metric → the variants asked for (empty = all); null = every metric.</summary>
+    private static Dictionary<string, HashSet<string>>? MetricsFilter(JsonObject body)
+    {
+        if (body["metrics"] is null)
+        {
+            return null;
+        }
+        if (body["metrics"] is not JsonArray items)
+        {
+            throw CairnException.Validation("field 'metrics' must be a list of {metric, variants}");
+        }
+        if (items.Count == 0)
+        {
+            return null;
+        }
+        var filter = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (item is not JsonObject entry || !TryReadText(entry["metric"], out var metric) || metric is null)
+            {
+                throw CairnException.Validation("each item of 'metrics' needs a metric name");
+            }
+            var variants = filter.TryGetValue(metric, out var existing) ? existing : filter[metric] = new HashSet<string>(StringComparer.Ordinal);
+            if (entry["variants"] is JsonArray names)
+            {
+                foreach (var name in names)
+                {
+                    variants.Add(TryReadText(name, out var variant) && variant is not null
+                        ? variant
+                        : throw CairnException.Validation("variants must be strings"));
+                }
+            }
+            else if (entry["variants"] is not null)
+            {
+                throw CairnException.Validation("variants must be a list of strings");
+            }
+        }
+        return filter;
+    }
+
+    private static bool Matches(Dictionary<string, HashSet<string>>? filter, string metric, string variant) =>
+        filter is null || (filter.TryGetValue(metric, out var variants) && (variants.Count == 0 || variants.Contains(variant)));
+
+    private static IEnumerable<EventSeries> Filter(IEnumerable<EventSeries> series, Dictionary<string, HashSet<string>>? filter) =>
+        series.Where(s => Matches(filter, s.Metric, s.Variant));
+}

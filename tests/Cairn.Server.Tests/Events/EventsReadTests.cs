@@ -1,0 +1,181 @@
+using System.Text.Json.Nodes;
+using Cairn.Testing;
+using Xunit;
+
+namespace Cairn.Server.Tests.Events;
+
+/// <summary>The <c>events.*</c> reads, over tasks and (with <c>model_events</c>) models (api.md §5.4).</summary>
+public sealed class EventsReadTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private readonly TestServer _server = fixture.Server;
+
+    private static List<double> Numbers(JsonNode? array) => array!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+
+    [Fact]
+    public async Task The_histogram_returns_every_point_below_the_sample_count_and_leaves_single_values_out()
+    {
+        using var client = _server.Client();
+        var model = await client.CreateModelAsync();
+        (await client.AddBatchAsync(
+            EventsApi.Scalar(model, 0, 1, model: true), EventsApi.Scalar(model, 1, 2, model: true), EventsApi.Scalar(model, 2, 4, model: true),
+            EventsApi.Scalar(model, EventsApi.SingleValueIter, 9, metric: "Summary", variant: "acc", model: true))).Ok();
+        var data = (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task = model, model_events = true })).Ok();
+        Assert.Equal(["loss"], data.Select(kv => kv.Key));
+        var series = data["loss"]!["train"]!;
+        Assert.Equal("train", series["name"]!.GetValue<string>());
+        Assert.Equal([0.0, 1, 2], Numbers(series["x"]));
+        Assert.Equal([1.0, 2, 4], Numbers(series["y"]));
+    }
+
+    [Fact]
+    public async Task The_histogram_averages_buckets_of_ceil_range_over_samples_iterations()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        var events = Enumerable.Range(0, 10).Select(i => EventsApi.Scalar(task, i, i)).ToArray();
+        (await client.AddBatchAsync(events)).Ok();
+        // 10 points, 4 samples: interval ceil(10 / 4) = 3, buckets start at 0, 3, 6, 9.
+        var series = (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task, samples = 4 })).Ok()["loss"]!["train"]!;
+        Assert.Equal([0.0, 3, 6, 9], Numbers(series["x"]));
+        Assert.Equal([1.0, 4, 7, 9], Numbers(series["y"]));
+
+        var byTime = (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task, key = "iso_time" })).Ok()["loss"]!["train"]!;
+        Assert.Equal(10, byTime["x"]!.AsArray().Count);
+        Assert.StartsWith("2023-11-14T", byTime["x"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_histogram_refuses_bad_samples_and_keys_and_unknown_entities()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task, samples = 0 })).Fails(400, 12);
+        (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task, samples = 6001 })).Fails(400, 12);
+        (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task, key = "epoch" })).Fails(400, 12);
+        (await client.CallAsync("events.scalar_metrics_iter_histogram", new { })).Fails(400, 12);
+        (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task = "0123456789abcdef0123456789abcdee" })).Fails(400, 101);
+        (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task, model_events = true })).Fails(400, 201);
+    }
+
+    [Fact]
+    public async Task Plots_come_back_uncompressed_for_the_latest_iterations_even_when_large()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        var large = "{\"data\": \"" + new string('x', 150_000) + "\"}";
+        (await client.AddBatchAsync(EventsApi.Plot(task, 1, "{\"a\":1}"), EventsApi.Plot(task, 2, large), EventsApi.Plot(task, 3, "{\"a\":3}", variant: "pr"))).Ok();
+
+        var data = (await client.CallAsync("events.get_task_plots", new { task, iters = 1 })).Ok();
+        var plots = data["plots"]!.AsArray();
+        Assert.Equal(2, data["returned"]!.GetValue<int>());
+        Assert.Equal(["pr", "roc"], plots.Select(p => p!["variant"]!.GetValue<string>()));
+        Assert.Equal(large, plots[1]!["plot_str"]!.GetValue<string>());
+        Assert.Equal(2, plots[1]!["iter"]!.GetValue<long>());
+
+        var both = (await client.CallAsync("events.get_task_plots", new { task, iters = 2, metrics = new[] { new { metric = "plots", variants = new[] { "roc" } } } })).Ok();
+        Assert.Equal([2L, 1L], both["plots"]!.AsArray().Select(p => p!["iter"]!.GetValue<long>()));
+    }
+
+    [Fact]
+    public async Task Single_value_metrics_are_listed_per_entity_with_its_name()
+    {
+        using var client = _server.Client();
+        var model = await client.CreateModelAsync();
+        (await client.AddBatchAsync(
+            EventsApi.Scalar(model, EventsApi.SingleValueIter, 0.93, metric: "Summary", variant: "accuracy", model: true),
+            EventsApi.Scalar(model, 3, 0.5, model: true))).Ok();
+        var data = (await client.CallAsync("events.get_task_single_value_metrics", new { tasks = new[] { model }, model_events = true })).Ok();
+        var entry = data["tasks"]!.AsArray().Single()!;
+        Assert.Equal(model, entry["task"]!.GetValue<string>());
+        Assert.StartsWith("events model", entry["task_name"]!.GetValue<string>(), StringComparison.Ordinal);
+        var value = entry["values"]!.AsArray().Single()!;
+        Assert.Equal("Summary", value["metric"]!.GetValue<string>());
+        Assert.Equal("accuracy", value["variant"]!.GetValue<string>());
+        Assert.Equal(0.93, value["value"]!.GetValue<double>());
+        (await client.CallAsync("events.get_task_single_value_metrics", new { tasks = Array.Empty<string>() })).Fails(400, 12);
+    }
+
+    [Fact]
+    public async Task Task_events_page_by_time_with_a_scroll_id()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        (await client.AddBatchAsync(
+            EventsApi.Scalar(task, 1, 1, timestamp: 10), EventsApi.Log(task, "two", 20), EventsApi.Scalar(task, 2, 3, timestamp: 30))).Ok();
+        var first = (await client.CallAsync("events.get_task_events", new { task, batch_size = 2 })).Ok();
+        Assert.Equal(3, first["total"]!.GetValue<int>());
+        Assert.Equal([10L, 20L], first["events"]!.AsArray().Select(e => e!["timestamp"]!.GetValue<long>()));
+        var scroll = first["scroll_id"]!.GetValue<string>();
+        var second = (await client.CallAsync("events.get_task_events", new { task, batch_size = 2, scroll_id = scroll })).Ok();
+        var last = second["events"]!.AsArray().Single()!;
+        Assert.Equal("training_stats_scalar", last["type"]!.GetValue<string>());
+        Assert.Equal(3, last["value"]!.GetValue<double>());
+
+        var descending = (await client.CallAsync("events.get_task_events", new { task, order = "desc", event_type = "log" })).Ok();
+        Assert.Equal("two", descending["events"]!.AsArray().Single()!["msg"]!.GetValue<string>());
+        (await client.CallAsync("events.get_task_events", new { task, scroll_id = "bogus" })).Fails(400, 12);
+        (await client.CallAsync("events.get_task_events", new { task, order = "up" })).Fails(400, 12);
+    }
+
+    [Fact]
+    public async Task The_task_log_navigates_from_the_latest_backwards_by_timestamp()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        (await client.AddBatchAsync(EventsApi.Log(task, "a", 1), EventsApi.Log(task, "b", 2), EventsApi.Log(task, "c", 3))).Ok();
+        var latest = (await client.CallAsync("events.get_task_log", new { task, batch_size = 2 })).Ok();
+        Assert.Equal(3, latest["total"]!.GetValue<int>());
+        Assert.Equal(["c", "b"], latest["events"]!.AsArray().Select(e => e!["msg"]!.GetValue<string>()));
+        var earlier = (await client.CallAsync("events.get_task_log", new { task, batch_size = 2, from_timestamp = 2 })).Ok();
+        Assert.Equal(["a"], earlier["events"]!.AsArray().Select(e => e!["msg"]!.GetValue<string>()));
+        var later = (await client.CallAsync("events.get_task_log", new { task, navigate_earlier = false, from_timestamp = 1 })).Ok();
+        Assert.Equal(["b", "c"], later["events"]!.AsArray().Select(e => e!["msg"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Metrics_and_variants_are_listed_per_type_and_per_entity()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        (await client.AddBatchAsync(
+            EventsApi.Scalar(task, 1, 1, metric: "loss", variant: "train"), EventsApi.Scalar(task, 1, 1, metric: "loss", variant: "val"),
+            EventsApi.Scalar(task, 1, 1, metric: "acc", variant: "val"), EventsApi.Plot(task, 1, "{}", metric: "charts"))).Ok();
+        var metrics = (await client.CallAsync("events.get_task_metrics", new { tasks = new[] { task }, event_type = "training_stats_scalar" })).Ok()["metrics"]!.AsArray();
+        Assert.Equal(["acc", "loss"], metrics.Single()!["metrics"]!.AsArray().Select(m => m!.GetValue<string>()));
+        var all = (await client.CallAsync("events.get_task_metrics", new { tasks = new[] { task } })).Ok()["metrics"]!.AsArray();
+        Assert.Equal(["acc", "charts", "loss"], all.Single()!["metrics"]!.AsArray().Select(m => m!.GetValue<string>()));
+
+        var variants = (await client.CallAsync("events.get_scalar_metrics_and_variants", new { task })).Ok()["metrics"]!;
+        Assert.Equal(["train", "val"], variants["loss"]!.AsObject().Select(kv => kv.Key));
+        Assert.Equal("val", variants["acc"]!["val"]!["name"]!.GetValue<string>());
+        (await client.CallAsync("events.get_task_metrics", new { tasks = new[] { "0123456789abcdef0123456789abcdee" } })).Fails(400, 101);
+    }
+
+    [Fact]
+    public async Task Delete_for_model_removes_its_events_and_a_published_model_needs_allow_locked()
+    {
+        using var client = _server.Client();
+        var model = await client.CreateModelAsync();
+        (await client.AddBatchAsync(EventsApi.Scalar(model, 1, 1, model: true), EventsApi.Plot(model, 1, "{}", model: true))).Ok();
+        Assert.Equal(2, (await client.CallAsync("events.delete_for_model", new { model })).Ok()["deleted"]!.GetValue<int>());
+        Assert.Equal(0, await EventRows.CountEventsAsync(_server, model));
+        Assert.Null((await client.GetModelAsync(model))["last_metrics"]);
+
+        var published = await client.CreateModelAsync(ready: true);
+        (await client.AddBatchAsync(new { type = "training_stats_scalar", task = published, iter = 1, metric = "m", variant = "v", value = 1, model_event = true, allow_locked = true })).Ok();
+        (await client.CallAsync("events.delete_for_model", new { model = published })).Fails(400, 203);
+        Assert.Equal(1, await EventRows.CountEventsAsync(_server, published));
+        Assert.Equal(1, (await client.CallAsync("events.delete_for_model", new { model = published, allow_locked = true })).Ok()["deleted"]!.GetValue<int>());
+        (await client.CallAsync("events.delete_for_model", new { model = "0123456789abcdef0123456789abcdee" })).Fails(400, 201);
+    }
+
+    [Fact]
+    public async Task Deleting_a_model_deletes_its_events()
+    {
+        using var client = _server.Client();
+        var model = await client.CreateModelAsync();
+        (await client.AddBatchAsync(EventsApi.Scalar(model, 1, 1, model: true))).Ok();
+        (await client.CallAsync("models.delete", new { model })).Ok();
+        Assert.Equal(0, await EventRows.CountEventsAsync(_server, model));
+    }
+}
