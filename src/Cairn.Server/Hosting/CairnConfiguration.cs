@@ -19,6 +19,9 @@ public static class CairnConfiguration
         ["--jwt-signing-key"] = "Cairn:JwtSigningKey",
         ["--token-lifetime"] = "Cairn:TokenLifetime",
         ["--max-request-body-bytes"] = "Cairn:MaxRequestBodyBytes",
+        ["--files-root"] = "Cairn:FilesRoot",
+        ["--max-upload-bytes"] = "Cairn:MaxUploadBytes",
+        ["--files-auth"] = "Cairn:FilesAuth",
     };
 
     /// <summary>

@@ -37,6 +37,15 @@ public sealed class CairnOptions
     /// <summary>The largest API request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>Where the file server stores files; <c>&lt;DataDir&gt;/files</c> when unset.</summary>
+    public string? FilesRoot { get; set; }
+
+    /// <summary>The most file bytes one file-server upload may carry (all its file parts); 0 means no limit, as in ClearML.</summary>
+    public long MaxUploadBytes { get; set; }
+
+    /// <summary>Whether the file server requires a valid token (Bearer header or <c>clearml_token_basic</c> cookie).</summary>
+    public bool FilesAuth { get; set; } = true;
+
     /// <summary>Users created or updated on start (ClearML's "fixed users").</summary>
     public List<SeedUser> Users { get; set; } = [];
 
@@ -44,6 +53,8 @@ public sealed class CairnOptions
     public List<SeedCredential> Credentials { get; set; } = [];
 
     public string DatabasePath => Path.Combine(DataDir, "cairn.db");
+
+    public string FilesRootPath => Path.GetFullPath(FilesRoot ?? Path.Combine(DataDir, "files"));
 
     public string ApiPrefix => SinglePort ? "/api" : "";
 
@@ -90,6 +101,14 @@ public sealed class CairnOptions
         if (MaxRequestBodyBytes < 1024)
         {
             return $"Cairn:MaxRequestBodyBytes must be at least 1024 (got {MaxRequestBodyBytes}).";
+        }
+        if (FilesRoot is not null && string.IsNullOrWhiteSpace(FilesRoot))
+        {
+            return "Cairn:FilesRoot must not be blank (leave it unset for <DataDir>/files).";
+        }
+        if (MaxUploadBytes < 0)
+        {
+            return $"Cairn:MaxUploadBytes must be 0 (no limit) or more (got {MaxUploadBytes}).";
         }
         for (var i = 0; i < Users.Count; i++)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Cairn.Core.Storage;
 using Cairn.Server.Api;
 using Cairn.Server.Auth;
+using Cairn.Server.Files;
 using Cairn.Server.Services;
 using Cairn.Store.Sqlite;
 using Microsoft.AspNetCore.ResponseCompression;
@@ -40,6 +41,7 @@ public static class CairnServer
         {
             throw new CairnStartupException($"Cairn:DataDir '{options.DataDir}' cannot be created: {e.Message}");
         }
+        FileStorage.CreateRoot(options);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -77,6 +79,10 @@ public static class CairnServer
             .MapEventsEndpoints());
         services.AddSingleton<ApiDispatcher>();
         services.AddHostedService<SessionPurgeJob>();
+        services.AddSingleton<FileStorage>();
+        services.AddSingleton<FileServer>();
+        services.AddSingleton<FileDeletionQueue>();
+        services.AddHostedService<FileDeletionJob>();
         services.AddResponseCompression(compression =>
         {
             compression.Providers.Add<BrotliCompressionProvider>();
@@ -102,29 +108,29 @@ public static class CairnServer
     private static void MapPipeline(WebApplication app, CairnOptions options)
     {
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
+        var fileServer = app.Services.GetRequiredService<FileServer>();
+        // Files are mapped before compression: a compressed download would lose its
+        // Content-Length, which the SDK reads as the size, and break ranges.
+        if (options.SinglePort)
+        {
+            app.Map(options.FilesPrefix, files => files.Run(fileServer.HandleAsync));
+        }
+        else
+        {
+            app.MapWhen(http => http.Connection.LocalPort == options.FilesPort, files => files.Run(fileServer.HandleAsync));
+        }
         app.UseResponseCompression();
         if (options.SinglePort)
         {
             app.Map(options.ApiPrefix, api => api.Run(dispatcher.HandleAsync));
-            app.Map(options.FilesPrefix, files => files.Run(FileServerPlaceholder));
             app.Run(WebPlaceholder);
             return;
         }
         app.MapWhen(http => http.Connection.LocalPort == options.ApiPort, api => api.Run(dispatcher.HandleAsync));
-        app.MapWhen(http => http.Connection.LocalPort == options.FilesPort, files => files.Run(FileServerPlaceholder));
         app.Run(WebPlaceholder);
     }
 
-    // The file server (issue 4) and the web UI (issue 6) take these ports over; until then they
-    // answer honestly rather than pretend.
-    private static Task FileServerPlaceholder(HttpContext http)
-    {
-        var isRoot = http.Request.Path.Value is null or "" or "/";
-        http.Response.StatusCode = isRoot ? 200 : 404;
-        http.Response.ContentType = "text/plain";
-        return http.Response.WriteAsync(isRoot ? "OK" : "Not found: this Cairn build does not serve files yet.", http.RequestAborted);
-    }
-
+    // The web UI (issue 6) takes this port over; until then it answers honestly rather than pretends.
     private static Task WebPlaceholder(HttpContext http)
     {
         var options = http.RequestServices.GetRequiredService<IOptions<CairnOptions>>().Value;

@@ -8,6 +8,7 @@ using Cairn.Core.Tasks;
 using Cairn.Protocol;
 using Cairn.Protocol.Services;
 using Cairn.Server.Api;
+using Cairn.Server.Files;
 
 namespace Cairn.Server.Services;
 
@@ -149,6 +150,11 @@ public static partial class ModelsEndpoints
         {
             // Events of a deleted model could never be read or deleted again.
             await call.Service<IMetadataStore>().Events.DeleteAsync(new EventEntity(id, IsModel: true), CancellationToken.None).ConfigureAwait(false);
+        }
+        if (result.Outcome == ModelDeleteOutcome.Deleted)
+        {
+            // Not cancellable: the model is gone, and a lost enqueue would orphan its weights.
+            await call.Service<FileDeletionQueue>().EnqueueAsync(result.Uri, CancellationToken.None).ConfigureAwait(false);
         }
         return result.Outcome switch
         {

@@ -1,0 +1,97 @@
+using Cairn.Core.Storage;
+
+namespace Cairn.Server.Files;
+
+/// <summary>
+/// Works through the file deletion queue: deletes each queued URL's file, and on failure retries
+/// with exponential backoff (10 s doubling up to an hour). State is in the store, so a restart
+/// resumes where the last process stopped and replicas share the work.
+/// </summary>
+public sealed class FileDeletionJob(
+    IMetadataStore store, FileStorage storage, FileDeletionQueue queue, TimeProvider time, ILogger<FileDeletionJob> logger) : BackgroundService
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
+    // A claim not completed within this (its process died) becomes due again.
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    private const int BatchSize = 100;
+
+    /// <summary>The wait before attempt <paramref name="attempts"/> + 1 after <paramref name="attempts"/> failures.</summary>
+    public static TimeSpan Backoff(int attempts) =>
+        TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Clamp(attempts - 1, 0, 20)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var removed = storage.RemoveAbandonedUploads();
+            if (removed > 0)
+            {
+                logger.LogInformation("Removed {Count} abandoned partial uploads", removed);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "Could not look for abandoned partial uploads");
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Runs at once on start: deletions queued before a restart are not waiting for a poll.
+                while (await ProcessDueAsync(stoppingToken).ConfigureAwait(false) == BatchSize)
+                {
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Processing the file deletion queue failed; will retry in {Interval}", PollInterval);
+            }
+            await queue.WaitAsync(PollInterval, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Processes the deletions due now; returns how many were claimed.</summary>
+    public async Task<int> ProcessDueAsync(CancellationToken cancellationToken)
+    {
+        var due = await store.Files.ClaimDeletionsAsync(time.GetUtcNow(), BatchSize, Lease, cancellationToken).ConfigureAwait(false);
+        foreach (var deletion in due)
+        {
+            try
+            {
+                await DeleteAsync(deletion, cancellationToken).ConfigureAwait(false);
+                await store.Files.CompleteDeletionAsync(deletion.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var next = time.GetUtcNow() + Backoff(deletion.Attempts);
+                logger.LogWarning("Deleting {Url} failed (attempt {Attempts}): {Error}; next attempt at {Next}", deletion.Url, deletion.Attempts, e.Message, next);
+                await store.Files.RetryDeletionAsync(deletion.Id, next, e.Message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return due.Count;
+    }
+
+    private async Task DeleteAsync(FileDeletion deletion, CancellationToken cancellationToken)
+    {
+        var encoded = queue.ToPathOrNull(deletion.Url);
+        // Queued under another files URL (the server moved) or not a valid path: nothing of ours to delete.
+        if (encoded is null || FilePath.ParseOrNull(Uri.UnescapeDataString(encoded), out _) is not { } path)
+        {
+            logger.LogInformation("Dropping queued deletion of {Url}: not a file of this server", deletion.Url);
+            return;
+        }
+        // The SDK reuses a weights URL for a task's next model with the same file name: a file
+        // stored again after the deletion was queued belongs to someone else now.
+        var record = await store.Files.GetOrNullAsync(path, cancellationToken).ConfigureAwait(false);
+        if (record is not null && record.Stored > deletion.Queued)
+        {
+            logger.LogInformation("Keeping {Path}: stored again after its deletion was queued", path);
+            return;
+        }
+        var outcome = await storage.DeleteAsync(path, folders: false, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Queued deletion of {Path}: {Outcome}", path, outcome);
+    }
+}

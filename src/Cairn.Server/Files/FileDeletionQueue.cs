@@ -1,0 +1,66 @@
+using System.Threading.Channels;
+using Cairn.Core.Storage;
+using Cairn.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cairn.Server.Files;
+
+/// <summary>
+/// Queues the deletion of files this server stores, so deleting a model (or a task with its
+/// output models) leaves no orphaned weights. The queue lives in the metadata store;
+/// <see cref="FileDeletionJob"/> works through it.
+/// </summary>
+public sealed class FileDeletionQueue(IMetadataStore store, TimeProvider time, IOptions<CairnOptions> options)
+{
+    // One pending wake-up is enough: the job takes everything due when it wakes.
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>
+    /// Queues <paramref name="url"/> when it points at this server's files URL
+    /// (<see cref="CairnOptions.FilesUrl"/>); other URLs (S3, <c>file://</c>, another server, the
+    /// SDK's <c>uploading_file</c> placeholder with nothing behind it) are left alone. Returns
+    /// whether it was queued. Call it after the model or task is deleted; pass
+    /// <see cref="CancellationToken.None"/> once the delete has happened, or the file is orphaned.
+    /// </summary>
+    public async Task<bool> EnqueueAsync(string? url, CancellationToken cancellationToken = default)
+    {
+        if (ToPathOrNull(url) is null)
+        {
+            return false;
+        }
+        await store.Files.EnqueueDeletionAsync(url!, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _wake.Writer.TryWrite(true);
+        return true;
+    }
+
+    /// <summary>
+    /// The still percent-encoded path under the storage root that a URL of this server names
+    /// (query and fragment dropped); null for URLs of anything else.
+    /// </summary>
+    public string? ToPathOrNull(string? url)
+    {
+        var prefix = options.Value.FilesUrl + "/";
+        if (url is null || !url.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || url.Length == prefix.Length)
+        {
+            return null;
+        }
+        var path = url[prefix.Length..];
+        var end = path.IndexOfAny(['?', '#']);
+        return end < 0 ? path : path[..end];
+    }
+
+    /// <summary>Waits until something is queued or <paramref name="timeout"/> passes.</summary>
+    internal async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(timeout);
+        try
+        {
+            await _wake.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The poll interval passed: look for retries that became due and other replicas' work.
+        }
+    }
+}

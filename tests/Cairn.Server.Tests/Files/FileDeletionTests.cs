@@ -1,0 +1,118 @@
+using System.Net;
+using Cairn.Core.Storage;
+using Cairn.Server.Files;
+using Cairn.Server.Tests.Models;
+using Cairn.Store.Sqlite;
+using Cairn.Testing;
+using Xunit;
+
+namespace Cairn.Server.Tests.Files;
+
+/// <summary>Deletion without orphans: deleting a model queues its file-server URL, and the queue survives restarts.</summary>
+public sealed class FileDeletionTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("cairn-files-test-").FullName;
+    private readonly int _filesPort = TestServer.FreePort();
+    private TestServer? _server;
+
+    private TestServer Server => _server!;
+
+    public async Task InitializeAsync() => _server = await StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    // The files port is fixed so that a restarted server has the same files URL.
+    private Task<TestServer> StartAsync() => TestServer.StartAsync([$"--Cairn:FilesPort={_filesPort}"], dataDir: _dataDir);
+
+    private string FilesUrl => $"http://127.0.0.1:{_filesPort}";
+
+    private string StoredPath(string path) => Path.Combine(_dataDir, "files", path);
+
+    [Fact]
+    public async Task Deleting_a_model_deletes_its_weights_from_the_file_server()
+    {
+        using var files = new FilesClient(new Uri(FilesUrl + "/"), await FilesClient.TokenAsync(Server));
+        using var api = Server.Client();
+        var path = "Deletions/train task.0123/models/model weights.bin";
+        (await files.UploadAsync(path, FilesClient.RandomBytes(1_000))).EnsureSuccessStatusCode();
+        var model = await api.CreateModelAsync(ModelsApi.Unique("Deleted weights"), new { uri = $"{FilesUrl}/{FilesClient.Encode(path)}" });
+
+        (await api.CallAsync("models.delete", new { model })).Ok();
+
+        await EventuallyAsync(() => !File.Exists(StoredPath(path)));
+        using var response = await files.GetAsync(FilesClient.Encode(path));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await EventuallyAsync(async () => (await Server.Service<IMetadataStore>().Files.ListDeletionsAsync()).Count == 0);
+    }
+
+    [Fact]
+    public async Task Deleting_models_whose_urls_are_elsewhere_queues_nothing()
+    {
+        using var api = Server.Client();
+        var s3 = await api.CreateModelAsync(ModelsApi.Unique("S3 weights"), new { uri = "s3://bucket/model.bin" });
+        var other = await api.CreateModelAsync(ModelsApi.Unique("Other server"), new { uri = "http://files.example.com:8081/a/model.bin" });
+        var placeholder = await api.CreateModelAsync(ModelsApi.Unique("Local"), new { uri = "file:///uploading_file" });
+
+        (await api.CallAsync("models.delete_many", new { ids = new[] { s3, other, placeholder } })).Ok();
+
+        Assert.Empty(await Server.Service<IMetadataStore>().Files.ListDeletionsAsync());
+        Assert.False(await Server.Service<FileDeletionQueue>().EnqueueAsync($"{FilesUrl}/"));
+    }
+
+    [Fact]
+    public async Task A_deletion_queued_before_a_restart_is_carried_out_after_it()
+    {
+        using (var files = new FilesClient(new Uri(FilesUrl + "/"), await FilesClient.TokenAsync(Server)))
+        {
+            (await files.UploadAsync("restart/model.bin", FilesClient.RandomBytes(100))).EnsureSuccessStatusCode();
+        }
+        await Server.DisposeAsync();
+        _server = null;
+        // Queued while no server runs, as if the process had died before working through it.
+        var store = new SqliteMetadataStore(Path.Combine(_dataDir, "cairn.db"));
+        await store.Files.EnqueueDeletionAsync($"{FilesUrl}/restart/model.bin", DateTimeOffset.UtcNow);
+        Assert.True(File.Exists(StoredPath("restart/model.bin")));
+
+        _server = await StartAsync();
+
+        await EventuallyAsync(() => !File.Exists(StoredPath("restart/model.bin")));
+        await EventuallyAsync(async () => (await store.Files.ListDeletionsAsync()).Count == 0);
+    }
+
+    [Fact]
+    public async Task A_file_stored_again_after_its_deletion_was_queued_is_kept()
+    {
+        using var files = new FilesClient(new Uri(FilesUrl + "/"), await FilesClient.TokenAsync(Server));
+        (await files.UploadAsync("reused/model.bin", FilesClient.RandomBytes(100))).EnsureSuccessStatusCode();
+        await Server.DisposeAsync();
+        _server = null;
+        var store = new SqliteMetadataStore(Path.Combine(_dataDir, "cairn.db"));
+        await store.Files.EnqueueDeletionAsync($"{FilesUrl}/reused/model.bin", DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        _server = await StartAsync();
+
+        await EventuallyAsync(async () => (await store.Files.ListDeletionsAsync()).Count == 0);
+        Assert.True(File.Exists(StoredPath("reused/model.bin")));
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition) => await EventuallyAsync(() => Task.FromResult(condition()));
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the condition did not hold within {Deadline.TotalSeconds} s");
+            await Task.Delay(20);
+        }
+    }
+}

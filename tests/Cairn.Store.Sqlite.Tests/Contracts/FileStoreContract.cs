@@ -1,0 +1,128 @@
+using Cairn.Core.Storage;
+using Xunit;
+
+namespace Cairn.Store.Sqlite.Tests.Contracts;
+
+/// <summary><c>IFileStore</c>: records of stored files and the deletion queue every replica shares.</summary>
+public abstract class FileStoreContract(IStoreProvider provider) : StoreContract(provider)
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    private static StoredFile File(string path, long size = 10, string sha = "aa") => new(path, size, sha, Now, Now.AddSeconds(-1));
+
+    [Fact]
+    public async Task A_saved_file_is_returned_and_saving_again_replaces_it()
+    {
+        await Store.Files.SaveAsync(File("a/model.bin", 10, "11"));
+        Assert.Equal(File("a/model.bin", 10, "11"), await Store.Files.GetOrNullAsync("a/model.bin"));
+
+        await Store.Files.SaveAsync(File("a/model.bin", 20, "22"));
+
+        Assert.Equal(File("a/model.bin", 20, "22"), await Store.Files.GetOrNullAsync("a/model.bin"));
+        Assert.Null(await Store.Files.GetOrNullAsync("a/other.bin"));
+    }
+
+    [Fact]
+    public async Task Removing_a_path_removes_only_that_record()
+    {
+        await Store.Files.SaveAsync(File("a/b"));
+        await Store.Files.SaveAsync(File("a/b/c"));
+
+        Assert.Equal(1, await Store.Files.RemoveAsync("a/b", withDescendants: false));
+
+        Assert.Null(await Store.Files.GetOrNullAsync("a/b"));
+        Assert.NotNull(await Store.Files.GetOrNullAsync("a/b/c"));
+    }
+
+    [Fact]
+    public async Task Removing_a_folder_removes_everything_below_it_and_nothing_beside_it()
+    {
+        foreach (var path in new[] { "a/b", "a/b/c", "a/b/d/e", "a/bc", "a/b0", "a/b.txt", "a" })
+        {
+            await Store.Files.SaveAsync(File(path));
+        }
+
+        Assert.Equal(3, await Store.Files.RemoveAsync("a/b", withDescendants: true));
+
+        foreach (var kept in new[] { "a/bc", "a/b0", "a/b.txt", "a" })
+        {
+            Assert.NotNull(await Store.Files.GetOrNullAsync(kept));
+        }
+        Assert.Null(await Store.Files.GetOrNullAsync("a/b/d/e"));
+    }
+
+    [Fact]
+    public async Task A_queued_deletion_is_claimed_once_with_an_attempt_counted_until_its_lease_ends()
+    {
+        await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now);
+
+        var claimed = Assert.Single(await Store.Files.ClaimDeletionsAsync(Now, 10, Lease));
+        Assert.Equal(("http://files/a.bin", 1, Now, Now + Lease), (claimed.Url, claimed.Attempts, claimed.Queued, claimed.NextAttempt));
+        Assert.Empty(await Store.Files.ClaimDeletionsAsync(Now + Lease - TimeSpan.FromSeconds(1), 10, Lease));
+
+        var again = Assert.Single(await Store.Files.ClaimDeletionsAsync(Now + Lease, 10, Lease));
+        Assert.Equal((claimed.Id, 2), (again.Id, again.Attempts));
+    }
+
+    [Fact]
+    public async Task A_deletion_queued_for_later_is_not_claimed_before_it_is_due()
+    {
+        await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now.AddMinutes(1));
+
+        Assert.Empty(await Store.Files.ClaimDeletionsAsync(Now, 10, Lease));
+        Assert.Single(await Store.Files.ClaimDeletionsAsync(Now.AddMinutes(1), 10, Lease));
+    }
+
+    [Fact]
+    public async Task Queueing_a_url_twice_keeps_one_entry_due_at_once_with_its_attempts()
+    {
+        await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now);
+        var claimed = Assert.Single(await Store.Files.ClaimDeletionsAsync(Now, 10, Lease));
+        await Store.Files.RetryDeletionAsync(claimed.Id, Now.AddHours(1), "busy");
+
+        await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now.AddSeconds(1));
+
+        var entry = Assert.Single(await Store.Files.ListDeletionsAsync());
+        Assert.Equal((claimed.Id, 1, Now.AddSeconds(1), Now.AddSeconds(1)), (entry.Id, entry.Attempts, entry.Queued, entry.NextAttempt));
+    }
+
+    [Fact]
+    public async Task A_retried_deletion_waits_for_its_next_attempt_and_keeps_the_error()
+    {
+        await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now);
+        var claimed = Assert.Single(await Store.Files.ClaimDeletionsAsync(Now, 10, Lease));
+
+        await Store.Files.RetryDeletionAsync(claimed.Id, Now.AddSeconds(10), "disk busy");
+
+        Assert.Empty(await Store.Files.ClaimDeletionsAsync(Now.AddSeconds(9), 10, Lease));
+        var retried = Assert.Single(await Store.Files.ClaimDeletionsAsync(Now.AddSeconds(10), 10, Lease));
+        Assert.Equal(("disk busy", 2), (retried.LastError, retried.Attempts));
+    }
+
+    [Fact]
+    public async Task A_completed_deletion_leaves_the_queue()
+    {
+        await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now);
+        var claimed = Assert.Single(await Store.Files.ClaimDeletionsAsync(Now, 10, Lease));
+
+        Assert.True(await Store.Files.CompleteDeletionAsync(claimed.Id));
+
+        Assert.False(await Store.Files.CompleteDeletionAsync(claimed.Id));
+        Assert.Empty(await Store.Files.ListDeletionsAsync());
+        Assert.Empty(await Store.Files.ClaimDeletionsAsync(Now.AddDays(1), 10, Lease));
+    }
+
+    [Fact]
+    public async Task A_claim_takes_at_most_its_limit_earliest_due_first()
+    {
+        await Store.Files.EnqueueDeletionAsync("http://files/late.bin", Now.AddSeconds(2));
+        await Store.Files.EnqueueDeletionAsync("http://files/early.bin", Now);
+        await Store.Files.EnqueueDeletionAsync("http://files/middle.bin", Now.AddSeconds(1));
+
+        var first = await Store.Files.ClaimDeletionsAsync(Now.AddSeconds(5), 2, Lease);
+        var rest = await Store.Files.ClaimDeletionsAsync(Now.AddSeconds(5), 2, Lease);
+
+        Assert.Equal(["http://files/early.bin", "http://files/middle.bin"], first.Select(d => d.Url).Order(StringComparer.Ordinal));
+        Assert.Equal("http://files/late.bin", Assert.Single(rest).Url);
+    }
+}
