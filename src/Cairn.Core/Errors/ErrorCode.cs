@@ -20,6 +20,7 @@ public static class ErrorCodes
     public static readonly ErrorCode InvalidTaskId = new(400, 101, "invalid_task_id", "invalid task id");
     public static readonly ErrorCode InvalidTaskStatus = new(400, 110, "invalid_task_status", "invalid task status");
     public static readonly ErrorCode FailedChangingTaskStatus = new(400, 121, "failed_changing_task_status", "failed changing task status. probably someone changed it before you");
+    public static readonly ErrorCode TaskCannotBeDeleted = new(400, 123, "task_cannot_be_deleted", "task cannot be deleted");
     public static readonly ErrorCode MissingTaskFields = new(400, 122, "missing_task_fields", "task is missing expected fields");
     public static readonly ErrorCode InvalidModelId = new(400, 201, "invalid_model_id", "invalid model id");
     public static readonly ErrorCode ModelIsReady = new(400, 203, "model_is_ready", "model is ready");

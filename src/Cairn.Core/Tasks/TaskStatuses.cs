@@ -48,7 +48,14 @@ public sealed record TaskStatusChange(
     string? Reason,
     string? Message,
     DateTimeOffset Now,
-    string User);
+    string User)
+{
+    /// <summary>Sets <c>started</c> to <see cref="Now"/> unless an earlier start is recorded.</summary>
+    public bool MarkStarted { get; init; }
+
+    /// <summary>Sets <c>completed</c> to <see cref="Now"/>.</summary>
+    public bool MarkCompleted { get; init; }
+}
 
 /// <summary>An entry of a task's <c>models.input</c> or <c>models.output</c> list.</summary>
 public sealed record TaskModelItem(string Name, string Model, DateTimeOffset Updated);

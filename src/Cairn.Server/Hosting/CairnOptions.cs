@@ -46,6 +46,12 @@ public sealed class CairnOptions
     /// <summary>Whether the file server requires a valid token (Bearer header or <c>clearml_token_basic</c> cookie).</summary>
     public bool FilesAuth { get; set; } = true;
 
+    /// <summary>An in-progress task whose last_update is older than this many seconds is stopped as non-responsive.</summary>
+    public int TaskTimeoutSeconds { get; set; } = 7200;
+
+    /// <summary>How often, in seconds, the watchdog looks for non-responsive tasks.</summary>
+    public int TaskWatchdogIntervalSeconds { get; set; } = 900;
+
     /// <summary>Users created or updated on start (ClearML's "fixed users").</summary>
     public List<SeedUser> Users { get; set; } = [];
 
@@ -109,6 +115,14 @@ public sealed class CairnOptions
         if (MaxUploadBytes < 0)
         {
             return $"Cairn:MaxUploadBytes must be 0 (no limit) or more (got {MaxUploadBytes}).";
+        }
+        if (TaskTimeoutSeconds < 1)
+        {
+            return $"Cairn:TaskTimeoutSeconds must be at least 1 (got {TaskTimeoutSeconds}).";
+        }
+        if (TaskWatchdogIntervalSeconds < 1)
+        {
+            return $"Cairn:TaskWatchdogIntervalSeconds must be at least 1 (got {TaskWatchdogIntervalSeconds}).";
         }
         for (var i = 0; i < Users.Count; i++)
         {

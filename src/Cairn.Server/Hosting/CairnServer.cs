@@ -79,6 +79,8 @@ public static class CairnServer
             .MapEventsEndpoints());
         services.AddSingleton<ApiDispatcher>();
         services.AddHostedService<SessionPurgeJob>();
+        services.AddSingleton<TaskWatchdog>();
+        services.AddHostedService(sp => sp.GetRequiredService<TaskWatchdog>());
         services.AddSingleton<FileStorage>();
         services.AddSingleton<FileServer>();
         services.AddSingleton<FileDeletionQueue>();

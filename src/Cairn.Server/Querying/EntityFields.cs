@@ -61,6 +61,27 @@ public sealed record EntityFields
             : parts,
     };
 
+    public static readonly EntityFields Tasks = new()
+    {
+        // "report" is a pattern field in ClearML; Cairn tasks have no report, so it matches nothing.
+        Pattern = new HashSet<string> { "name", "comment", "report" },
+        List = new HashSet<string>
+        {
+            "id", "user", "tags", "system_tags", "type", "status", "project", "parent", "execution.queue", "models.input.model",
+        },
+        ListPrefixes = ["hyperparams."],
+        Range = new HashSet<string> { "created", "started", "active_duration", "last_iteration" },
+        RangePrefixes = ["last_metrics."],
+        DateTime = new HashSet<string> { "status_changed", "last_update", "last_change" },
+        Dates = new HashSet<string> { "created", "started", "status_changed", "last_update", "last_change" },
+        Text = ["name", "id", "comment", "project", "parent"],
+        HiddenByDefault = new HashSet<string> { "enqueue_status", "company_origin", "unique_metrics" },
+        // Returned documents carry parameter names unescaped; a path may name them escaped ("a%2Eb").
+        ProjectionPath = parts => parts.Length > 1 && parts[0] is "hyperparams" or "configuration"
+            ? [parts[0], .. parts.Skip(1).Select((p, i) => i < (parts[0] == "hyperparams" ? 2 : 1) ? Core.Models.MetadataKey.Unescape(p) : p)]
+            : parts,
+    };
+
     public static readonly EntityFields Projects = new()
     {
         Pattern = new HashSet<string> { "name", "basename", "description" },

@@ -1,9 +1,156 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
+using Cairn.Core.Querying;
+using Cairn.Core.Storage;
+using Cairn.Core.Tasks;
+using Cairn.Protocol.Services;
 using Cairn.Server.Api;
+using Cairn.Server.Querying;
 
 namespace Cairn.Server.Services;
 
-/// <summary><c>tasks.*</c> (api.md §5).</summary>
-public static class TasksEndpoints
+/// <summary><c>tasks.*</c> (api.md §5.1–5.2). Reads live here; writes and the status machine in the partial files.</summary>
+public static partial class TasksEndpoints
 {
-    public static EndpointRegistry MapTasksEndpoints(this EndpointRegistry registry) => registry;
+    public static EndpointRegistry MapTasksEndpoints(this EndpointRegistry registry) =>
+        registry
+            .Add("tasks.get_by_id", GetByIdAsync)
+            .Add("tasks.get_all", call => GetAllAsync(call, extended: false))
+            .Add("tasks.get_all_ex", call => GetAllAsync(call, extended: true))
+            .Add("tasks.create", CreateAsync)
+            .Add("tasks.edit", EditAsync)
+            .Add("tasks.update", UpdateAsync)
+            .Add("tasks.set_requirements", SetRequirementsAsync)
+            .Add("tasks.add_or_update_model", AddOrUpdateModelAsync, "2.13")
+            .Add("tasks.delete_models", DeleteModelsAsync, "2.13")
+            .Add("tasks.add_or_update_artifacts", AddOrUpdateArtifactsAsync, "2.10")
+            .Add("tasks.delete_artifacts", DeleteArtifactsAsync, "2.10")
+            .Add("tasks.get_hyper_params", GetHyperParamsAsync, "2.9")
+            .Add("tasks.edit_hyper_params", EditHyperParamsAsync, "2.9")
+            .Add("tasks.delete_hyper_params", DeleteHyperParamsAsync, "2.9")
+            .Add("tasks.get_configurations", GetConfigurationsAsync, "2.9")
+            .Add("tasks.get_configuration_names", GetConfigurationNamesAsync, "2.9")
+            .Add("tasks.edit_configuration", EditConfigurationAsync, "2.9")
+            .Add("tasks.delete_configuration", DeleteConfigurationAsync, "2.9")
+            .Add("tasks.started", StartedAsync)
+            .Add("tasks.stopped", call => ChangeStatusAsync(call, TaskStatuses.Stopped, markCompleted: true))
+            .Add("tasks.failed", call => ChangeStatusAsync(call, TaskStatuses.Failed))
+            .Add("tasks.close", call => ChangeStatusAsync(call, TaskStatuses.Closed))
+            .Add("tasks.completed", CompletedAsync, "2.2")
+            .Add("tasks.publish", PublishAsync)
+            .Add("tasks.reset", ResetAsync)
+            .Add("tasks.delete", DeleteAsync)
+            .Add("tasks.ping", PingAsync);
+
+    private static async Task<object?> GetByIdAsync(ApiCall call)
+    {
+        var id = TaskDocuments.RequireId(call.Read<TaskRequest>().Task);
+        var task = await call.Service<IMetadataStore>().Tasks.GetByIdOrNullAsync(call.Identity.Company, id, call.Aborted).ConfigureAwait(false)
+            ?? throw new CairnException(ErrorCodes.InvalidTaskId, null, new Dictionary<string, object?> { ["ids"] = new[] { id } });
+        return new JsonObject { ["task"] = TaskDocuments.ToDocument(task) };
+    }
+
+    private static async Task<object?> GetAllAsync(ApiCall call, bool extended)
+    {
+        var body = call.Body;
+        var request = GetAllRequest.Parse(body, EntityFields.Tasks);
+        // Hidden tasks (pipeline steps, datasets) stay out of lists unless asked for or named by id.
+        if (!ReadFlag(body, "search_hidden") && body["id"] is null)
+        {
+            request.Conditions.Add(new ListCondition("system_tags", TagFilter.None(TaskRecord.HiddenTag)));
+        }
+        var company = call.Identity.Company;
+        var store = call.Service<IMetadataStore>();
+        var (tasks, scrollId) = await Pager.RunAsync(call, request,
+            query => store.Tasks.QueryAsync(company, query, call.Aborted)).ConfigureAwait(false);
+        // The _ex endpoint always returns ids; plain get_all returns exactly what was asked for.
+        var projection = extended ? request.Projection.WithInclude("id") : request.Projection;
+        var documents = tasks.Select(t => projection.Apply(TaskDocuments.ToDocument(t))).ToList();
+        var result = new JsonObject { ["tasks"] = new JsonArray(documents.Select(d => (JsonNode)d).ToArray()) };
+        if (scrollId is not null)
+        {
+            result["scroll_id"] = scrollId;
+        }
+        return result;
+    }
+
+    private static async Task<object?> GetHyperParamsAsync(ApiCall call)
+    {
+        var tasks = await ReadTasksAsync(call).ConfigureAwait(false);
+        var result = new JsonArray();
+        foreach (var task in tasks)
+        {
+            var items = new JsonArray();
+            foreach (var (section, parameters) in task.Hyperparams ?? [])
+            {
+                foreach (var (name, item) in parameters as JsonObject ?? [])
+                {
+                    var copy = item?.DeepClone() as JsonObject ?? [];
+                    copy["section"] = section;
+                    copy["name"] = name;
+                    items.Add(copy);
+                }
+            }
+            result.Add(new JsonObject { ["task"] = task.Id, ["hyperparams"] = items });
+        }
+        return new JsonObject { ["params"] = result };
+    }
+
+    private static async Task<object?> GetConfigurationsAsync(ApiCall call)
+    {
+        var names = call.Read<TaskIdsRequest>().Names?.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var tasks = await ReadTasksAsync(call).ConfigureAwait(false);
+        var result = new JsonArray();
+        foreach (var task in tasks)
+        {
+            var items = new JsonArray();
+            foreach (var (name, item) in task.Configuration ?? [])
+            {
+                if (names is { Count: > 0 } && !names.Contains(name))
+                {
+                    continue;
+                }
+                var copy = item?.DeepClone() as JsonObject ?? [];
+                copy["name"] = name;
+                items.Add(copy);
+            }
+            result.Add(new JsonObject { ["task"] = task.Id, ["configuration"] = items });
+        }
+        return new JsonObject { ["configurations"] = result };
+    }
+
+    private static async Task<object?> GetConfigurationNamesAsync(ApiCall call)
+    {
+        var tasks = await ReadTasksAsync(call).ConfigureAwait(false);
+        var result = new JsonArray(tasks.Select(t => (JsonNode?)new JsonObject
+        {
+            ["task"] = t.Id,
+            ["names"] = ModelDocuments.Strings((t.Configuration ?? []).Select(kv => kv.Key).Order(StringComparer.Ordinal)),
+        }).ToArray());
+        return new JsonObject { ["configurations"] = result };
+    }
+
+    /// <summary>The tasks named by a <c>tasks</c> list (at least one; each must exist, 400/101).</summary>
+    private static async Task<List<TaskRecord>> ReadTasksAsync(ApiCall call)
+    {
+        var ids = call.Read<TaskIdsRequest>().Tasks;
+        if (ids is not { Count: > 0 } || ids.Any(id => id is null))
+        {
+            throw CairnException.Validation("error for field 'tasks': at least one task id is required");
+        }
+        var store = call.Service<IMetadataStore>().Tasks;
+        var tasks = new List<TaskRecord>();
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            tasks.Add(await store.GetByIdOrNullAsync(call.Identity.Company, id!, call.Aborted).ConfigureAwait(false) ?? throw TaskDocuments.InvalidId(id!));
+        }
+        return tasks;
+    }
+
+    private static bool ReadFlag(JsonObject body, string key) =>
+        body[key] is { } node && (node.GetValueKind() == JsonValueKind.True
+            || (node.GetValueKind() is not JsonValueKind.False and not JsonValueKind.Null
+                ? throw CairnException.Validation($"error for field '{key}': expected a boolean, got {node.ToJsonString()}")
+                : false));
 }

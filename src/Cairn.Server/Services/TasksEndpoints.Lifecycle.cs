@@ -1,0 +1,269 @@
+using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
+using Cairn.Core.Models;
+using Cairn.Core.Storage;
+using Cairn.Core.Tasks;
+using Cairn.Protocol;
+using Cairn.Protocol.Services;
+using Cairn.Server.Api;
+
+namespace Cairn.Server.Services;
+
+/// <summary><c>tasks.*</c> lifecycle: the status machine (api.md §5.2), publish, reset, delete and ping.</summary>
+public static partial class TasksEndpoints
+{
+    private static async Task<object?> StartedAsync(ApiCall call)
+    {
+        var (result, _) = await ChangeStatusCoreAsync(call, call.Read<TaskStatusRequest>(), TaskStatuses.InProgress, markStarted: true).ConfigureAwait(false);
+        result["started"] = result["updated"]!.GetValue<int>();
+        return result;
+    }
+
+    private static async Task<object?> ChangeStatusAsync(ApiCall call, string status, bool markCompleted = false) =>
+        (await ChangeStatusCoreAsync(call, call.Read<TaskStatusRequest>(), status, markCompleted: markCompleted).ConfigureAwait(false)).Result;
+
+    private static async Task<object?> CompletedAsync(ApiCall call)
+    {
+        var request = call.Read<TaskStatusRequest>();
+        var (result, _) = await ChangeStatusCoreAsync(call, request, TaskStatuses.Completed, markCompleted: true).ConfigureAwait(false);
+        var published = false;
+        if (request.Publish)
+        {
+            // Completed first, then published with its last output model, as ClearML does.
+            await PublishCoreAsync(call, TaskDocuments.RequireId(request.Task), force: false, publishModel: true, request.StatusReason, request.StatusMessage).ConfigureAwait(false);
+            published = true;
+        }
+        result["published"] = published;
+        return result;
+    }
+
+    private static async Task<object?> PublishAsync(ApiCall call)
+    {
+        var request = call.Read<TaskStatusRequest>();
+        return await PublishCoreAsync(call, TaskDocuments.RequireId(request.Task), request.Force, request.PublishModel, request.StatusReason, request.StatusMessage).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Checks the transition (unless <see cref="TaskStatusRequest.Force"/>) and writes it with
+    /// compare-and-set on the status read: 400/110 for an illegal change, 400/121 for a lost race.
+    /// </summary>
+    private static async Task<(JsonObject Result, TaskInfo Task)> ChangeStatusCoreAsync(
+        ApiCall call, TaskStatusRequest request, string status, bool markStarted = false, bool markCompleted = false)
+    {
+        var id = TaskDocuments.RequireId(request.Task);
+        var task = await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        var now = call.Service<TimeProvider>().GetUtcNow();
+        var change = StatusChange(call, task, status, request.Force, request.StatusReason, request.StatusMessage, now) with
+        {
+            MarkStarted = markStarted,
+            MarkCompleted = markCompleted,
+        };
+        if (!await call.Service<IMetadataStore>().Tasks.ChangeStatusAsync(call.Identity.Company, id, change, call.Aborted).ConfigureAwait(false))
+        {
+            throw StatusChanged(id, task.Status);
+        }
+        var result = StatusResult(change);
+        if (markStarted)
+        {
+            result["fields"]!["started"] = ClearmlJson.FormatDate(now);
+        }
+        if (markCompleted)
+        {
+            result["fields"]!["completed"] = ClearmlJson.FormatDate(now);
+        }
+        return (result, task);
+    }
+
+    private static async Task<JsonObject> PublishCoreAsync(ApiCall call, string id, bool force, bool publishModel, string? reason, string? message)
+    {
+        var store = call.Service<IMetadataStore>();
+        var identity = call.Identity;
+        var info = await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        var now = call.Service<TimeProvider>().GetUtcNow();
+        var change = StatusChange(call, info, TaskStatuses.Published, force, reason, message, now);
+        var outputs = publishModel ? await store.Tasks.GetModelsAsync(id, output: true, call.Aborted).ConfigureAwait(false) : [];
+        // The last output model is published with the task, in one transaction, unless it is ready
+        // already (or gone, or not the company's).
+        var outcome = outputs.Count == 0
+            ? ModelPublishOutcome.NotFound
+            : await store.Models.PublishAsync(identity.Company, outputs[^1].Model, id, change, now, identity.User, call.Aborted).ConfigureAwait(false);
+        var changed = outcome switch
+        {
+            ModelPublishOutcome.Published => true,
+            ModelPublishOutcome.TaskStatusChanged => false,
+            _ => await store.Tasks.ChangeStatusAsync(identity.Company, id, change, call.Aborted).ConfigureAwait(false),
+        };
+        if (!changed)
+        {
+            throw StatusChanged(id, info.Status);
+        }
+        return StatusResult(change);
+    }
+
+    /// <summary>The change to <paramref name="status"/>, after ClearML's transition check (skipped with <paramref name="force"/>).</summary>
+    private static TaskStatusChange StatusChange(ApiCall call, TaskInfo task, string status, bool force, string? reason, string? message, DateTimeOffset now)
+    {
+        if (!force && !TaskStatuses.CanChange(task.Status, status))
+        {
+            throw new CairnException(ErrorCodes.InvalidTaskStatus, "Invalid status change",
+                new Dictionary<string, object?> { ["task_id"] = task.Id, ["current_status"] = task.Status, ["new_status"] = status });
+        }
+        return new TaskStatusChange(task.Status, status, reason ?? "", message ?? "", now, call.Identity.User);
+    }
+
+    private static CairnException StatusChanged(string id, string expected) =>
+        new(ErrorCodes.FailedChangingTaskStatus, null, new Dictionary<string, object?> { ["task_id"] = id, ["expected"] = expected });
+
+    private static JsonObject StatusResult(TaskStatusChange change)
+    {
+        var time = ClearmlJson.FormatDate(change.Now);
+        var fields = new JsonObject
+        {
+            ["status"] = change.NewStatus,
+            ["status_reason"] = change.Reason,
+            ["status_message"] = change.Message,
+            ["status_changed"] = time,
+            ["last_update"] = time,
+            ["last_change"] = time,
+            ["last_changed_by"] = change.User,
+        };
+        if (change.NewStatus == TaskStatuses.Published)
+        {
+            fields["published"] = time;
+        }
+        return new JsonObject { ["updated"] = 1, ["fields"] = fields };
+    }
+
+    private static async Task<object?> ResetAsync(ApiCall call)
+    {
+        var request = call.Read<ResetTaskRequest>();
+        var id = TaskDocuments.RequireId(request.Task);
+        var info = await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        if (!request.Force && info.Status == TaskStatuses.Published)
+        {
+            throw TaskDocuments.InvalidStatus(id, info.Status);
+        }
+        var store = call.Service<IMetadataStore>();
+        var company = call.Identity.Company;
+        var now = call.Service<TimeProvider>().GetUtcNow();
+        var urls = new List<string>();
+        var deletedModels = 0;
+        if (request.DeleteOutputModels)
+        {
+            // Draft outputs go; a published one, or one another task uses as input, is kept.
+            foreach (var item in await store.Tasks.GetModelsAsync(id, output: true, call.Aborted).ConfigureAwait(false))
+            {
+                var model = await store.Models.GetByIdOrNullAsync(company, item.Model, call.Aborted).ConfigureAwait(false);
+                if (model is null || model.Ready || model.Company != company)
+                {
+                    continue;
+                }
+                var deleted = await store.Models.DeleteAsync(company, model.Id, force: false, now, call.Aborted).ConfigureAwait(false);
+                if (deleted.Outcome == ModelDeleteOutcome.Deleted)
+                {
+                    deletedModels++;
+                    if (!string.IsNullOrEmpty(deleted.Uri))
+                    {
+                        urls.Add(deleted.Uri);
+                    }
+                }
+            }
+        }
+        if (!await store.Tasks.ResetAsync(company, id, info.Status, now, call.Identity.User, call.Aborted).ConfigureAwait(false))
+        {
+            throw StatusChanged(id, info.Status);
+        }
+        await QueueFileDeletionAsync(call, urls).ConfigureAwait(false);
+        var result = new JsonObject
+        {
+            ["updated"] = 1,
+            ["fields"] = new JsonObject { ["status"] = TaskStatuses.Created, ["last_change"] = ClearmlJson.FormatDate(now) },
+            ["deleted_models"] = deletedModels,
+        };
+        if (request.ReturnFileUrls)
+        {
+            result["urls"] = FileUrls(urls, []);
+        }
+        return result;
+    }
+
+    private static async Task<object?> DeleteAsync(ApiCall call)
+    {
+        var request = call.Read<DeleteTaskRequest>();
+        var id = TaskDocuments.RequireId(request.Task);
+        await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        var store = call.Service<IMetadataStore>();
+        var company = call.Identity.Company;
+        var task = await store.Tasks.GetByIdOrNullAsync(company, id, call.Aborted).ConfigureAwait(false) ?? throw TaskDocuments.InvalidId(id);
+        if (!request.Force && task.Status != TaskStatuses.Created && !task.Archived)
+        {
+            throw new CairnException(ErrorCodes.TaskCannotBeDeleted, "due to status, use force=True",
+                new Dictionary<string, object?> { ["id"] = id, ["status"] = task.Status });
+        }
+        if (!request.Force)
+        {
+            foreach (var item in task.OutputModels)
+            {
+                if (await store.Models.GetByIdOrNullAsync(company, item.Model, call.Aborted).ConfigureAwait(false) is { Ready: true })
+                {
+                    throw new CairnException(ErrorCodes.TaskCannotBeDeleted, "has published output models, use force=True",
+                        new Dictionary<string, object?> { ["id"] = id, ["model"] = item.Model });
+                }
+            }
+        }
+        var now = call.Service<TimeProvider>().GetUtcNow();
+        var result = await store.Tasks.DeleteAsync(company, id, request.DeleteOutputModels, now, call.Aborted).ConfigureAwait(false);
+        if (!result.Deleted)
+        {
+            throw TaskDocuments.InvalidId(id);
+        }
+        // Output artifacts on the file server die with the task; input ones belong to someone else.
+        var artifactUrls = task.Artifacts.Where(a => TaskRules.ModeOf(a) == TaskRules.OutputMode)
+            .Select(a => a["uri"] is JsonValue uri && uri.TryGetValue<string>(out var text) ? text : null)
+            .OfType<string>().Where(u => u.Length > 0).ToList();
+        await QueueFileDeletionAsync(call, [.. result.DeletedModelUrls, .. request.DeleteExternalArtifacts ? artifactUrls : []]).ConfigureAwait(false);
+        var response = new JsonObject
+        {
+            ["deleted"] = true,
+            ["updated_children"] = result.UpdatedChildren,
+            ["updated_models"] = result.UpdatedModels,
+            ["deleted_models"] = result.DeletedModels,
+        };
+        if (request.ReturnFileUrls)
+        {
+            response["urls"] = FileUrls(result.DeletedModelUrls, artifactUrls);
+        }
+        return response;
+    }
+
+    /// <summary>
+    /// Where deleted models' weights and a deleted task's artifacts leave the metadata store.
+    /// The file server's deletion queue (issue 4, "deletion without orphans") takes these URLs
+    /// over; until it exists they are only reported back with <c>return_file_urls</c>.
+    /// </summary>
+    private static Task QueueFileDeletionAsync(ApiCall call, IReadOnlyList<string> urls)
+    {
+        _ = call;
+        _ = urls;
+        return Task.CompletedTask;
+    }
+
+    private static JsonObject FileUrls(IEnumerable<string> modelUrls, IEnumerable<string> artifactUrls) => new()
+    {
+        ["model_urls"] = ModelDocuments.Strings(modelUrls.Distinct(StringComparer.Ordinal)),
+        ["event_urls"] = new JsonArray(),
+        ["artifact_urls"] = ModelDocuments.Strings(artifactUrls.Distinct(StringComparer.Ordinal)),
+    };
+
+    private static async Task<object?> PingAsync(ApiCall call)
+    {
+        var id = TaskDocuments.RequireId(call.Read<TaskRequest>().Task);
+        await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        var now = call.Service<TimeProvider>().GetUtcNow();
+        if (!await call.Service<IMetadataStore>().Tasks.PingAsync(call.Identity.Company, id, now, call.Aborted).ConfigureAwait(false))
+        {
+            throw TaskDocuments.InvalidId(id);
+        }
+        return new JsonObject();
+    }
+}
