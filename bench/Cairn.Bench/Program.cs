@@ -27,9 +27,13 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
 
 try
 {
-    var report = options.Models
+    var report = options.Files
+        ? await new FilesBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+        : options.Models
         ? await new ModelsBenchmark(options, Console.Error).RunAsync(cancellation.Token)
-        : await new Benchmark(options, Console.Error).RunAsync(cancellation.Token);
+        : options.Events
+            ? await new EventsBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+            : await new Benchmark(options, Console.Error).RunAsync(cancellation.Token);
     Console.Write(report);
     return 0;
 }

@@ -202,9 +202,13 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         long count, min, max;
         await using (var stats = connection.CreateCommand())
         {
-            stats.CommandText = $"SELECT COUNT(*), MIN({column}), MAX({column}) FROM scalar_events WHERE series = $series AND iter > $single";
+            // Only whether there are fewer points than samples matters, so the count stops there;
+            // MIN and MAX of iter alone are index seeks. A full count would read the whole series.
+            const string Points = "FROM scalar_events WHERE series = $series AND iter > $single";
+            stats.CommandText = $"SELECT (SELECT COUNT(*) FROM (SELECT 1 {Points} LIMIT $samples)), (SELECT MIN({column}) {Points}), (SELECT MAX({column}) {Points})";
             stats.Add("$series", seriesId);
             stats.Add("$single", EventTypes.SingleValueIteration);
+            stats.Add("$samples", samples);
             await using var reader = await stats.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             count = reader.GetInt64(0);

@@ -47,9 +47,16 @@ public static partial class EventsEndpoints
         var filter = MetricsFilter(body);
         var store = call.Service<IMetadataStore>().Events;
         var result = new JsonObject();
-        foreach (var series in Filter(await store.GetSeriesAsync(entity, EventTypes.Scalar, call.Aborted).ConfigureAwait(false), filter))
+        var allSeries = Filter(await store.GetSeriesAsync(entity, EventTypes.Scalar, call.Aborted).ConfigureAwait(false), filter).ToList();
+        // Series are sampled side by side, each on its own pooled connection (WAL readers do not
+        // block each other): a model with a million points is several long range reads.
+        var sampled = new IReadOnlyList<HistogramPoint>[allSeries.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, allSeries.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = call.Aborted },
+            async (i, cancellationToken) => sampled[i] = await store.GetScalarHistogramAsync(allSeries[i].Id, samples, axis, cancellationToken).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        foreach (var (series, points) in allSeries.Zip(sampled))
         {
-            var points = await store.GetScalarHistogramAsync(series.Id, samples, axis, call.Aborted).ConfigureAwait(false);
             if (points.Count == 0)
             {
                 continue; // single values only
