@@ -27,9 +27,7 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
 
 try
 {
-    var report = options.Files
-        ? await new FilesBenchmark(options, Console.Error).RunAsync(cancellation.Token)
-        : options.Models
+    var report = options.Models
         ? await new ModelsBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Events
             ? await new EventsBenchmark(options, Console.Error).RunAsync(cancellation.Token)

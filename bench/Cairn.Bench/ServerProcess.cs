@@ -19,17 +19,14 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private int _errorLines;
 
-    private ServerProcess(Process process, long startTimestamp, int apiPort, int filesPort)
+    private ServerProcess(Process process, long startTimestamp, int apiPort)
     {
         _process = process;
         _startTimestamp = startTimestamp;
         ApiBase = new Uri($"http://127.0.0.1:{apiPort}/");
-        FilesBase = new Uri($"http://127.0.0.1:{filesPort}/");
     }
 
     public Uri ApiBase { get; }
-
-    public Uri FilesBase { get; }
 
     public int Pid => _process.Id;
 
@@ -65,7 +62,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         var start = Stopwatch.GetTimestamp();
         process.Start();
         Live[process.Id] = process;
-        var server = new ServerProcess(process, start, api, files);
+        var server = new ServerProcess(process, start, api);
         // Drained continuously: a full pipe would block the server's console logging.
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
