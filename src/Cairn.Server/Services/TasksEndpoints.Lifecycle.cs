@@ -1,11 +1,13 @@
 using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
+using Cairn.Core.Events;
 using Cairn.Core.Models;
 using Cairn.Core.Storage;
 using Cairn.Core.Tasks;
 using Cairn.Protocol;
 using Cairn.Protocol.Services;
 using Cairn.Server.Api;
+using Cairn.Server.Files;
 
 namespace Cairn.Server.Services;
 
@@ -221,6 +223,8 @@ public static partial class TasksEndpoints
         var artifactUrls = task.Artifacts.Where(a => TaskRules.ModeOf(a) == TaskRules.OutputMode)
             .Select(a => a["uri"] is JsonValue uri && uri.TryGetValue<string>(out var text) ? text : null)
             .OfType<string>().Where(u => u.Length > 0).ToList();
+        // Events of a deleted task could never be read or deleted again.
+        await store.Events.DeleteAsync(new EventEntity(id, IsModel: false), CancellationToken.None).ConfigureAwait(false);
         await QueueFileDeletionAsync(call, [.. result.DeletedModelUrls, .. request.DeleteExternalArtifacts ? artifactUrls : []]).ConfigureAwait(false);
         var response = new JsonObject
         {
@@ -237,15 +241,17 @@ public static partial class TasksEndpoints
     }
 
     /// <summary>
-    /// Where deleted models' weights and a deleted task's artifacts leave the metadata store.
-    /// The file server's deletion queue (issue 4, "deletion without orphans") takes these URLs
-    /// over; until it exists they are only reported back with <c>return_file_urls</c>.
+    /// Where deleted models' weights and a deleted task's artifacts leave the metadata store: the
+    /// file server's deletion queue takes the URLs that point at it (others it ignores).
     /// </summary>
-    private static Task QueueFileDeletionAsync(ApiCall call, IReadOnlyList<string> urls)
+    private static async Task QueueFileDeletionAsync(ApiCall call, IReadOnlyList<string> urls)
     {
-        _ = call;
-        _ = urls;
-        return Task.CompletedTask;
+        var queue = call.Service<FileDeletionQueue>();
+        foreach (var url in urls)
+        {
+            // Not cancellable: the entity is gone, and a lost enqueue would orphan its file.
+            await queue.EnqueueAsync(url, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private static JsonObject FileUrls(IEnumerable<string> modelUrls, IEnumerable<string> artifactUrls) => new()

@@ -15,7 +15,9 @@ public sealed class TasksDeleteTests(ServerFixture fixture) : IClassFixture<Serv
         using var client = _server.Client();
         var parent = await client.CreateTaskAsync();
         var child = await client.CreateTaskAsync(extra: new { parent });
-        var draft = await client.CreateModelAsync("draft of deleted task", new { ready = false, task = parent, uri = "http://files/p/w.bin" });
+        // A URL on this server's file server, so the delete goes through the file deletion queue.
+        var weightsUrl = $"http://127.0.0.1:{_server.FilesPort}/p/w.bin";
+        var draft = await client.CreateModelAsync("draft of deleted task", new { ready = false, task = parent, uri = weightsUrl });
         var shared = await client.CreateModelAsync("used elsewhere", new { ready = false, task = parent });
         (await client.CallAsync("tasks.add_or_update_model", new { task = parent, name = "w", model = draft, type = "output" })).Ok();
         (await client.CallAsync("tasks.add_or_update_model", new { task = parent, name = "s", model = shared, type = "output" })).Ok();
@@ -27,7 +29,7 @@ public sealed class TasksDeleteTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Equal(1, data["deleted_models"]!.GetValue<int>());
         Assert.Equal(1, data["updated_models"]!.GetValue<int>());
         Assert.Equal(1, data["updated_children"]!.GetValue<int>());
-        Assert.Equal(["http://files/p/w.bin"], data["urls"]!["model_urls"].Strings());
+        Assert.Equal([weightsUrl], data["urls"]!["model_urls"].Strings());
         Assert.Equal(["http://files/p/a.txt"], data["urls"]!["artifact_urls"].Strings());
 
         (await client.CallAsync("tasks.get_by_id", new { task = parent })).Fails(400, 101);
