@@ -15,14 +15,22 @@ internal sealed record BenchOptions(
         "usage: Cairn.Bench [server-binary] [--workers N] [--duration SECONDS] [--warmup SECONDS] [--starts N] [--idle SECONDS] [--projects N] [--no-wrk]\n" +
         "       Cairn.Bench [server-binary] --models [--count N] [--samples N] [--seed N]\n" +
         "       Cairn.Bench [server-binary] --events [--points N] [--samples N]\n" +
+        "       Cairn.Bench [server-binary] --files [--file-mib N]\n" +
         "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.\n" +
         "  --models fills a store with N models (default 100000) and measures models.get_all against hand-written SQL;\n" +
+        "  --files uploads and downloads an N MiB file (default 1024) with curl against cp, with the server's peak RSS;\n" +
         "  --samples is the number of measured requests per query (default 200).\n" +
         "  --events sends N scalar points (default 1000000) to one model in events.add_batch calls of 10,000 and measures\n" +
         "  scalar_metrics_iter_histogram over them, each beside hand-written SQL.";
 
     /// <summary>Run the <c>models.get_all</c> benchmark instead of the server benchmark.</summary>
     public bool Models { get; init; }
+
+    /// <summary>Run the file-server benchmark (<c>--files</c>) instead of the server benchmark.</summary>
+    public bool Files { get; init; }
+
+    /// <summary>Size of the file the file-server benchmark moves, in MiB (<c>--file-mib</c>).</summary>
+    public int FileMiB { get; init; } = 1024;
 
     /// <summary>Run the events benchmark instead of the server benchmark.</summary>
     public bool Events { get; init; }
@@ -46,6 +54,8 @@ internal sealed record BenchOptions(
         double duration = 10, warmup = 2, idle = 5;
         var useWrk = true;
         var models = false;
+        var files = false;
+        var fileMiB = 1024;
         var events = false;
         var points = 1_000_000;
         for (var i = 0; i < args.Length; i++)
@@ -60,6 +70,8 @@ internal sealed record BenchOptions(
                 case "--projects": projects = Positive(args, ref i); break;
                 case "--no-wrk": useWrk = false; break;
                 case "--models": models = true; break;
+                case "--files": files = true; break;
+                case "--file-mib": fileMiB = Positive(args, ref i); break;
                 case "--events": events = true; break;
                 case "--points": points = Positive(args, ref i); break;
                 case "--count": count = Positive(args, ref i); break;
@@ -75,6 +87,8 @@ internal sealed record BenchOptions(
             starts, TimeSpan.FromSeconds(idle), projects, useWrk)
         {
             Models = models,
+            Files = files,
+            FileMiB = fileMiB,
             Events = events,
             EventCount = points,
             ModelCount = count,

@@ -27,7 +27,9 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
 
 try
 {
-    var report = options.Models
+    var report = options.Files
+        ? await new FilesBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+        : options.Models
         ? await new ModelsBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Events
             ? await new EventsBenchmark(options, Console.Error).RunAsync(cancellation.Token)

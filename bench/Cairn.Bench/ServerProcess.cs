@@ -19,14 +19,17 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private int _errorLines;
 
-    private ServerProcess(Process process, long startTimestamp, int apiPort)
+    private ServerProcess(Process process, long startTimestamp, int apiPort, int filesPort)
     {
         _process = process;
         _startTimestamp = startTimestamp;
         ApiBase = new Uri($"http://127.0.0.1:{apiPort}/");
+        FilesBase = new Uri($"http://127.0.0.1:{filesPort}/");
     }
 
     public Uri ApiBase { get; }
+
+    public Uri FilesBase { get; }
 
     public int Pid => _process.Id;
 
@@ -62,7 +65,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         var start = Stopwatch.GetTimestamp();
         process.Start();
         Live[process.Id] = process;
-        var server = new ServerProcess(process, start, api);
+        var server = new ServerProcess(process, start, api, files);
         // Drained continuously: a full pipe would block the server's console logging.
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);

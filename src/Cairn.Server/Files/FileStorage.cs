@@ -100,10 +100,10 @@ public sealed class FileStorage
                 Options = FileOptions.Asynchronous,
             }))
             {
-                // Two buffers: the next chunk is read from the network while the last one is
-                // written to disk, and hashing overlaps the write.
+                // Two buffers: while one chunk is hashed and written (in parallel with each
+                // other), the next is read from the network into the other buffer.
                 var current = 0;
-                var pendingWrite = Task.CompletedTask;
+                var pending = Task.CompletedTask;
                 while (true)
                 {
                     var buffer = buffers[current];
@@ -115,7 +115,7 @@ public sealed class FileStorage
                     finally
                     {
                         // Also when the read fails: the file must not be closed under a running write.
-                        await pendingWrite.ConfigureAwait(false);
+                        await pending.ConfigureAwait(false);
                     }
                     if (read == 0)
                     {
@@ -126,8 +126,13 @@ public sealed class FileStorage
                     {
                         throw new UploadTooLargeException(limit);
                     }
-                    pendingWrite = file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).AsTask();
-                    hash.AppendData(buffer, 0, read);
+                    var chunk = buffer.AsMemory(0, read);
+                    pending = Task.Run(async () =>
+                    {
+                        var write = file.WriteAsync(chunk, cancellationToken);
+                        hash.AppendData(chunk.Span);
+                        await write.ConfigureAwait(false);
+                    }, cancellationToken);
                     current = 1 - current;
                 }
             }

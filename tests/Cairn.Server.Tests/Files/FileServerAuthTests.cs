@@ -14,7 +14,7 @@ public sealed class FileServerAuthTests(ServerFixture fixture) : IClassFixture<S
     public async Task Every_call_without_a_token_is_401_with_a_message_and_writes_nothing()
     {
         using var files = await FilesClient.ForAsync(_server, authenticated: false);
-        var before = FilesClient.FilesUnder(_server.DataDir);
+        var before = FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files"));
 
         using var upload = await files.UploadAsync("anonymous.bin", [1, 2, 3]);
         using var get = await files.GetAsync("anonymous.bin");
@@ -25,7 +25,7 @@ public sealed class FileServerAuthTests(ServerFixture fixture) : IClassFixture<S
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Contains("Bearer", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
-        Assert.Equal(before, FilesClient.FilesUnder(_server.DataDir));
+        Assert.Equal(before, FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files")));
     }
 
     [Fact]

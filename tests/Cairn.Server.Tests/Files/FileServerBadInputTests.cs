@@ -32,7 +32,7 @@ public sealed class FileServerBadInputTests(ServerFixture fixture) : IClassFixtu
     public async Task An_upload_to_a_bad_path_is_400_and_writes_nothing(string name)
     {
         using var files = await FilesClient.ForAsync(_server);
-        var before = FilesClient.FilesUnder(_server.DataDir);
+        var before = FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files"));
         var part = new ByteArrayContent(Encoding.UTF8.GetBytes("escape"));
         using var form = new MultipartFormDataContent();
         form.Add(part, "file", "x.bin");
@@ -43,7 +43,7 @@ public sealed class FileServerBadInputTests(ServerFixture fixture) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.StartsWith("Bad file path", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(before, FilesClient.FilesUnder(_server.DataDir));
+        Assert.Equal(before, FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files")));
         Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), "escaped.bin")));
     }
 
@@ -51,13 +51,13 @@ public sealed class FileServerBadInputTests(ServerFixture fixture) : IClassFixtu
     public async Task An_upload_whose_part_name_holds_a_NUL_is_400_and_writes_nothing()
     {
         var token = await FilesClient.TokenAsync(_server);
-        var before = FilesClient.FilesUnder(_server.DataDir);
+        var before = FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files"));
         var body = "--b\r\nContent-Disposition: form-data; name=\"/a\0b.bin\"; filename=\"x.bin\"\r\n\r\nnul\r\n--b--\r\n";
 
         var status = await FilesClient.RawStatusAsync(_server.FilesPort, "POST", "/", token, body, "multipart/form-data; boundary=b");
 
         Assert.Equal(400, status);
-        Assert.Equal(before, FilesClient.FilesUnder(_server.DataDir));
+        Assert.Equal(before, FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files")));
     }
 
     [Theory]
@@ -85,14 +85,14 @@ public sealed class FileServerBadInputTests(ServerFixture fixture) : IClassFixtu
     public async Task A_multipart_body_without_a_file_part_is_400()
     {
         using var files = await FilesClient.ForAsync(_server);
-        var before = FilesClient.FilesUnder(_server.DataDir);
+        var before = FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files"));
         using var form = new MultipartFormDataContent { { new StringContent("not a file"), "/field.txt" } };
 
         using var response = await files.PostAsync("", form);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("no file part", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(before, FilesClient.FilesUnder(_server.DataDir));
+        Assert.Equal(before, FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files")));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class FileServerBadInputTests(ServerFixture fixture) : IClassFixtu
     public async Task A_truncated_multipart_body_is_400_and_stores_nothing()
     {
         using var files = await FilesClient.ForAsync(_server);
-        var before = FilesClient.FilesUnder(_server.DataDir);
+        var before = FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files"));
         var body = "--b\r\nContent-Disposition: form-data; name=\"/truncated.bin\"; filename=\"/truncated.bin\"\r\n\r\nsome bytes but no closing boundary";
         var content = new StringContent(body);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
@@ -118,7 +118,7 @@ public sealed class FileServerBadInputTests(ServerFixture fixture) : IClassFixtu
         using var response = await files.PostAsync("", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(before, FilesClient.FilesUnder(_server.DataDir));
+        Assert.Equal(before, FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files")));
     }
 
     [Fact]
