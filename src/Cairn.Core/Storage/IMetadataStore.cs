@@ -147,6 +147,9 @@ public interface IModelStore
     /// <summary>Names of the company's and public models among <paramref name="ids"/>, by id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetNamesAsync(string company, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether any model, of any company, still has <paramref name="uri"/> as its weights URL.</summary>
+    Task<bool> IsUriInUseAsync(string uri, CancellationToken cancellationToken = default);
+
     /// <summary>Distinct non-empty frameworks of the company's and public models, sorted; optionally only in <paramref name="projects"/>.</summary>
     Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default);
 

@@ -91,6 +91,12 @@ public sealed class FileDeletionJob(
             logger.LogInformation("Keeping {Path}: stored again after its deletion was queued", path);
             return;
         }
+        // Two models may share one weights URL (the SDK reuses it): the file goes with the last of them.
+        if (await store.Models.IsUriInUseAsync(deletion.Url, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("Keeping {Path}: another model still uses {Url}", path, deletion.Url);
+            return;
+        }
         var outcome = await storage.DeleteAsync(path, folders: false, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Queued deletion of {Path}: {Outcome}", path, outcome);
     }

@@ -55,6 +55,25 @@ public sealed class FileDeletionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Weights_shared_by_two_models_stay_until_the_last_of_them_is_deleted()
+    {
+        using var files = new FilesClient(new Uri(FilesUrl + "/"), await FilesClient.TokenAsync(Server));
+        using var api = Server.Client();
+        var path = "Deletions/shared/weights.bin";
+        (await files.UploadAsync(path, FilesClient.RandomBytes(100))).EnsureSuccessStatusCode();
+        var uri = $"{FilesUrl}/{FilesClient.Encode(path)}";
+        var first = await api.CreateModelAsync(ModelsApi.Unique("Shared weights"), new { uri });
+        var second = await api.CreateModelAsync(ModelsApi.Unique("Shared weights"), new { uri });
+
+        (await api.CallAsync("models.delete", new { model = first })).Ok();
+        await EventuallyAsync(async () => (await Server.Service<IMetadataStore>().Files.ListDeletionsAsync()).Count == 0);
+        Assert.True(File.Exists(StoredPath(path)));
+
+        (await api.CallAsync("models.delete", new { model = second })).Ok();
+        await EventuallyAsync(() => !File.Exists(StoredPath(path)));
+    }
+
+    [Fact]
     public async Task Deleting_models_whose_urls_are_elsewhere_queues_nothing()
     {
         using var api = Server.Client();
