@@ -65,7 +65,8 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
             return 0;
         }
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // A write transaction from the start: a deferred one could fail to upgrade under a concurrent writer.
+        await using var transaction = connection.BeginTransaction(deferred: false);
 
         var seriesIds = await UpsertSeriesAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
 
@@ -89,7 +90,9 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
                 scalar.Parameters[1].Value = e.Iteration;
                 scalar.Parameters[2].Value = e.Timestamp;
                 scalar.Parameters[3].Value = e.Value;
-                await scalar.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // Synchronous on purpose: SQLite's async calls run synchronously anyway, and per
+                // point the Task bookkeeping costs more than the insert.
+                scalar.ExecuteNonQuery();
             }
             else
             {
