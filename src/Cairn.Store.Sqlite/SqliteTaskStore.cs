@@ -437,7 +437,15 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         {
             if (deleteOutputModels && !model.Ready && !model.UsedElsewhere)
             {
-                await using var delete = Command("DELETE FROM task_models WHERE model = $model AND kind = 'output'; DELETE FROM models WHERE id = $model;");
+                // The model goes with its events; other tasks' lists are not this task's business.
+                await using var delete = Command("""
+                    DELETE FROM task_models WHERE task_id = $id AND model = $model AND kind = 'output';
+                    DELETE FROM scalar_events WHERE series IN (SELECT id FROM event_series WHERE model_event = 1 AND entity = $model);
+                    DELETE FROM other_events WHERE series IN (SELECT id FROM event_series WHERE model_event = 1 AND entity = $model);
+                    DELETE FROM event_series WHERE model_event = 1 AND entity = $model;
+                    DELETE FROM models WHERE id = $model;
+                    """);
+                delete.Add("$id", id);
                 delete.Add("$model", model.Id);
                 await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 deletedModels++;

@@ -175,7 +175,10 @@ public static partial class EventsEndpoints
         {
             timestamp = now.ToUnixTimeMilliseconds();
         }
-        else if (!TryReadLong(timestampNode, out timestamp))
+        // Epoch milliseconds a date can hold: a microsecond or nanosecond stamp is refused here,
+        // not when a reader turns it into a date.
+        else if (!TryReadLong(timestampNode, out timestamp)
+            || timestamp < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || timestamp > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
         {
             reason = "Invalid timestamp";
             return null;

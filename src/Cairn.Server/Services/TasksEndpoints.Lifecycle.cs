@@ -148,6 +148,13 @@ public static partial class TasksEndpoints
         var store = call.Service<IMetadataStore>();
         var company = call.Identity.Company;
         var now = call.Service<TimeProvider>().GetUtcNow();
+        // The status is reset first (compare-and-set): if it changed meanwhile, nothing is deleted.
+        if (!await store.Tasks.ResetAsync(company, id, info.Status, now, call.Identity.User, call.Aborted).ConfigureAwait(false))
+        {
+            throw StatusChanged(id, info.Status);
+        }
+        // A reset run starts from nothing: the previous run's events go (ClearML's cleanup_task).
+        await store.Events.DeleteAsync(new EventEntity(id, IsModel: false), CancellationToken.None).ConfigureAwait(false);
         var urls = new List<string>();
         var deletedModels = 0;
         if (request.DeleteOutputModels)
@@ -163,6 +170,7 @@ public static partial class TasksEndpoints
                 var deleted = await store.Models.DeleteAsync(company, model.Id, force: false, now, call.Aborted).ConfigureAwait(false);
                 if (deleted.Outcome == ModelDeleteOutcome.Deleted)
                 {
+                    await store.Events.DeleteAsync(new EventEntity(model.Id, IsModel: true), CancellationToken.None).ConfigureAwait(false);
                     deletedModels++;
                     if (!string.IsNullOrEmpty(deleted.Uri))
                     {
@@ -170,10 +178,6 @@ public static partial class TasksEndpoints
                     }
                 }
             }
-        }
-        if (!await store.Tasks.ResetAsync(company, id, info.Status, now, call.Identity.User, call.Aborted).ConfigureAwait(false))
-        {
-            throw StatusChanged(id, info.Status);
         }
         await QueueFileDeletionAsync(call, urls).ConfigureAwait(false);
         var result = new JsonObject
@@ -223,9 +227,10 @@ public static partial class TasksEndpoints
         var artifactUrls = task.Artifacts.Where(a => TaskRules.ModeOf(a) == TaskRules.OutputMode)
             .Select(a => a["uri"] is JsonValue uri && uri.TryGetValue<string>(out var text) ? text : null)
             .OfType<string>().Where(u => u.Length > 0).ToList();
+        // The files are queued first: the queue is what keeps them from being orphaned.
+        await QueueFileDeletionAsync(call, [.. result.DeletedModelUrls, .. request.DeleteExternalArtifacts ? artifactUrls : []]).ConfigureAwait(false);
         // Events of a deleted task could never be read or deleted again.
         await store.Events.DeleteAsync(new EventEntity(id, IsModel: false), CancellationToken.None).ConfigureAwait(false);
-        await QueueFileDeletionAsync(call, [.. result.DeletedModelUrls, .. request.DeleteExternalArtifacts ? artifactUrls : []]).ConfigureAwait(false);
         var response = new JsonObject
         {
             ["deleted"] = true,

@@ -427,8 +427,9 @@ public static partial class TasksEndpoints
         var list = new List<TaskModelItem>();
         foreach (var item in items)
         {
-            if (item?["model"] is not JsonValue model || !model.TryGetValue<string>(out var modelId)
-                || item["name"] is not JsonValue name || !name.TryGetValue<string>(out var itemName))
+            if (item is not JsonObject entry
+                || entry["model"] is not JsonValue model || !model.TryGetValue<string>(out var modelId)
+                || entry["name"] is not JsonValue name || !name.TryGetValue<string>(out var itemName))
             {
                 throw CairnException.Validation($"error for field 'models.{kind}': every item needs name and model strings");
             }

@@ -56,7 +56,7 @@ public static partial class TasksEndpoints
         var body = call.Body;
         var request = GetAllRequest.Parse(body, EntityFields.Tasks);
         // Hidden tasks (pipeline steps, datasets) stay out of lists unless asked for or named by id.
-        if (!ReadFlag(body, "search_hidden") && body["id"] is null)
+        if (!ReadFlag(body, "search_hidden") && body["id"] is null or JsonArray { Count: 0 })
         {
             request.Conditions.Add(new ListCondition("system_tags", TagFilter.None(TaskRecord.HiddenTag)));
         }
