@@ -445,7 +445,6 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
                     DELETE FROM event_series WHERE model_event = 1 AND entity = $model;
                     DELETE FROM models WHERE id = $model;
                     """);
-                delete.Add("$id", id);
                 delete.Add("$model", model.Id);
                 await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 deletedModels++;

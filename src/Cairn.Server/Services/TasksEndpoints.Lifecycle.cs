@@ -148,7 +148,9 @@ public static partial class TasksEndpoints
         var store = call.Service<IMetadataStore>();
         var company = call.Identity.Company;
         var now = call.Service<TimeProvider>().GetUtcNow();
-        // The status is reset first (compare-and-set): if it changed meanwhile, nothing is deleted.
+        // The output list is read before the reset empties it; the status is reset first
+        // (compare-and-set), so if it changed meanwhile nothing is deleted.
+        var outputs = request.DeleteOutputModels ? await store.Tasks.GetModelsAsync(id, output: true, call.Aborted).ConfigureAwait(false) : [];
         if (!await store.Tasks.ResetAsync(company, id, info.Status, now, call.Identity.User, call.Aborted).ConfigureAwait(false))
         {
             throw StatusChanged(id, info.Status);
@@ -157,25 +159,22 @@ public static partial class TasksEndpoints
         await store.Events.DeleteAsync(new EventEntity(id, IsModel: false), CancellationToken.None).ConfigureAwait(false);
         var urls = new List<string>();
         var deletedModels = 0;
-        if (request.DeleteOutputModels)
+        // Draft outputs go; a published one, or one another task uses as input, is kept.
+        foreach (var item in outputs)
         {
-            // Draft outputs go; a published one, or one another task uses as input, is kept.
-            foreach (var item in await store.Tasks.GetModelsAsync(id, output: true, call.Aborted).ConfigureAwait(false))
+            var model = await store.Models.GetByIdOrNullAsync(company, item.Model, call.Aborted).ConfigureAwait(false);
+            if (model is null || model.Ready || model.Company != company)
             {
-                var model = await store.Models.GetByIdOrNullAsync(company, item.Model, call.Aborted).ConfigureAwait(false);
-                if (model is null || model.Ready || model.Company != company)
+                continue;
+            }
+            var deleted = await store.Models.DeleteAsync(company, model.Id, force: false, now, call.Aborted).ConfigureAwait(false);
+            if (deleted.Outcome == ModelDeleteOutcome.Deleted)
+            {
+                await store.Events.DeleteAsync(new EventEntity(model.Id, IsModel: true), CancellationToken.None).ConfigureAwait(false);
+                deletedModels++;
+                if (!string.IsNullOrEmpty(deleted.Uri))
                 {
-                    continue;
-                }
-                var deleted = await store.Models.DeleteAsync(company, model.Id, force: false, now, call.Aborted).ConfigureAwait(false);
-                if (deleted.Outcome == ModelDeleteOutcome.Deleted)
-                {
-                    await store.Events.DeleteAsync(new EventEntity(model.Id, IsModel: true), CancellationToken.None).ConfigureAwait(false);
-                    deletedModels++;
-                    if (!string.IsNullOrEmpty(deleted.Uri))
-                    {
-                        urls.Add(deleted.Uri);
-                    }
+                    urls.Add(deleted.Uri);
                 }
             }
         }
