@@ -71,9 +71,16 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         var seriesIds = await UpsertSeriesAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
 
         await using var scalar = Command(connection, transaction, """
-            INSERT INTO scalar_events (series, iter, timestamp, value) VALUES ($series, $iter, $timestamp, $value)
-            ON CONFLICT (series, iter) DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value
+            INSERT OR IGNORE INTO scalar_events (series, iter, timestamp, value) VALUES ($series, $iter, $timestamp, $value)
             """, "$series", "$iter", "$timestamp", "$value");
+        // A point sent again for the same iteration replaces the stored one. The series totals
+        // already counted it as new, so the replaced value is taken back out of count and sum.
+        await using var previous = Command(connection, transaction,
+            "SELECT value FROM scalar_events WHERE series = $series AND iter = $iter", "$series", "$iter");
+        await using var replace = Command(connection, transaction,
+            "UPDATE scalar_events SET timestamp = $timestamp, value = $value WHERE series = $series AND iter = $iter",
+            "$series", "$iter", "$timestamp", "$value");
+        var replaced = new Dictionary<long, (int Count, double Sum)>();
         await using var other = Command(connection, transaction, """
             INSERT INTO other_events (series, iter, timestamp, event_key, compressed, document)
             VALUES ($series, $iter, $timestamp, $event_key, $compressed, $document)
@@ -92,7 +99,19 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
                 scalar.Parameters[3].Value = e.Value;
                 // Synchronous on purpose: SQLite's async calls run synchronously anyway, and per
                 // point the Task bookkeeping costs more than the insert.
-                scalar.ExecuteNonQuery();
+                if (scalar.ExecuteNonQuery() == 0)
+                {
+                    for (var i = 0; i < 4; i++)
+                    {
+                        replace.Parameters[i].Value = scalar.Parameters[i].Value;
+                    }
+                    previous.Parameters[0].Value = series;
+                    previous.Parameters[1].Value = e.Iteration;
+                    var old = Convert.ToDouble(previous.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                    replace.ExecuteNonQuery();
+                    var (count, sum) = replaced.GetValueOrDefault(series);
+                    replaced[series] = (count + 1, sum + old);
+                }
             }
             else
             {
@@ -105,6 +124,19 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
                 other.Parameters[4].Value = compressed ? 1 : 0;
                 other.Parameters[5].Value = document;
                 await other.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (replaced.Count > 0)
+        {
+            await using var correct = Command(connection, transaction,
+                "UPDATE event_series SET count = count - $count, sum_value = sum_value - $sum WHERE id = $series", "$count", "$sum", "$series");
+            foreach (var (series, (count, sum)) in replaced)
+            {
+                correct.Parameters[0].Value = count;
+                correct.Parameters[1].Value = sum;
+                correct.Parameters[2].Value = series;
+                correct.ExecuteNonQuery();
             }
         }
 

@@ -43,6 +43,24 @@ public sealed class TasksEdgeCaseTests(ServerFixture fixture) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task A_point_sent_again_replaces_the_old_one_in_count_and_mean()
+    {
+        using var client = _server.Client();
+        var task = await client.CreateTaskAsync();
+        (await client.CallAsync("tasks.started", new { task })).Ok();
+        static string Point(string task, int iter, double value) =>
+            new JsonObject { ["type"] = "training_stats_scalar", ["task"] = task, ["iter"] = iter, ["metric"] = "loss", ["variant"] = "train", ["value"] = value }.ToJsonString();
+
+        (await client.SendAsync("events.add_batch", Point(task, 1, 1.0) + "\n" + Point(task, 2, 3.0), "application/json-lines")).Ok();
+        // Iteration 2 again in a later batch, and iteration 1 twice within one batch.
+        (await client.SendAsync("events.add_batch", Point(task, 2, 5.0) + "\n" + Point(task, 1, 2.0) + "\n" + Point(task, 1, 7.0), "application/json-lines")).Ok();
+
+        var values = (await client.GetTaskAsync(task))["last_metrics"]!.AsObject().Single().Value!.AsObject().Single().Value!;
+        Assert.Equal(2, values["count"]!.GetValue<int>());
+        Assert.Equal(6.0, values["mean_value"]!.GetValue<double>());
+    }
+
+    [Fact]
     public async Task A_reset_task_starts_without_the_previous_runs_events()
     {
         using var client = _server.Client();
