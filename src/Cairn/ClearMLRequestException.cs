@@ -1,0 +1,40 @@
+namespace Cairn;
+
+/// <summary>
+/// A call the server refused, or that could not be completed within the retry deadline. Carries
+/// the server's result code and subcode (0 when no answer arrived), its message, the endpoint
+/// and the server's transaction id (<c>meta.trx</c>) so a failure can be found in the server's log.
+/// </summary>
+public sealed class ClearMLRequestException : Exception
+{
+    /// <summary>Creates the exception for a refused or failed call.</summary>
+    public ClearMLRequestException(string endpoint, int resultCode, int resultSubcode, string? serverMessage, string? transactionId, Exception? innerException = null)
+        : base(Describe(endpoint, resultCode, resultSubcode, serverMessage), innerException)
+    {
+        Endpoint = endpoint;
+        ResultCode = resultCode;
+        ResultSubcode = resultSubcode;
+        ServerMessage = serverMessage;
+        TransactionId = transactionId;
+    }
+
+    /// <summary>The <c>service.action</c> that was called.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The envelope's <c>meta.result_code</c> (HTTP status); 0 when no response arrived.</summary>
+    public int ResultCode { get; }
+
+    /// <summary>The envelope's <c>meta.result_subcode</c>, e.g. 101 for "invalid task id".</summary>
+    public int ResultSubcode { get; }
+
+    /// <summary>The envelope's <c>meta.result_msg</c>, as the server wrote it.</summary>
+    public string? ServerMessage { get; }
+
+    /// <summary>The envelope's <c>meta.trx</c>.</summary>
+    public string? TransactionId { get; }
+
+    private static string Describe(string endpoint, int code, int subcode, string? message) =>
+        code == 0
+            ? $"{endpoint} failed: {message}"
+            : $"{endpoint} failed with {code}/{subcode}: {message}";
+}
