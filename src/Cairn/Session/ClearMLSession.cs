@@ -1,6 +1,14 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Configuration;
+using Cairn.Protocol;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cairn.Session;
 
@@ -12,24 +20,80 @@ namespace Cairn.Session;
 /// </summary>
 public sealed class ClearMLSession : IAsyncDisposable
 {
+    /// <summary>The API version whose request shapes the SDK speaks (ClearML's newest bundled schema).</summary>
+    public static readonly ApiVersion ClientApiVersion = new(2, 23);
+
+    /// <summary>ClearML's <c>api.http.max_req_size</c>: batches are cut into bodies no larger than this.</summary>
+    internal const int MaxRequestBytes = 15_728_640;
+
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
+
+    private static readonly MediaTypeHeaderValue JsonLinesContentType = new(ClearmlHeaders.JsonLines);
+
+    private readonly HttpClient _http;
+
+    private readonly ILogger _logger;
+
+    private readonly SemaphoreSlim _loginLock = new(1, 1);
+
+    private readonly Uri _apiBase;
+
+    private readonly AuthenticationHeaderValue _basic;
+
+    private AccessToken? _token;
+
+    private ApiVersion _requestVersion = ClientApiVersion;
+
     /// <summary>Creates a session; the first call logs in.</summary>
     /// <param name="settings">Where the server is and the key pair.</param>
     /// <param name="loggerFactory">Logging; null for none.</param>
-    /// <param name="handler">The HTTP handler (tests may pass their own); null for a pooled default.</param>
+    /// <param name="handler">The HTTP handler (tests may pass their own); null for a pooled default. A given handler is not disposed with the session.</param>
+    /// <exception cref="ArgumentException">The settings lack the access or secret key.</exception>
     public ClearMLSession(ClearMLSettings settings, ILoggerFactory? loggerFactory = null, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (string.IsNullOrEmpty(settings.AccessKey) || string.IsNullOrEmpty(settings.SecretKey))
+        {
+            throw new ArgumentException(
+                "The settings have no API key pair: set api.credentials.access_key and secret_key in clearml.conf, "
+                + "or CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY.", nameof(settings));
+        }
         Settings = settings;
-        _ = loggerFactory;
-        _ = handler;
-        throw new NotImplementedException("Filled in by the SDK core work.");
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = LoggerFactory.CreateLogger<ClearMLSession>();
+        var ownsHandler = handler is null;
+        Handler = handler ?? CreateDefaultHandler();
+        _http = new HttpClient(Handler, disposeHandler: ownsHandler) { Timeout = TimeSpan.FromMinutes(5) };
+        var worker = Environment.GetEnvironmentVariable("CLEARML_WORKER_NAME") is { Length: > 0 } name ? name : Environment.MachineName;
+        foreach (var prefix in new[] { ClearmlHeaders.Prefix, ClearmlHeaders.LegacyPrefix })
+        {
+            _http.DefaultRequestHeaders.TryAddWithoutValidation(prefix + ClearmlHeaders.Worker, worker);
+            _http.DefaultRequestHeaders.TryAddWithoutValidation(prefix + ClearmlHeaders.Client, ClientName);
+        }
+        var apiHost = settings.ApiHost.ToString();
+        _apiBase = new Uri(apiHost.EndsWith('/') ? apiHost : apiHost + "/");
+        _basic = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccessKey}:{settings.SecretKey}")));
     }
+
+    /// <summary>A session from <see cref="ClearMLSettings.Load(ClearMLSettingsOverrides?)"/>: <c>clearml.conf</c>, the environment, then <paramref name="overrides"/>.</summary>
+    /// <exception cref="ClearMLConfigurationException">The host or key pair is not configured.</exception>
+    public static ClearMLSession FromConfiguration(ClearMLSettingsOverrides? overrides = null, ILoggerFactory? loggerFactory = null) =>
+        new(ClearMLSettings.Load(overrides), loggerFactory);
 
     /// <summary>The settings this session was made with.</summary>
     public ClearMLSettings Settings { get; }
 
     /// <summary>The API version the server's token announced (e.g. 2.31), once logged in.</summary>
-    public string? ServerApiVersion { get; }
+    public string? ServerApiVersion { get; private set; }
+
+    /// <summary>The value of the <c>X-ClearML-Client</c> header this SDK sends.</summary>
+    public static string ClientName { get; } =
+        "cairn-dotnet-" + (typeof(ClearMLSession).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
+
+    /// <summary>The connection pool, shared with the storage drivers so file transfers reuse connections.</summary>
+    internal HttpMessageHandler Handler { get; }
+
+    internal ILoggerFactory LoggerFactory { get; }
 
     /// <summary>
     /// Calls <paramref name="endpoint"/> (<c>service.action</c>) with <paramref name="body"/>
@@ -37,21 +101,258 @@ public sealed class ClearMLSession : IAsyncDisposable
     /// returns the envelope's <c>data</c>.
     /// </summary>
     /// <exception cref="ClearMLRequestException">The server refused the call, or the retry deadline passed.</exception>
-    public Task<JsonObject> CallAsync(string endpoint, object? body, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<JsonObject> CallAsync(string endpoint, object? body, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
+        var bytes = Serialize(body);
+        return SendAsync(endpoint, () => Content(bytes, bytes.Length, JsonContentType), cancellationToken);
+    }
 
     /// <summary>As <see cref="CallAsync(string, object?, CancellationToken)"/>, with <c>data</c> deserialized to <typeparamref name="T"/>.</summary>
-    public Task<T> CallAsync<T>(string endpoint, object? body, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <exception cref="ClearMLRequestException">The server refused the call, the retry deadline passed, or <c>data</c> does not fit <typeparamref name="T"/>.</exception>
+    public async Task<T> CallAsync<T>(string endpoint, object? body, CancellationToken cancellationToken = default)
+    {
+        var data = await CallAsync(endpoint, body, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return data.Deserialize<T>(ClearmlJson.Options)
+                ?? throw new JsonException("data is null");
+        }
+        catch (JsonException e)
+        {
+            throw new ClearMLRequestException(endpoint, 200, 0, $"the answer's data does not fit {typeof(T).Name}: {e.Message}", null, e);
+        }
+    }
 
-    /// <summary>Sends an <c>application/json-lines</c> batch (<c>events.add_batch</c>) and returns <c>data</c>.</summary>
-    public Task<JsonObject> CallBatchAsync(string endpoint, IEnumerable<JsonObject> lines, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <summary>
+    /// Sends an <c>application/json-lines</c> batch (<c>events.add_batch</c>) and returns <c>data</c>.
+    /// Batches larger than ClearML's request limit (15 MiB) are cut at line ends into several calls,
+    /// whose numeric results (<c>added</c>, <c>errors</c>) are summed. An empty batch sends nothing.
+    /// </summary>
+    /// <exception cref="ClearMLRequestException">The server refused a chunk, or the retry deadline passed.</exception>
+    public async Task<JsonObject> CallBatchAsync(string endpoint, IEnumerable<JsonObject> lines, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
+        ArgumentNullException.ThrowIfNull(lines);
+        JsonObject? result = null;
+        using var chunk = new MemoryStream();
+        foreach (var line in lines)
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(line);
+            if (chunk.Length > 0 && chunk.Length + bytes.Length + 1 > MaxRequestBytes)
+            {
+                result = Merge(result, await SendChunkAsync(endpoint, chunk, cancellationToken).ConfigureAwait(false));
+                chunk.SetLength(0);
+            }
+            chunk.Write(bytes);
+            chunk.WriteByte((byte)'\n');
+        }
+        if (chunk.Length > 0)
+        {
+            result = Merge(result, await SendChunkAsync(endpoint, chunk, cancellationToken).ConfigureAwait(false));
+        }
+        return result ?? [];
+    }
 
     /// <summary>A current token (logging in or refreshing first if needed), for the file server's Bearer header.</summary>
-    public ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <exception cref="ClearMLRequestException">The server refused the key pair, or could not be reached within the retry deadline.</exception>
+    public async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken = default) =>
+        (await GetAccessTokenAsync(cancellationToken).ConfigureAwait(false)).Value;
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        _loginLock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal static SocketsHttpHandler CreateDefaultHandler() => new()
+    {
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(30),
+        PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+        MaxConnectionsPerServer = 32,
+    };
+
+    /// <summary>Forgets <paramref name="stale"/> so the next call logs in again (no-op when another thread already replaced it).</summary>
+    internal void Invalidate(string stale)
+    {
+        var current = Volatile.Read(ref _token);
+        if (current is not null && current.Value == stale)
+        {
+            Interlocked.CompareExchange(ref _token, null, current);
+        }
+    }
+
+    private async ValueTask<AccessToken> GetAccessTokenAsync(CancellationToken cancellationToken)
+    {
+        var token = Volatile.Read(ref _token);
+        if (token is not null && !token.NeedsRefresh(DateTimeOffset.UtcNow))
+        {
+            return token;
+        }
+        await _loginLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            token = Volatile.Read(ref _token);
+            if (token is not null && !token.NeedsRefresh(DateTimeOffset.UtcNow))
+            {
+                return token;
+            }
+            token = await LoginAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _token, token);
+            return token;
+        }
+        finally
+        {
+            _loginLock.Release();
+        }
+    }
+
+    private async Task<AccessToken> LoginAsync(CancellationToken cancellationToken)
+    {
+        // auth.login carries no version segment, as in ClearML's SDK.
+        var login = await SendCoreAsync("auth.login", new Uri(_apiBase, "auth.login"),
+            () => Content("{}"u8.ToArray(), 2, JsonContentType), _ => ValueTask.FromResult(_basic), reauthenticate: false,
+            cancellationToken).ConfigureAwait(false);
+        if (login["token"] is not JsonValue value || !value.TryGetValue<string>(out var text) || text.Length == 0)
+        {
+            throw new ClearMLRequestException("auth.login", 200, 0, "the answer carries no token", null);
+        }
+        var token = AccessToken.Parse(text);
+        var version = token.ApiVersion;
+        if (version is null)
+        {
+            // A token without the claim: ask the server, with the new token.
+            var bearer = new AuthenticationHeaderValue("Bearer", token.Value);
+            var info = await SendCoreAsync("server.info", Endpoint("server.info"), () => Content("{}"u8.ToArray(), 2, JsonContentType),
+                _ => ValueTask.FromResult(bearer), reauthenticate: false, cancellationToken).ConfigureAwait(false);
+            version = info["api_version"]?.GetValue<string>();
+        }
+        ServerApiVersion = version;
+        if (ApiVersion.TryParse(version, out var server) && server.Value < ClientApiVersion)
+        {
+            _requestVersion = server.Value;
+        }
+        SessionLog.LoggedIn(_logger, Settings.ApiHost, Settings.AccessKey!, version, token.Expires);
+        return token;
+    }
+
+    private Uri Endpoint(string endpoint) => new(_apiBase, $"v{_requestVersion}/{endpoint}");
+
+    private Task<JsonObject> SendAsync(string endpoint, Func<HttpContent> content, CancellationToken cancellationToken) =>
+        SendCoreAsync(endpoint, null, content, async ct => new AuthenticationHeaderValue("Bearer", await GetTokenAsync(ct).ConfigureAwait(false)),
+            reauthenticate: true, cancellationToken);
+
+    private Task<JsonObject> SendChunkAsync(string endpoint, MemoryStream chunk, CancellationToken cancellationToken)
+    {
+        var bytes = chunk.GetBuffer();
+        var length = (int)chunk.Length;
+        return SendAsync(endpoint, () => Content(bytes, length, JsonLinesContentType), cancellationToken);
+    }
+
+    /// <summary>
+    /// One call with its retries: transient failures wait and try again until the deadline; a 401
+    /// on a token logs in again once; anything else is the envelope's answer.
+    /// </summary>
+    private async Task<JsonObject> SendCoreAsync(string endpoint, Uri? url, Func<HttpContent> content,
+        Func<CancellationToken, ValueTask<AuthenticationHeaderValue>> authorize, bool reauthenticate, CancellationToken cancellationToken)
+    {
+        var backoff = new RetryBackoff(Settings.RetryDeadline, TimeProvider.System);
+        var reauthenticated = false;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var authorization = await authorize(cancellationToken).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Post, url ?? Endpoint(endpoint)) { Content = content() };
+            request.Headers.Authorization = authorization;
+            var started = Stopwatch.GetTimestamp();
+            Failure failure;
+            try
+            {
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                if (status == 401 && reauthenticate && !reauthenticated)
+                {
+                    reauthenticated = true;
+                    SessionLog.Reauthenticating(_logger, endpoint);
+                    Invalidate(authorization.Parameter!);
+                    continue;
+                }
+                var envelope = Envelope.Read(response);
+                SessionLog.Called(_logger, endpoint, status, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, envelope?.Trx);
+                if (!RetryBackoff.IsTransient(response.StatusCode))
+                {
+                    return Envelope.DataOrThrow(endpoint, status, envelope);
+                }
+                failure = new Failure($"HTTP {status}", status, envelope, null, response.Headers.RetryAfter);
+            }
+            catch (HttpRequestException e) when (e.StatusCode is null)
+            {
+                failure = new Failure(e.Message, 0, null, e, null);
+            }
+            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = new Failure("no answer within the request timeout", 0, null, e, null);
+            }
+            var delay = backoff.NextDelay(failure.RetryAfterDelay);
+            if (delay is null)
+            {
+                SessionLog.GaveUp(_logger, endpoint, backoff.FailedAttempts, failure.Reason);
+                throw new ClearMLRequestException(endpoint, failure.Status, failure.Envelope?.Subcode ?? 0,
+                    $"gave up after {backoff.FailedAttempts} attempts within the retry deadline of {Settings.RetryDeadline}: "
+                    + (failure.Envelope?.Message is { Length: > 0 } message ? $"{failure.Reason} ({message})" : failure.Reason),
+                    failure.Envelope?.Trx, failure.Error);
+            }
+            SessionLog.Retrying(_logger, endpoint, backoff.FailedAttempts, failure.Reason, (long)delay.Value.TotalMilliseconds);
+            await Task.Delay(delay.Value, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static ByteArrayContent Content(byte[] bytes, int length, MediaTypeHeaderValue type)
+    {
+        var content = new ByteArrayContent(bytes, 0, length);
+        content.Headers.ContentType = type;
+        return content;
+    }
+
+    private static byte[] Serialize(object? body) => body switch
+    {
+        null => "{}"u8.ToArray(),
+        JsonNode node => JsonSerializer.SerializeToUtf8Bytes(node),
+        _ => JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ClearmlJson.Options),
+    };
+
+    private static JsonObject Merge(JsonObject? total, JsonObject next)
+    {
+        if (total is null)
+        {
+            return next;
+        }
+        foreach (var (key, value) in next.ToList())
+        {
+            if (value is JsonValue v && v.TryGetValue<long>(out var number) && total[key] is JsonValue t && t.TryGetValue<long>(out var sum))
+            {
+                total[key] = sum + number;
+            }
+            else
+            {
+                total[key] = value?.DeepClone();
+            }
+        }
+        return total;
+    }
+
+    private sealed record Failure(string Reason, int Status, Envelope? Envelope, Exception? Error, RetryConditionHeaderValue? RetryAfter)
+    {
+        public TimeSpan? RetryAfterDelay => RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => null,
+        };
+    }
 }
