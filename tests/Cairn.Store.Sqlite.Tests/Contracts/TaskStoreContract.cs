@@ -240,6 +240,25 @@ public abstract class TaskStoreContract(IStoreProvider provider) : StoreContract
     }
 
     [Fact]
+    public async Task Model_lists_and_execution_are_read_and_written_only_within_the_company()
+    {
+        var id = await InsertAsync(t => t with { Execution = new JsonObject { ["framework"] = "ONNX" }, InputModels = [new TaskModelItem("in", "m-in", Now)] });
+        var shared = await InsertAsync(t => t with { Execution = new JsonObject { ["framework"] = "public" } }, company: PublicCompany);
+
+        Assert.True(await Store.Tasks.AddOrUpdateModelAsync(Company, id, output: true, new TaskModelItem("w", "m-out", Now)));
+        Assert.False(await Store.Tasks.AddOrUpdateModelAsync(OtherCompany, id, output: true, new TaskModelItem("x", "m-x", Now)));
+        Assert.False(await Store.Tasks.AddOrUpdateModelAsync(Company, shared, output: true, new TaskModelItem("x", "m-x", Now)));
+
+        Assert.Equal(["m-out"], (await Store.Tasks.GetModelsAsync(Company, id, output: true)).Select(m => m.Model));
+        Assert.Equal(["m-in"], (await Store.Tasks.GetModelsAsync(Company, id, output: false)).Select(m => m.Model));
+        Assert.Empty(await Store.Tasks.GetModelsAsync(OtherCompany, id, output: false));
+        Assert.Empty(await Store.Tasks.GetModelsAsync(Company, shared, output: true));
+        Assert.Equal("ONNX", (await Store.Tasks.GetExecutionAsync(Company, id))!["framework"]!.GetValue<string>());
+        Assert.Null(await Store.Tasks.GetExecutionAsync(OtherCompany, id));
+        Assert.Equal("public", (await Store.Tasks.GetExecutionAsync(OtherCompany, shared))!["framework"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Queries_filter_in_the_store_and_scroll_by_cursor()
     {
         for (var i = 0; i < 5; i++)
