@@ -70,3 +70,9 @@ public sealed record SingleValue(string Metric, string Variant, double Value, lo
 
 /// <summary>A page of events, and how many the whole query matches.</summary>
 public sealed record EventPage(IReadOnlyList<JsonObject> Events, long Total);
+
+/// <summary>
+/// A page of a keyset scroll: the events, and the store's cursor after the last of them (null
+/// when the page is empty, so the scroll is exhausted and the previous cursor still stands).
+/// </summary>
+public sealed record EventScrollPage(IReadOnlyList<JsonObject> Events, string? Cursor);

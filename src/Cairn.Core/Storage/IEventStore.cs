@@ -38,10 +38,40 @@ public interface IEventStore
     Task<IReadOnlyList<SingleValue>> GetSingleValuesAsync(EventEntity entity, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// A page of the entity's events of the given series (null = all), ordered by timestamp
-    /// (then series and iteration) ascending or descending.
+    /// A page of the entity's events of the given series (null = all), ordered by timestamp (then
+    /// kind, series, iteration and arrival) ascending or descending, continuing after
+    /// <paramref name="after"/> (a cursor of a previous page in the same direction; null = from the
+    /// start). Each page is one index-bounded read: no offset is skipped, nothing is counted.
     /// </summary>
-    Task<EventPage> GetEventsAsync(EventEntity entity, IReadOnlyCollection<long>? seriesIds, bool descending, long skip, int take, CancellationToken cancellationToken = default);
+    /// <exception cref="Errors.CairnException">400/12 for a cursor this store did not make.</exception>
+    Task<EventScrollPage> GetEventsAsync(
+        EventEntity entity, IReadOnlyCollection<long>? seriesIds, bool descending, string? after, int take, CancellationToken cancellationToken = default);
+
+    /// <summary>How many events the entity has in the given series (null = all).</summary>
+    Task<long> CountEventsAsync(EventEntity entity, IReadOnlyCollection<long>? seriesIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A page of the entity's plots of the given series (null = all): for each series by metric,
+    /// then variant, the events of its latest <paramref name="iterations"/> iterations, newest
+    /// first; continuing after <paramref name="after"/>, a cursor of a previous page.
+    /// </summary>
+    /// <exception cref="Errors.CairnException">400/12 for a cursor this store did not make.</exception>
+    Task<EventScrollPage> GetLatestPlotsAsync(
+        EventEntity entity, IReadOnlyCollection<long>? seriesIds, int iterations, string? after, int take, CancellationToken cancellationToken = default);
+
+    /// <summary>How many plots <see cref="GetLatestPlotsAsync"/> scrolls through in all.</summary>
+    Task<long> CountLatestPlotsAsync(EventEntity entity, IReadOnlyCollection<long>? seriesIds, int iterations, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The single-value metrics of several tasks (or models, with <paramref name="models"/>) in one
+    /// read, by entity id; an id without any is absent. Each list is sorted by metric, then variant.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<SingleValue>>> GetSingleValuesAsync(
+        bool models, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>The distinct metric names of several tasks' (or models') series, of one type or all, sorted, by entity id.</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetMetricNamesAsync(
+        bool models, IReadOnlyCollection<string> ids, string? type, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Log events of the entity, newest first before <paramref name="fromTimestamp"/> when

@@ -35,7 +35,7 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
         return new(entity, type, iter, metric, variant, timestamp, 0, null, null, document);
     }
 
-    private async Task<long> CountAsync(EventEntity entity) => (await Store.Events.GetEventsAsync(entity, null, false, 0, 1)).Total;
+    private async Task<long> CountAsync(EventEntity entity) => await Store.Events.CountEventsAsync(entity, null);
 
     [Fact]
     public async Task A_point_sent_again_replaces_the_stored_one_and_logs_append()
@@ -112,8 +112,10 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
             Other(task, EventTypes.Log, 0, 20, new JsonObject { ["msg"] = "a" }),
             Other(task, EventTypes.Log, 0, 30, new JsonObject { ["msg"] = "b" }),
         ], Now);
-        var page = await Store.Events.GetEventsAsync(task, null, descending: true, skip: 1, take: 5);
-        Assert.Equal(3, page.Total);
+        var first = await Store.Events.GetEventsAsync(task, null, descending: true, after: null, take: 1);
+        var page = await Store.Events.GetEventsAsync(task, null, descending: true, first.Cursor, take: 5);
+        Assert.Equal(3, await Store.Events.CountEventsAsync(task, null));
+        Assert.Equal([30L], first.Events.Select(e => e["timestamp"]!.GetValue<long>()));
         Assert.Equal([20L, 10L], page.Events.Select(e => e["timestamp"]!.GetValue<long>()));
         var log = await Store.Events.GetLogAsync(task, null, earlier: true, take: 1);
         Assert.Equal(2, log.Total);
@@ -221,5 +223,102 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
         var loss = after.Select(kv => kv.Value!.AsObject().First().Value!).Single(m => m["metric"]!.GetValue<string>() == "loss");
         Assert.Equal(3.0, loss["value"]!.GetValue<double>());
         Assert.Equal(2, loss["count"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task A_keyset_scroll_visits_every_event_once_in_either_direction()
+    {
+        var task = await NewTaskAsync();
+        // Ties on the timestamp across series, kinds and iterations: the keyset must break them.
+        var events = new List<NewEvent>();
+        for (var i = 0; i < 20; i++)
+        {
+            events.Add(Scalar(task, i, i, timestamp: 100 + (i / 4)));
+            events.Add(Scalar(task, i, i, variant: "eval", timestamp: 100 + (i / 4)));
+            events.Add(Other(task, EventTypes.Log, 0, 100 + (i / 4), new JsonObject { ["msg"] = $"m{i}" }));
+        }
+        events.Add(Scalar(task, EventTypes.SingleValueIteration, 1, metric: "Summary", timestamp: 50));
+        await Store.Events.AddAsync(Company, events, Now);
+        Assert.Equal(61, await Store.Events.CountEventsAsync(task, null));
+
+        foreach (var descending in new[] { false, true })
+        {
+            var seen = new List<JsonObject>();
+            string? cursor = null;
+            for (var pages = 0; pages < 100; pages++)
+            {
+                var page = await Store.Events.GetEventsAsync(task, null, descending, cursor, take: 7);
+                if (page.Events.Count == 0)
+                {
+                    Assert.Null(page.Cursor);
+                    break;
+                }
+                seen.AddRange(page.Events);
+                cursor = page.Cursor;
+            }
+            Assert.Equal(61, seen.Count);
+            var keys = seen.Select(e => e.ToJsonString()).ToList();
+            Assert.Equal(keys.Count, keys.Distinct().Count());
+            var times = seen.Select(e => e["timestamp"]!.GetValue<long>()).ToList();
+            Assert.Equal(descending ? times.OrderDescending() : times.Order(), times);
+        }
+    }
+
+    [Fact]
+    public async Task Latest_plots_scroll_by_metric_and_variant_then_newest_iteration_first()
+    {
+        var task = await NewTaskAsync();
+        var events = new List<NewEvent>();
+        foreach (var variant in new[] { "b", "a" })
+        {
+            for (var iter = 1; iter <= 4; iter++)
+            {
+                events.Add(Other(task, EventTypes.Plot, iter, iter, new JsonObject { ["plot_str"] = $"{variant}{iter}" }, metric: "m", variant: variant));
+            }
+        }
+        await Store.Events.AddAsync(Company, events, Now);
+        Assert.Equal(6, await Store.Events.CountLatestPlotsAsync(task, null, iterations: 3));
+
+        var plots = new List<string>();
+        string? cursor = null;
+        for (var pages = 0; pages < 10; pages++)
+        {
+            var page = await Store.Events.GetLatestPlotsAsync(task, null, iterations: 3, cursor, take: 4);
+            if (page.Events.Count == 0)
+            {
+                break;
+            }
+            plots.AddRange(page.Events.Select(p => p["plot_str"]!.GetValue<string>()));
+            cursor = page.Cursor;
+        }
+        Assert.Equal(["a4", "a3", "a2", "b4", "b3", "b2"], plots);
+        await Assert.ThrowsAsync<Cairn.Core.Errors.CairnException>(() => Store.Events.GetLatestPlotsAsync(task, null, 1, "not-a-cursor", 4));
+        await Assert.ThrowsAsync<Cairn.Core.Errors.CairnException>(() => Store.Events.GetEventsAsync(task, null, false, "1_2_3", 4));
+    }
+
+    [Fact]
+    public async Task Single_values_and_metric_names_of_several_entities_come_in_one_read()
+    {
+        var first = await NewTaskAsync();
+        var second = await NewTaskAsync();
+        var silent = await NewTaskAsync();
+        await Store.Events.AddAsync(Company,
+        [
+            Scalar(first, EventTypes.SingleValueIteration, 1, metric: "Summary", variant: "acc"),
+            Scalar(first, 3, 0.5, metric: "loss"),
+            Scalar(second, EventTypes.SingleValueIteration, 2, metric: "Summary", variant: "f1"),
+            Other(second, EventTypes.Plot, 1, 1, [], metric: "curves"),
+        ], Now);
+
+        var values = await Store.Events.GetSingleValuesAsync(models: false, [first.Id, second.Id, silent.Id]);
+        Assert.Equal(["acc"], values[first.Id].Select(v => v.Variant));
+        Assert.Equal([2.0], values[second.Id].Select(v => v.Value));
+        Assert.False(values.ContainsKey(silent.Id));
+        Assert.Empty(await Store.Events.GetSingleValuesAsync(models: true, [first.Id]));
+
+        var names = await Store.Events.GetMetricNamesAsync(models: false, [first.Id, second.Id, silent.Id], type: null);
+        Assert.Equal(["Summary", "loss"], names[first.Id]);
+        Assert.Equal(["Summary", "curves"], names[second.Id]);
+        Assert.Equal(["curves"], (await Store.Events.GetMetricNamesAsync(false, [second.Id], EventTypes.Plot))[second.Id]);
     }
 }
