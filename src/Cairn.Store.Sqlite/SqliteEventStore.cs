@@ -387,6 +387,39 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         return documents;
     }
 
+    public async Task<IReadOnlyList<JsonObject>> GetImagesAsync(
+        EventEntity entity, string? metric, long? before, long? after, int iterations, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // The iterations are picked first (nearest the bound, so ascending when reading forward),
+        // then their events read in one pass.
+        var pick = after is null ? "DESC" : "ASC";
+        command.CommandText = $"""
+            WITH s AS (SELECT id, metric, variant FROM event_series
+                       WHERE model_event = $model_event AND entity = $entity AND type = 'training_debug_image' AND ($metric IS NULL OR metric = $metric)),
+                 picked AS (SELECT DISTINCT iter FROM other_events
+                            WHERE series IN (SELECT id FROM s) AND ($before IS NULL OR iter < $before) AND ($after IS NULL OR iter > $after)
+                            ORDER BY iter {pick} LIMIT $iterations)
+            SELECT o.compressed, o.document FROM other_events o JOIN s ON o.series = s.id
+            WHERE o.iter IN (SELECT iter FROM picked)
+            ORDER BY o.iter DESC, s.metric, s.variant, o.seq
+            """;
+        command.Add("$model_event", entity.IsModel ? 1 : 0);
+        command.Add("$entity", entity.Id);
+        command.Add("$metric", metric);
+        command.Add("$before", before);
+        command.Add("$after", after);
+        command.Add("$iterations", iterations);
+        var images = new List<JsonObject>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            images.Add(Decode(reader.GetInt64(0) != 0, (byte[])reader.GetValue(1)));
+        }
+        return images;
+    }
+
     public async Task<IReadOnlyList<SingleValue>> GetSingleValuesAsync(EventEntity entity, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -34,6 +34,15 @@ public interface IEventStore
     /// <summary>The events of the series' latest <paramref name="iterations"/> iterations, newest first (plots, images).</summary>
     Task<IReadOnlyList<JsonObject>> GetLatestAsync(long seriesId, int iterations, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The debug-image events of the entity (of one <paramref name="metric"/>, or all) in
+    /// <paramref name="iterations"/> iterations: the latest ones below <paramref name="before"/>,
+    /// or, with <paramref name="after"/>, the earliest ones above it (neither = the latest). Newest
+    /// iteration first, then by metric, variant and arrival.
+    /// </summary>
+    Task<IReadOnlyList<JsonObject>> GetImagesAsync(
+        EventEntity entity, string? metric, long? before, long? after, int iterations, CancellationToken cancellationToken = default);
+
     /// <summary>The entity's single-value metrics, sorted by metric, then variant.</summary>
     Task<IReadOnlyList<SingleValue>> GetSingleValuesAsync(EventEntity entity, CancellationToken cancellationToken = default);
 

@@ -181,6 +181,67 @@ public sealed class EventsReadTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task Debug_images_come_by_iteration_newest_first_and_the_scroll_navigates_earlier_and_later()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        var images = Enumerable.Range(1, 5).SelectMany(i => new[] { EventsApi.Image(task, i, "samples", "b"), EventsApi.Image(task, i, "samples", "a") })
+            .Append(EventsApi.Image(task, 9, "other", "x"))
+            .ToArray();
+        (await client.AddBatchAsync(images)).Ok();
+
+        async Task<(List<long> Iterations, string Scroll)> ReadAsync(object body)
+        {
+            var data = (await client.CallAsync("events.debug_images", body)).Ok();
+            var entry = data["metrics"]!.AsArray().Single()!;
+            Assert.Equal(task, entry["task"]!.GetValue<string>());
+            var iterations = entry["iterations"]!.AsArray();
+            foreach (var iteration in iterations)
+            {
+                // Both variants of an iteration, by variant, each with its URL.
+                Assert.Equal(["a", "b"], iteration!["events"]!.AsArray().Select(e => e!["variant"]!.GetValue<string>()));
+                Assert.All(iteration["events"]!.AsArray(), e => Assert.EndsWith($"/{iteration["iter"]}.png", e!["url"]!.GetValue<string>(), StringComparison.Ordinal));
+            }
+            return (iterations.Select(i => i!["iter"]!.GetValue<long>()).ToList(), data["scroll_id"]!.GetValue<string>());
+        }
+
+        var metrics = new[] { new { task, metric = "samples" } };
+        var (latest, scroll) = await ReadAsync(new { metrics, iters = 2 });
+        Assert.Equal([5L, 4L], latest);
+        var (earlier, scroll2) = await ReadAsync(new { metrics, iters = 2, scroll_id = scroll });
+        Assert.Equal([3L, 2L], earlier);
+        var (earliest, scroll3) = await ReadAsync(new { metrics, iters = 2, scroll_id = scroll2 });
+        Assert.Equal([1L], earliest);
+        Assert.Empty((await ReadAsync(new { metrics, iters = 2, scroll_id = scroll3 })).Iterations);
+        Assert.Empty((await ReadAsync(new { metrics, iters = 2, scroll_id = scroll3, navigate_earlier = false })).Iterations);
+        Assert.Equal([5L, 4L], (await ReadAsync(new { metrics, iters = 2, scroll_id = scroll3, refresh = true })).Iterations);
+
+        // Every metric when none is named; a bad scroll id or a missing list is the client's error.
+        var all = (await client.CallAsync("events.debug_images", new { metrics = new[] { new { task } }, iters = 1 })).Ok();
+        Assert.Equal([9L], all["metrics"]![0]!["iterations"]!.AsArray().Select(i => i!["iter"]!.GetValue<long>()));
+        (await client.CallAsync("events.debug_images", new { metrics, scroll_id = "images~%%" })).Fails(400, 12);
+        (await client.CallAsync("events.debug_images", new { iters = 1 })).Fails(400, 12);
+        (await client.CallAsync("events.debug_images", new { metrics = new[] { new { task = "no-such-task" } } })).Fails(400, 101);
+    }
+
+    [Fact]
+    public async Task Vector_metrics_come_back_as_vectors_by_iteration_oldest_first()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        (await client.AddBatchAsync(
+            EventsApi.Vector(task, 2, [3, 4]), EventsApi.Vector(task, 1, [1, 2]), EventsApi.Vector(task, 1, [9], variant: "other"))).Ok();
+
+        var data = (await client.CallAsync("events.vector_metrics_iter_histogram", new { task, metric = "hist", variant = "weights" })).Ok();
+        Assert.Equal("hist", data["metric"]!.GetValue<string>());
+        Assert.Equal([1L, 2L], data["iterations"]!.AsArray().Select(i => i!.GetValue<long>()));
+        Assert.Equal([[1.0, 2.0], [3.0, 4.0]], data["vectors"]!.AsArray().Select(v => v!.AsArray().Select(x => x!.GetValue<double>()).ToArray()));
+        var none = (await client.CallAsync("events.vector_metrics_iter_histogram", new { task, metric = "hist", variant = "missing" })).Ok();
+        Assert.Empty(none["vectors"]!.AsArray());
+        (await client.CallAsync("events.vector_metrics_iter_histogram", new { task, metric = "hist" })).Fails(400, 12);
+    }
+
+    [Fact]
     public async Task The_task_log_navigates_from_the_latest_backwards_by_timestamp()
     {
         using var client = _server.Client();
