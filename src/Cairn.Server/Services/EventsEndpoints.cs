@@ -29,7 +29,7 @@ public static partial class EventsEndpoints
             .Add("events.get_task_log", GetTaskLogAsync)
             .Add("events.get_task_metrics", GetTaskMetricsAsync)
             .Add("events.get_scalar_metrics_and_variants", GetScalarMetricsAndVariantsAsync)
-            .Add("events.debug_images", DebugImagesAsync, "2.14")
+            .Add("events.debug_images", DebugImagesAsync, "2.7")
             .Add("events.vector_metrics_iter_histogram", VectorMetricsIterHistogramAsync)
             .Add("events.delete_for_model", DeleteForModelAsync, "2.22");
 
