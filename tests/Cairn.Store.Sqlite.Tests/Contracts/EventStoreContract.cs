@@ -321,4 +321,22 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
         Assert.Equal(["Summary", "curves"], names[second.Id]);
         Assert.Equal(["curves"], (await Store.Events.GetMetricNamesAsync(false, [second.Id], EventTypes.Plot))[second.Id]);
     }
+
+    [Fact]
+    public async Task Last_metrics_hold_the_first_2000_series_and_keep_updating_them()
+    {
+        var task = await NewTaskAsync();
+        await Store.Events.AddAsync(Company, Enumerable.Range(0, 1999).Select(i => Scalar(task, 1, i, metric: $"m{i:D4}")).ToList(), Now);
+        // The 2000th series still gets its entry; the two after it do not.
+        await Store.Events.AddAsync(Company, [Scalar(task, 1, 1, metric: "n1"), Scalar(task, 1, 2, metric: "n2"), Scalar(task, 1, 3, metric: "n3")], Now);
+        await Store.Events.AddAsync(Company, [Scalar(task, 2, 42, metric: "m0000"), Scalar(task, 2, 5, metric: "n3")], Later);
+
+        var metrics = (await Store.Tasks.GetByIdOrNullAsync(Company, task.Id))!.LastMetrics!
+            .Select(kv => kv.Value!.AsObject().Single().Value!).ToDictionary(m => m["metric"]!.GetValue<string>());
+        Assert.Equal(2000, metrics.Count);
+        Assert.Contains("n1", metrics.Keys);
+        Assert.DoesNotContain("n2", metrics.Keys);
+        Assert.DoesNotContain("n3", metrics.Keys);
+        Assert.Equal(42, metrics["m0000"]["value"]!.GetValue<double>());
+    }
 }
