@@ -530,12 +530,6 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         return await ReadModelsAsync(connection, null, company, id, output, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<TaskModelItem>> GetModelsAsync(string id, bool output, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadModelsAsync(connection, null, null, id, output, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>A task's model list; with a company, only of that company's (or a public) task.</summary>
     private static async Task<List<TaskModelItem>> ReadModelsAsync(
         SqliteConnection connection, SqliteTransaction? transaction, string? company, string id, bool output, CancellationToken cancellationToken)
@@ -563,9 +557,6 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
     public async Task<bool> AddOrUpdateModelAsync(string company, string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default) =>
         await UpsertModelAsync(company, id, output, item, cancellationToken).ConfigureAwait(false);
 
-    public Task AddOrUpdateModelAsync(string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default) =>
-        UpsertModelAsync(null, id, output, item, cancellationToken);
-
     private async Task<bool> UpsertModelAsync(string? company, string id, bool output, TaskModelItem item, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -590,9 +581,6 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
 
     public Task<JsonObject?> GetExecutionAsync(string company, string id, CancellationToken cancellationToken = default) =>
         ReadExecutionAsync(company, id, cancellationToken);
-
-    public Task<JsonObject?> GetExecutionAsync(string id, CancellationToken cancellationToken = default) =>
-        ReadExecutionAsync(null, id, cancellationToken);
 
     private async Task<JsonObject?> ReadExecutionAsync(string? company, string id, CancellationToken cancellationToken)
     {

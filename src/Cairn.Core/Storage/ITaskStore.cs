@@ -79,16 +79,4 @@ public interface ITaskStore
 
     /// <summary>The <c>execution</c> object (framework, model_desc, model_labels…) of a company task or a public one, or null.</summary>
     Task<JsonObject?> GetExecutionAsync(string company, string id, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// The task's input or output model list, whatever its company. Kept for the models service,
-    /// which has already scoped the task; new callers use the company overload.
-    /// </summary>
-    Task<IReadOnlyList<TaskModelItem>> GetModelsAsync(string id, bool output, CancellationToken cancellationToken = default);
-
-    /// <summary>Unscoped form of the company overload, kept for the models service, which has already scoped the task.</summary>
-    Task AddOrUpdateModelAsync(string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default);
-
-    /// <summary>Unscoped form of the company overload, kept for the models service, which has already scoped the task.</summary>
-    Task<JsonObject?> GetExecutionAsync(string id, CancellationToken cancellationToken = default);
 }

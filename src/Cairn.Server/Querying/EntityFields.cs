@@ -67,7 +67,7 @@ public sealed record EntityFields
         Pattern = new HashSet<string> { "name", "comment", "report" },
         List = new HashSet<string>
         {
-            "id", "user", "tags", "system_tags", "type", "status", "project", "parent", "execution.queue", "models.input.model",
+            "id", "user", "tags", "system_tags", "type", "status", "project", "parent", "execution.queue", "models.input.model", "models.output.model",
         },
         ListPrefixes = ["hyperparams."],
         Range = new HashSet<string> { "created", "started", "active_duration", "last_iteration" },

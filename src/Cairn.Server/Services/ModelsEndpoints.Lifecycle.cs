@@ -175,7 +175,7 @@ public static partial class ModelsEndpoints
         var company = call.Identity.Company;
         var task = await store.Tasks.GetInfoOrNullAsync(company, taskId, call.Aborted).ConfigureAwait(false)
             ?? throw new CairnException(ErrorCodes.InvalidTaskId, null, new Dictionary<string, object?> { ["id"] = taskId });
-        var outputs = await store.Tasks.GetModelsAsync(task.Id, output: true, call.Aborted).ConfigureAwait(false);
+        var outputs = await store.Tasks.GetModelsAsync(company, task.Id, output: true, call.Aborted).ConfigureAwait(false);
         if (outputs.Count == 0)
         {
             throw new CairnException(ErrorCodes.MissingTaskFields, null, new Dictionary<string, object?> { ["field"] = "models.output" });
@@ -224,7 +224,7 @@ public static partial class ModelsEndpoints
             var systemTags = ModelDocuments.ReadTags("system_tags", request.SystemTags);
             var name = ModelRules.Name(request.Name ?? task.Name);
             var comment = request.Comment ?? $"Created by task `{task.Name}` ({task.Id})";
-            var outputs = await store.Tasks.GetModelsAsync(task.Id, output: true, call.Aborted).ConfigureAwait(false);
+            var outputs = await store.Tasks.GetModelsAsync(identity.Company, task.Id, output: true, call.Aborted).ConfigureAwait(false);
             var current = outputs.Count == 0 ? null : await store.Models.GetByIdOrNullAsync(identity.Company, outputs[^1].Model, call.Aborted).ConfigureAwait(false);
             if (current is not null && current.Company == identity.Company)
             {
@@ -236,8 +236,8 @@ public static partial class ModelsEndpoints
             else
             {
                 // A new output model inherits what the task's execution section says about it.
-                var execution = await store.Tasks.GetExecutionAsync(task.Id, call.Aborted).ConfigureAwait(false);
-                var inputs = await store.Tasks.GetModelsAsync(task.Id, output: false, call.Aborted).ConfigureAwait(false);
+                var execution = await store.Tasks.GetExecutionAsync(identity.Company, task.Id, call.Aborted).ConfigureAwait(false);
+                var inputs = await store.Tasks.GetModelsAsync(identity.Company, task.Id, output: false, call.Aborted).ConfigureAwait(false);
                 var model = new Model
                 {
                     Id = EntityId.New(),
@@ -266,7 +266,7 @@ public static partial class ModelsEndpoints
             }
         }
 
-        await store.Tasks.AddOrUpdateModelAsync(task.Id, output: true, new TaskModelItem(outputName, modelId, now), call.Aborted).ConfigureAwait(false);
+        await store.Tasks.AddOrUpdateModelAsync(identity.Company, task.Id, output: true, new TaskModelItem(outputName, modelId, now), call.Aborted).ConfigureAwait(false);
         if (request.Iteration is { } iteration)
         {
             await store.Tasks.RaiseLastIterationAsync(identity.Company, task.Id, iteration, now, call.Aborted).ConfigureAwait(false);

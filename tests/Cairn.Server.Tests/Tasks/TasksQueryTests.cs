@@ -91,6 +91,13 @@ public sealed class TasksQueryTests(ServerFixture fixture) : IClassFixture<Serve
             ["only_fields"] = new[] { "id" },
         })).Ok();
         Assert.Equal([user], excluded["tasks"]!.AsArray().Ids());
+        // The same field in the UI's column-filter form.
+        var filtered = (await client.CallAsync("tasks.get_all_ex", new
+        {
+            filters = new Dictionary<string, object> { ["models.output.model"] = new { any = new { include = new[] { model } } } },
+            only_fields = new[] { "id" },
+        })).Ok();
+        Assert.Equal([maker], filtered["tasks"]!.AsArray().Ids());
     }
 
     [Fact]

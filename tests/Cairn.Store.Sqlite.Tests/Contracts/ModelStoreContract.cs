@@ -58,8 +58,13 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
         return id;
     }
 
-    private Task LinkAsync(string taskId, bool output, string name, string modelId) =>
-        Store.Tasks.AddOrUpdateModelAsync(taskId, output, new TaskModelItem(name, modelId, Now));
+    /// <summary>Lists a model on a task of either test company (the store writes only with the owner's company).</summary>
+    private async Task LinkAsync(string taskId, bool output, string name, string modelId)
+    {
+        var item = new TaskModelItem(name, modelId, Now);
+        Assert.True(await Store.Tasks.AddOrUpdateModelAsync(Company, taskId, output, item)
+            || await Store.Tasks.AddOrUpdateModelAsync(OtherCompany, taskId, output, item));
+    }
 
     private static void AssertJson(JsonNode? expected, JsonNode? actual) =>
         Assert.True(JsonNode.DeepEquals(expected, actual), $"expected {expected?.ToJsonString() ?? "null"}, got {actual?.ToJsonString() ?? "null"}");
@@ -699,8 +704,8 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
         Assert.Equal(ModelDeleteOutcome.InUse, result.Outcome);
         Assert.Equal(2, result.TasksUsing);
         Assert.NotNull(await Store.Models.GetByIdOrNullAsync(Company, id));
-        Assert.Equal([id, id], (await Store.Tasks.GetModelsAsync(mine, output: false)).Select(m => m.Model));
-        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(outputOnly, output: true)).Select(m => m.Model));
+        Assert.Equal([id, id], (await Store.Tasks.GetModelsAsync(Company, mine, output: false)).Select(m => m.Model));
+        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(Company, outputOnly, output: true)).Select(m => m.Model));
     }
 
     [Fact]
@@ -719,8 +724,8 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
         Assert.Equal(new ModelDeleteResult(ModelDeleteOutcome.Deleted, "s3://bucket/in-use.pt"), result);
         Assert.Null(await Store.Models.GetByIdOrNullAsync(Company, id));
         var deleted = Model.DeletedPrefix + id;
-        Assert.Equal([("Input Model", deleted), ("Other Input", other)], (await Store.Tasks.GetModelsAsync(mine, output: false)).Select(m => (m.Name, m.Model)));
-        Assert.Equal([deleted], (await Store.Tasks.GetModelsAsync(theirs, output: false)).Select(m => m.Model));
+        Assert.Equal([("Input Model", deleted), ("Other Input", other)], (await Store.Tasks.GetModelsAsync(Company, mine, output: false)).Select(m => (m.Name, m.Model)));
+        Assert.Equal([deleted], (await Store.Tasks.GetModelsAsync(OtherCompany, theirs, output: false)).Select(m => m.Model));
     }
 
     [Fact]
@@ -734,7 +739,7 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
 
         Assert.Equal(ModelDeleteOutcome.CreatingTaskPublished, result.Outcome);
         Assert.NotNull(await Store.Models.GetByIdOrNullAsync(Company, id));
-        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(task, output: true)).Select(m => m.Model));
+        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(Company, task, output: true)).Select(m => m.Model));
         Assert.Null(await GetTaskOutputErrorAsync(task));
     }
 
@@ -753,7 +758,7 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
         Assert.Null(await Store.Models.GetByIdOrNullAsync(Company, id));
         Assert.Equal(
             [("Output Model", Model.DeletedPrefix + id), ("Best Model", sibling)],
-            (await Store.Tasks.GetModelsAsync(task, output: true)).Select(m => (m.Name, m.Model)));
+            (await Store.Tasks.GetModelsAsync(Company, task, output: true)).Select(m => (m.Name, m.Model)));
         var error = await GetTaskOutputErrorAsync(task);
         Assert.NotNull(error);
         Assert.StartsWith("model deleted on 2025-06-01T13:00:00", error, StringComparison.Ordinal);
@@ -777,7 +782,7 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
         var result = await Store.Models.DeleteAsync(Company, id, force: false, Later);
 
         Assert.Equal(ModelDeleteOutcome.Deleted, result.Outcome);
-        Assert.Equal([("First", first), ("Last", last)], (await Store.Tasks.GetModelsAsync(task, output: true)).Select(m => (m.Name, m.Model)));
+        Assert.Equal([("First", first), ("Last", last)], (await Store.Tasks.GetModelsAsync(Company, task, output: true)).Select(m => (m.Name, m.Model)));
         Assert.Null(await GetTaskOutputErrorAsync(task));
     }
 
@@ -818,8 +823,8 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
 
         await Store.Models.DeleteAsync(Company, id, force: false, Later);
 
-        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(consumer, output: false)).Select(m => m.Model));
-        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(creator, output: true)).Select(m => m.Model));
+        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(Company, consumer, output: false)).Select(m => m.Model));
+        Assert.Equal([id], (await Store.Tasks.GetModelsAsync(Company, creator, output: true)).Select(m => m.Model));
         Assert.Null(await GetTaskOutputErrorAsync(creator));
     }
 
@@ -915,17 +920,17 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
     public async Task Add_or_update_model_keeps_an_updated_entry_in_place_and_appends_new_names()
     {
         var task = await InsertTaskAsync();
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("a", "model-a", Now));
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("b", "model-b", Now));
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("c", "model-c", Now));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("a", "model-a", Now));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("b", "model-b", Now));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("c", "model-c", Now));
 
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("b", "model-b2", Later));
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("d", "model-d", Later));
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("a", "model-a2", Later));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("b", "model-b2", Later));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("d", "model-d", Later));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("a", "model-a2", Later));
 
         Assert.Equal(
             [new TaskModelItem("a", "model-a2", Later), new TaskModelItem("b", "model-b2", Later), new TaskModelItem("c", "model-c", Now), new TaskModelItem("d", "model-d", Later)],
-            await Store.Tasks.GetModelsAsync(task, output: true));
+            await Store.Tasks.GetModelsAsync(Company, task, output: true));
     }
 
     [Fact]
@@ -934,15 +939,15 @@ public abstract partial class ModelStoreContract(IStoreProvider provider) : Stor
         var task = await InsertTaskAsync();
         var other = await InsertTaskAsync();
 
-        await Store.Tasks.AddOrUpdateModelAsync(task, false, new TaskModelItem("Input Model", "in-1", Now));
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("Output Model", "out-1", Now));
-        await Store.Tasks.AddOrUpdateModelAsync(task, true, new TaskModelItem("Input Model", "out-2", Now));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, false, new TaskModelItem("Input Model", "in-1", Now));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("Output Model", "out-1", Now));
+        await Store.Tasks.AddOrUpdateModelAsync(Company, task, true, new TaskModelItem("Input Model", "out-2", Now));
 
-        Assert.Equal([new TaskModelItem("Input Model", "in-1", Now)], await Store.Tasks.GetModelsAsync(task, output: false));
+        Assert.Equal([new TaskModelItem("Input Model", "in-1", Now)], await Store.Tasks.GetModelsAsync(Company, task, output: false));
         Assert.Equal(
             [new TaskModelItem("Output Model", "out-1", Now), new TaskModelItem("Input Model", "out-2", Now)],
-            await Store.Tasks.GetModelsAsync(task, output: true));
-        Assert.Empty(await Store.Tasks.GetModelsAsync(other, output: true));
-        Assert.Empty(await Store.Tasks.GetModelsAsync(EntityId.New(), output: false));
+            await Store.Tasks.GetModelsAsync(Company, task, output: true));
+        Assert.Empty(await Store.Tasks.GetModelsAsync(Company, other, output: true));
+        Assert.Empty(await Store.Tasks.GetModelsAsync(Company, EntityId.New(), output: false));
     }
 }
