@@ -24,7 +24,12 @@ public static class CairnWeb
         services.AddScoped(sp => new ApiTransport(sp.GetRequiredService<ApiHandler>(), sp));
         services.AddScoped<CairnApi>();
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        services.AddMudServices(mud =>
+        {
+            mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+            mud.SnackbarConfiguration.VisibleStateDuration = 4000;
+            mud.SnackbarConfiguration.PreventDuplicates = false;
+        });
         services.AddDataProtection()
             .SetApplicationName("Cairn")
             .PersistKeysToFileSystem(new DirectoryInfo(options.KeysDirectory));

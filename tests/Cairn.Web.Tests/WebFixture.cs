@@ -54,9 +54,9 @@ public sealed class WebFixture : IAsyncLifetime
     }
 
     /// <summary>A page signed in as the test user through the sign-in form, on the projects page.</summary>
-    public async Task<IPage> SignedInPageAsync(string path = "/projects")
+    public async Task<IPage> SignedInPageAsync(string path = "/projects", IPage? page = null)
     {
-        var page = await NewPageAsync();
+        page ??= await NewPageAsync();
         await page.GotoAsync($"/login?returnUrl={Uri.EscapeDataString(path)}");
         await page.FillAsync("#username", TestServer.Username);
         await page.FillAsync("#password", TestServer.Password);

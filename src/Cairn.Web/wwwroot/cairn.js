@@ -27,13 +27,21 @@ window.cairn = {
     // Calls back when the sentinel below the table's last row scrolls into view, to load the next page.
     observeEnd: function (element, component) {
         if (!element) { return null; }
+        const root = element.closest(".cairn-grid-wrap");
         const observer = new IntersectionObserver(function (entries) {
             if (entries.some(function (e) { return e.isIntersecting; })) {
-                component.invokeMethodAsync("LoadMoreAsync");
+                component.invokeMethodAsync("OnEndVisibleAsync");
             }
-        }, { rootMargin: "300px" });
+        }, { root: root, rootMargin: "200px" });
         observer.observe(element);
-        return { dispose: function () { observer.disconnect(); } };
-    },
-    dispose: function (handle) { if (handle) { handle.dispose(); } }
+        return {
+            // Observing again reports the current state, so a page that left the end in view loads the next one.
+            recheck: function () { observer.unobserve(element); observer.observe(element); },
+            isNearEnd: function () {
+                const bottom = root ? root.getBoundingClientRect().bottom : window.innerHeight;
+                return element.getBoundingClientRect().top <= bottom + 200;
+            },
+            dispose: function () { observer.disconnect(); }
+        };
+    }
 };
