@@ -17,6 +17,14 @@ trap cleanup EXIT
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# The web UI's end-to-end tests drive Debian's Chromium through Playwright (never a downloaded browser).
+if [ ! -x /usr/bin/chromium ]; then
+    echo "Installing chromium for the web UI tests…"
+    if [ "$(id -u)" -eq 0 ]; then apt_get="apt-get"; else apt_get="sudo apt-get"; fi
+    { $apt_get update && DEBIAN_FRONTEND=noninteractive $apt_get install -y chromium; } > "$results/chromium-install.log" 2>&1 \
+        || echo "chromium could not be installed; see $results/chromium-install.log"
+fi
+
 if ! dotnet build Cairn.slnx --configuration Debug -warnaserror > "$results/build.log" 2>&1; then
     grep -E ": error " "$results/build.log" | sort -u | head -n 40
     echo "The build failed; the whole log is in $results/build.log"

@@ -5,6 +5,7 @@ using Cairn.Server.Auth;
 using Cairn.Server.Files;
 using Cairn.Server.Services;
 using Cairn.Store.Sqlite;
+using Cairn.Web;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 
@@ -85,6 +86,15 @@ public static class CairnServer
         services.AddSingleton<FileServer>();
         services.AddSingleton<FileDeletionQueue>();
         services.AddHostedService<FileDeletionJob>();
+        services.AddCairnWeb(new CairnWebOptions
+        {
+            ApiUrl = options.ApiUrl,
+            WebUrl = options.WebUrl,
+            FilesUrl = options.FilesUrl,
+            WebPort = options.WebPort,
+            KeysDirectory = Path.Combine(options.DataDir, "web-keys"),
+            SessionLifetime = options.TokenLifetime < TimeSpan.FromDays(7) ? options.TokenLifetime : TimeSpan.FromDays(7),
+        }, sp => sp.GetRequiredService<ApiDispatcher>().HandleAsync);
         services.AddResponseCompression(compression =>
         {
             compression.Providers.Add<BrotliCompressionProvider>();
@@ -125,26 +135,13 @@ public static class CairnServer
         if (options.SinglePort)
         {
             app.Map(options.ApiPrefix, api => api.Run(dispatcher.HandleAsync));
-            app.Run(WebPlaceholder);
-            return;
         }
-        app.MapWhen(http => http.Connection.LocalPort == options.ApiPort, api => api.Run(dispatcher.HandleAsync));
-        app.Run(WebPlaceholder);
-    }
-
-    // The web UI (issue 6) takes this port over; until then it answers honestly rather than pretends.
-    private static Task WebPlaceholder(HttpContext http)
-    {
-        var options = http.RequestServices.GetRequiredService<IOptions<CairnOptions>>().Value;
-        http.Response.ContentType = "text/html; charset=utf-8";
-        return http.Response.WriteAsync($$"""
-            <!doctype html><html><head><title>Cairn</title></head>
-            <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
-            <h1>Cairn</h1>
-            <p>The ClearML-compatible API is at <code>{{WebUtility.HtmlEncode(options.ApiUrl)}}</code>.
-            The web UI is not part of this build yet.</p>
-            </body></html>
-            """, http.RequestAborted);
+        else
+        {
+            app.MapWhen(http => http.Connection.LocalPort == options.ApiPort, api => api.Run(dispatcher.HandleAsync));
+        }
+        // Everything left is the web port (the web UI at its root in single-port mode too).
+        app.UseCairnWeb();
     }
 
     private static CairnOptions BindOptions(IConfiguration configuration)

@@ -1,0 +1,24 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Cairn.Web.Auth;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace Cairn.Web.Api;
+
+/// <summary>The API as the signed-in user sees it: every call carries the user's token.</summary>
+public sealed class CairnApi(ApiTransport transport, AuthenticationStateProvider authentication)
+{
+    /// <summary>Calls an endpoint as the signed-in user and returns its <c>data</c>.</summary>
+    /// <exception cref="ApiException">The API refused the call (401 when the session is gone).</exception>
+    public async Task<JsonObject> CallAsync(string endpoint, JsonObject? body = null, CancellationToken cancellationToken = default)
+    {
+        var state = await authentication.GetAuthenticationStateAsync().ConfigureAwait(false);
+        var authorization = SessionClaims.Authorization(state.User)
+            ?? throw new ApiException(endpoint, 401, 0, "You are signed out. Sign in again.");
+        return await transport.CallAsync(endpoint, body, authorization, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Calls an endpoint with explicit credentials (sign-in uses the user's name and password).</summary>
+    public Task<JsonObject> CallAsAsync(string endpoint, JsonObject? body, AuthenticationHeaderValue authorization, CancellationToken cancellationToken = default) =>
+        transport.CallAsync(endpoint, body, authorization, cancellationToken);
+}

@@ -1,0 +1,26 @@
+namespace Cairn.Web;
+
+/// <summary>What the UI needs to know about the server it runs in.</summary>
+public sealed class CairnWebOptions
+{
+    /// <summary>The API address written into clearml.conf snippets.</summary>
+    public string ApiUrl { get; set; } = "http://127.0.0.1:8008";
+
+    /// <summary>The web address written into clearml.conf snippets.</summary>
+    public string WebUrl { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>The file server address written into clearml.conf snippets.</summary>
+    public string FilesUrl { get; set; } = "http://127.0.0.1:8081";
+
+    /// <summary>The port the UI is served on (for the warm-up request after start).</summary>
+    public int WebPort { get; set; } = 8080;
+
+    /// <summary>
+    /// Where the keys that protect sign-in cookies and antiforgery tokens are kept, so sessions
+    /// survive a restart; replicas behind one load balancer must share it.
+    /// </summary>
+    public string KeysDirectory { get; set; } = "data/web-keys";
+
+    /// <summary>How long a sign-in lasts; the API token issued at sign-in lives as long.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(7);
+}

@@ -1,0 +1,537 @@
+using System.Text.Json.Nodes;
+using Cairn.Web.Api;
+using Cairn.Web.Components.Models;
+using Cairn.Web.Models;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.JSInterop;
+using MudBlazor;
+
+namespace Cairn.Web.Components.Pages;
+
+/// <summary>
+/// The model table of a project (<c>*</c> for all): its whole state lives in the URL, rows come
+/// page by page from <c>models.get_all_ex</c>'s scroll, and every action is an API call.
+/// </summary>
+public sealed partial class ModelTable
+{
+    private const int PageSize = 30;
+
+    private ModelTableState _state = new();
+    private string? _loadedKey;
+    private string? _loadedProject;
+    private ProjectSummary? _project;
+    private bool _notFound;
+    private List<ModelRow> _rows = [];
+    private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
+    private string? _scrollId;
+    private bool _hasMore;
+    private bool _loading;
+    private bool _loadingMore;
+    private int _loadVersion;
+    private Exception? _error;
+    private string _searchText = "";
+    private List<string> _frameworks = [];
+    private List<(string Id, string Name)> _projects = [];
+    private List<string> _metadataKeys = [];
+    private List<(string Metric, string Variant)> _metricNames = [];
+    private readonly Dictionary<string, string> _userNames = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _knownTags = new(StringComparer.Ordinal);
+    private ElementReference _sentinel;
+    private IJSObjectReference? _observer;
+    private DotNetObjectReference<ModelTable>? _self;
+
+    [Parameter]
+    public string ProjectId { get; set; } = "*";
+
+    private string Title => _project is null ? "All models" : $"{ProjectName.Base(_project.Name)} models";
+
+    private List<ModelRow> Selected => [.. _rows.Where(r => _selected.Contains(r.Id))];
+
+    private bool? AllSelected => _selected.Count == 0 ? false : _rows.All(r => _selected.Contains(r.Id)) ? true : null;
+
+    protected override void OnInitialized() => Navigation.LocationChanged += OnLocationChanged;
+
+    protected override Task OnParametersSetAsync() => SyncWithUrlAsync();
+
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(SyncWithUrlAsync);
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender && RendererInfo.IsInteractive)
+        {
+            _self = DotNetObjectReference.Create(this);
+            _observer = await JS.InvokeAsync<IJSObjectReference>("cairn.observeEnd", _sentinel, _self);
+        }
+    }
+
+    /// <summary>Reads the view from the URL and reloads the rows when it changed.</summary>
+    private async Task SyncWithUrlAsync()
+    {
+        var uri = Navigation.ToAbsoluteUri(Navigation.Uri);
+        if (!uri.AbsolutePath.EndsWith("/models", StringComparison.Ordinal))
+        {
+            return; // Leaving the table; the next page takes over.
+        }
+        var state = ModelTableState.FromQuery(QueryHelpers.ParseQuery(uri.Query));
+        var key = ProjectId + "|" + state.ToQueryString();
+        if (key == _loadedKey)
+        {
+            return;
+        }
+        _loadedKey = key;
+        var searchChanged = state.Search != _state.Search;
+        _state = state;
+        if (searchChanged && (_searchText.Length >= ModelTableState.MinSearchLength || state.Search is not null))
+        {
+            _searchText = state.Search ?? "";
+        }
+        if (_loadedProject != ProjectId)
+        {
+            _loadedProject = ProjectId;
+            _selected.Clear();
+            if (!await LoadProjectAsync())
+            {
+                StateHasChanged();
+                return;
+            }
+        }
+        await ReloadAsync();
+    }
+
+    private async Task<bool> LoadProjectAsync()
+    {
+        _notFound = false;
+        _project = null;
+        try
+        {
+            if (ProjectId != "*")
+            {
+                var found = await ProjectSummary.QueryAsync(Api, new JsonObject { ["id"] = new JsonArray(ProjectId) });
+                if (found.Count == 0)
+                {
+                    _notFound = true;
+                    return false;
+                }
+                _project = found[0];
+            }
+            var frameworks = await Api.CallAsync("models.get_frameworks",
+                ProjectId == "*" ? null : new JsonObject { ["projects"] = new JsonArray(ProjectId) });
+            _frameworks = [.. Json.Strings(frameworks["frameworks"])];
+            var projects = await Api.CallAsync("projects.get_all_ex", new JsonObject
+            {
+                ["only_fields"] = new JsonArray("id", "name"),
+                ["order_by"] = new JsonArray("name"),
+                ["size"] = 500,
+            });
+            _projects = [.. (projects["projects"] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))];
+        }
+        catch (ApiException e)
+        {
+            _error = e;
+        }
+        return true;
+    }
+
+    /// <summary>Loads the first <paramref name="size"/> rows of the view, starting a new scroll.</summary>
+    private async Task ReloadAsync(int size = PageSize)
+    {
+        var version = ++_loadVersion;
+        _loading = true;
+        _error = null;
+        StateHasChanged();
+        try
+        {
+            var body = _state.ToRequest(ProjectId);
+            body["size"] = size;
+            body["scroll_id"] = null; // present and empty: start a scroll, as ClearML's UI does
+            var data = await Api.CallAsync("models.get_all_ex", body);
+            if (version != _loadVersion)
+            {
+                return; // A newer view was asked for meanwhile.
+            }
+            _rows = [.. (data["models"] as JsonArray ?? []).OfType<JsonObject>().Select(ModelRow.FromDocument)];
+            _scrollId = Json.String(data["scroll_id"]);
+            _hasMore = _rows.Count >= size && _scrollId is not null;
+            _selected.IntersectWith(_rows.Select(r => r.Id));
+            Learn(_rows);
+        }
+        catch (ApiException e)
+        {
+            if (version == _loadVersion)
+            {
+                _rows = [];
+                _hasMore = false;
+                _error = e;
+            }
+        }
+        finally
+        {
+            if (version == _loadVersion)
+            {
+                _loading = false;
+            }
+        }
+        StateHasChanged();
+        await RecheckEndAsync();
+    }
+
+    /// <summary>
+    /// Called by the browser when the end of the table came into view. The report may be stale
+    /// (the rows of a reload arrived meanwhile), so the browser is asked again before loading.
+    /// </summary>
+    [JSInvokable]
+    public async Task OnEndVisibleAsync()
+    {
+        if (_observer is not null && !_loading && !_loadingMore && _hasMore && await _observer.InvokeAsync<bool>("isNearEnd"))
+        {
+            await LoadMoreAsync();
+        }
+    }
+
+    /// <summary>The next page of the scroll.</summary>
+    private async Task LoadMoreAsync()
+    {
+        if (_loading || _loadingMore || !_hasMore || _scrollId is null)
+        {
+            return;
+        }
+        var version = _loadVersion;
+        _loadingMore = true;
+        StateHasChanged();
+        try
+        {
+            var body = _state.ToRequest(ProjectId);
+            body["size"] = PageSize;
+            body["scroll_id"] = _scrollId;
+            var data = await Api.CallAsync("models.get_all_ex", body);
+            if (version != _loadVersion)
+            {
+                return;
+            }
+            var page = (data["models"] as JsonArray ?? []).OfType<JsonObject>().Select(ModelRow.FromDocument).ToList();
+            var known = _rows.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            _rows.AddRange(page.Where(r => known.Add(r.Id)));
+            _scrollId = Json.String(data["scroll_id"]) ?? _scrollId;
+            _hasMore = page.Count >= PageSize;
+            Learn(page);
+        }
+        catch (ApiException e)
+        {
+            _error = e;
+            _hasMore = false;
+        }
+        finally
+        {
+            _loadingMore = false;
+        }
+        StateHasChanged();
+        await RecheckEndAsync();
+    }
+
+    // On a tall screen the end may still be in view after a page: ask the observer to look again.
+    private async Task RecheckEndAsync()
+    {
+        if (_observer is not null && _hasMore)
+        {
+            await _observer.InvokeVoidAsync("recheck");
+        }
+    }
+
+    /// <summary>Filter and column choices the API cannot list yet (tags, users, metadata keys, metrics) are learnt from the loaded rows.</summary>
+    private void Learn(IEnumerable<ModelRow> rows)
+    {
+        var keys = new SortedSet<string>(_metadataKeys, StringComparer.Ordinal);
+        var metrics = new SortedSet<(string, string)>(_metricNames);
+        foreach (var row in rows)
+        {
+            _knownTags.UnionWith(row.Tags);
+            if (row.UserId is not null)
+            {
+                _userNames[row.UserId] = row.UserName ?? row.UserId;
+            }
+            if (row.Document["metadata"] is JsonObject metadata)
+            {
+                keys.UnionWith(metadata.Select(m => m.Key));
+            }
+            if (row.Document["last_metrics"] is JsonObject lastMetrics)
+            {
+                foreach (var variant in lastMetrics.Select(m => m.Value).OfType<JsonObject>().SelectMany(v => v.Select(x => x.Value)).OfType<JsonObject>())
+                {
+                    if (Json.String(variant["metric"]) is { } metric && Json.String(variant["variant"]) is { } name)
+                    {
+                        metrics.Add((metric, name));
+                    }
+                }
+            }
+        }
+        _metadataKeys = [.. keys];
+        _metricNames = [.. metrics];
+    }
+
+    /// <summary>Every change of view goes through the URL, so the back button and copied links see it too.</summary>
+    private void Apply(ModelTableState next, bool replace = false)
+    {
+        if (next.Archive != _state.Archive)
+        {
+            _selected.Clear();
+        }
+        // The URL catches up asynchronously; quick successive changes build on this one meanwhile.
+        _state = next;
+        Navigation.NavigateTo($"projects/{Uri.EscapeDataString(ProjectId).Replace("%2A", "*", StringComparison.Ordinal)}/models{next.ToQueryString()}", replace: replace);
+    }
+
+    // ---- search ----
+
+    private void OnSearchTyped(string? text) => _searchText = text ?? "";
+
+    private void OnSearchSettled(string? text)
+    {
+        text ??= "";
+        var next = _state.WithSearch(text, _state.SearchIsRegex);
+        if (next.Search != _state.Search)
+        {
+            Apply(next, replace: true);
+        }
+    }
+
+    private void OnSearchKeyDown(KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter")
+        {
+            Apply(_state.WithSearch(_searchText, _state.SearchIsRegex));
+        }
+        else if (e.Key == "Escape")
+        {
+            _searchText = "";
+            Apply(_state.WithSearch(null, _state.SearchIsRegex));
+        }
+    }
+
+    private void ToggleRegex(bool on) => Apply(_state.WithSearch(_searchText, on));
+
+    // ---- filters ----
+
+    private IReadOnlyList<string?> FilterValues(string column) => _state.Filters.GetValueOrDefault(column)?.Values ?? [];
+
+    private IReadOnlyList<FilterOption> FilterOptions(string column) => column switch
+    {
+        "ready" => [new("true", "Published"), new("false", "Draft")],
+        "framework" => [.. _frameworks.Select(f => new FilterOption(f, f)), new FilterOption(null, "(none)")],
+        "user.name" => [.. _userNames.Concat(FilterValues(column).OfType<string>().Where(id => !_userNames.ContainsKey(id)).Select(id => KeyValuePair.Create(id, id)))
+            .OrderBy(u => u.Value, StringComparer.OrdinalIgnoreCase).Select(u => new FilterOption(u.Key, u.Value))],
+        "project.name" => [.. _projects.Select(p => new FilterOption(p.Id, p.Name))],
+        _ => [],
+    };
+
+    private string FilterSummary(string column, ColumnFilter filter) => column switch
+    {
+        "ready" => string.Join(", ", filter.Values.Select(v => v == "true" ? "Published" : "Draft")),
+        "user.name" => string.Join(", ", filter.Values.Select(v => v is not null && _userNames.TryGetValue(v, out var name) ? name : v)),
+        "project.name" => string.Join(", ", filter.Values.Select(v => _projects.FirstOrDefault(p => p.Id == v).Name ?? v)),
+        "last_update" => $"{filter.Values.ElementAtOrDefault(0) ?? "…"} – {filter.Values.ElementAtOrDefault(1) ?? "…"}",
+        "tags" => string.Join(filter.All ? " and " : " or ", filter.Values.Select(v => v switch
+        {
+            null => "no tags",
+            _ when v.StartsWith(ModelTableState.ExcludedTagPrefix, StringComparison.Ordinal) => "not " + v[ModelTableState.ExcludedTagPrefix.Length..],
+            _ => v,
+        })),
+        _ => string.Join(", ", filter.Values.Select(v => v ?? "(none)")),
+    };
+
+    // ---- selection ----
+
+    private void Select(string id, bool on)
+    {
+        if (on)
+        {
+            _selected.Add(id);
+        }
+        else
+        {
+            _selected.Remove(id);
+        }
+    }
+
+    private void SelectAll(bool? on)
+    {
+        if (on == true)
+        {
+            _selected.UnionWith(_rows.Select(r => r.Id));
+        }
+        else
+        {
+            _selected.Clear();
+        }
+    }
+
+    // ---- actions ----
+
+    private async Task PublishAsync(IReadOnlyList<ModelRow> models)
+    {
+        if (models.Count == 0)
+        {
+            return;
+        }
+        var what = models.Count == 1 ? $"\"{models[0].Name}\"" : $"{models.Count} models";
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Publish",
+            $"{what} will be set to Published. Published models are read-only and cannot be reset; their creating tasks are published too.",
+            yesText: "Publish", cancelText: "Cancel");
+        if (confirmed == true)
+        {
+            await RunBatchAsync("models.publish_many", models, "Published");
+        }
+    }
+
+    private Task ArchiveAsync(IReadOnlyList<ModelRow> models, bool archive) =>
+        RunBatchAsync(archive ? "models.archive_many" : "models.unarchive_many",
+            [.. models.Where(m => m.Archived != archive)], archive ? "Archived" : "Restored");
+
+    private async Task DeleteAsync(IReadOnlyList<ModelRow> models)
+    {
+        var archived = models.Where(m => m.Archived).ToList();
+        if (archived.Count == 0)
+        {
+            return;
+        }
+        var what = archived.Count == 1 ? $"\"{archived[0].Name}\"" : $"{archived.Count} models";
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete for good",
+            $"Delete {what} and their stored weights? Tasks that use them will no longer find them. This cannot be undone.",
+            yesText: "Delete", cancelText: "Cancel");
+        if (confirmed == true)
+        {
+            await RunBatchAsync("models.delete_many", archived, "Deleted", new JsonObject { ["force"] = true });
+        }
+    }
+
+    private async Task TagAsync(IReadOnlyList<ModelRow> models, bool remove)
+    {
+        var known = remove ? models.SelectMany(m => m.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() : [.. _knownTags];
+        var parameters = new DialogParameters<TagsDialog>
+        {
+            { d => d.Remove, remove },
+            { d => d.Count, models.Count },
+            { d => d.Known, known },
+        };
+        var dialog = await Dialogs.ShowAsync<TagsDialog>(remove ? "Remove tag" : "Add tag", parameters);
+        if (await dialog.Result is { Canceled: false, Data: string tag })
+        {
+            await RunAsync("models.update_tags", new JsonObject
+            {
+                ["ids"] = Ids(models),
+                [remove ? "remove_tags" : "add_tags"] = new JsonArray(tag),
+            }, remove ? $"Removed \"{tag}\"" : $"Tagged \"{tag}\"");
+        }
+    }
+
+    private async Task MoveAsync(IReadOnlyList<ModelRow> models)
+    {
+        var parameters = new DialogParameters<MoveDialog>
+        {
+            { d => d.Count, models.Count },
+            { d => d.Projects, _projects.Select(p => p.Name).ToList() },
+        };
+        var dialog = await Dialogs.ShowAsync<MoveDialog>("Move to project", parameters);
+        if (await dialog.Result is { Canceled: false, Data: string target })
+        {
+            var existing = _projects.FirstOrDefault(p => p.Name == target).Id;
+            var body = new JsonObject { ["ids"] = Ids(models) };
+            if (existing is not null)
+            {
+                body["project"] = existing;
+            }
+            else
+            {
+                body["project_name"] = target;
+            }
+            if (await RunAsync("models.move", body, $"Moved to {target}") && existing is null)
+            {
+                await LoadProjectAsync();
+            }
+        }
+    }
+
+    private async Task CopyAsync(string text)
+    {
+        await JS.InvokeVoidAsync("cairn.copy", text);
+        Snackbar.Add("Copied to clipboard", Severity.Info);
+    }
+
+    private async Task ExportAsync()
+    {
+        var csv = ModelCsv.Write(_state.Columns, _rows);
+        var name = _project is null ? "All" : ProjectName.Base(_project.Name);
+        await JS.InvokeVoidAsync("cairn.download", $"Cairn {name} Models.csv", csv, "text/csv;charset=utf-8");
+    }
+
+    private static JsonArray Ids(IEnumerable<ModelRow> models) => new([.. models.Select(m => (JsonNode)m.Id)]);
+
+    /// <summary>Runs a <c>*_many</c> call; its per-model failures are reported with the API's own message.</summary>
+    private async Task RunBatchAsync(string endpoint, IReadOnlyList<ModelRow> models, string verb, JsonObject? extra = null)
+    {
+        if (models.Count == 0)
+        {
+            return;
+        }
+        var body = extra ?? [];
+        body["ids"] = Ids(models);
+        try
+        {
+            var data = await Api.CallAsync(endpoint, body);
+            var succeeded = (data["succeeded"] as JsonArray)?.Count ?? 0;
+            var failed = (data["failed"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            if (succeeded > 0)
+            {
+                Snackbar.Add($"{verb} {succeeded} {(succeeded == 1 ? "model" : "models")}", Severity.Success);
+            }
+            if (failed.Count > 0)
+            {
+                var message = Json.String(failed[0]["error"]?["msg"]) ?? "refused";
+                Snackbar.Add($"{failed.Count} could not be {verb.ToLowerInvariant()}: {message}", Severity.Error);
+            }
+        }
+        catch (ApiException e)
+        {
+            Snackbar.Add($"{verb} failed: {e.Message}", Severity.Error);
+        }
+        await ReloadAsync(Math.Max(PageSize, _rows.Count));
+    }
+
+    private async Task<bool> RunAsync(string endpoint, JsonObject body, string done)
+    {
+        var ok = false;
+        try
+        {
+            await Api.CallAsync(endpoint, body);
+            Snackbar.Add(done, Severity.Success);
+            ok = true;
+        }
+        catch (ApiException e)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+        await ReloadAsync(Math.Max(PageSize, _rows.Count));
+        return ok;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Navigation.LocationChanged -= OnLocationChanged;
+        if (_observer is not null)
+        {
+            try
+            {
+                await _observer.InvokeVoidAsync("dispose");
+                await _observer.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser is gone; nothing to clean up there.
+            }
+        }
+        _self?.Dispose();
+    }
+}
