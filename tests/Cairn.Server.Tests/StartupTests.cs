@@ -169,8 +169,10 @@ public sealed class StartupTests
             Assert.True(File.Exists(Path.Combine(workDir, "data", "cairn.db")));
             using var client = new ApiClient(new Uri("http://127.0.0.1:8008/"), ApiClient.Basic(ConfValue(conf, "access_key"), ConfValue(conf, "secret_key")));
             Assert.Equal(3, (await client.CallAsync("auth.login")).Ok()["token"]!.GetValue<string>().Split('.').Length);
-            Assert.Equal("OK", await http.GetStringAsync("http://127.0.0.1:8081/"));
-            Assert.Contains("Cairn", await http.GetStringAsync("http://127.0.0.1:8080/"));
+            // The short timeout is for polling; a busy machine may take longer for a first page render.
+            using var pages = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            Assert.Equal("OK", await pages.GetStringAsync("http://127.0.0.1:8081/"));
+            Assert.Contains("Cairn", await pages.GetStringAsync("http://127.0.0.1:8080/"));
         }
         finally
         {
