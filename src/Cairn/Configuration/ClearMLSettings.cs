@@ -3,10 +3,13 @@ namespace Cairn.Configuration;
 /// <summary>
 /// Everything the SDK needs to reach a server and store files, resolved from (lowest to highest
 /// precedence) <c>clearml.conf</c>, environment variables and explicit values set in code.
-/// <c>ClearMLSettings.Load</c> (to come with the configuration reader) does the resolution; tests and programs may also build one by hand.
+/// <see cref="Load(ClearMLSettingsOverrides?)"/> does the resolution; tests and programs may also build one by hand.
 /// </summary>
 public sealed record ClearMLSettings
 {
+    /// <summary>The cache size limit when none is configured: 10 GiB.</summary>
+    public const long DefaultCacheSizeLimitBytes = 10L << 30;
+
     /// <summary><c>api.api_server</c> / <c>CLEARML_API_HOST</c>.</summary>
     public required Uri ApiHost { get; init; }
 
@@ -25,21 +28,39 @@ public sealed record ClearMLSettings
     /// <summary><c>sdk.development.default_output_uri</c> / <c>CLEARML_DEFAULT_OUTPUT_URI</c>.</summary>
     public string? DefaultOutputUri { get; init; }
 
-    /// <summary><c>sdk.storage.cache.default_base_dir</c> (default <c>~/.clearml/cache</c>).</summary>
+    /// <summary><c>sdk.storage.cache.default_base_dir</c> / <c>CLEARML_CACHE_DIR</c> (default <c>~/.clearml/cache</c>).</summary>
     public string? CacheDirectory { get; init; }
 
     /// <summary>
     /// Most bytes the local cache keeps before evicting least-recently-used entries
     /// (<c>sdk.storage.cache.size.max_used_bytes</c>, a Cairn key; ClearML limits the number of files).
+    /// Null means <see cref="DefaultCacheSizeLimitBytes"/>.
     /// </summary>
     public long? CacheSizeLimitBytes { get; init; }
 
-    /// <summary>How long one call keeps retrying connection errors and 429/502/503/504 before it gives up.</summary>
+    /// <summary>
+    /// How long one call keeps retrying connection errors and 429/502/503/504 before it gives up
+    /// (<c>api.http.retry_deadline_sec</c>, a Cairn key).
+    /// </summary>
     public TimeSpan RetryDeadline { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Storage blocks (<c>aws.s3</c>, <c>azure.storage</c>, <c>google.storage</c>) as read from the
-    /// configuration, kept for drivers; keys are the configuration paths.
+    /// Storage blocks (<c>sdk.aws.s3</c>, <c>sdk.aws.boto3</c>, <c>sdk.azure.storage</c>, <c>sdk.google.storage</c>)
+    /// as read from the configuration, kept for drivers; keys are the full configuration paths, list
+    /// items numbered (<c>sdk.aws.s3.credentials.0.bucket</c>).
     /// </summary>
     public IReadOnlyDictionary<string, string> StorageBlocks { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The configuration file that was read, if any.</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>
+    /// Resolves the settings: the file named by <c>CLEARML_CONFIG_FILE</c> (or <c>~/clearml.conf</c>
+    /// when it exists), then the <c>CLEARML_*</c> environment variables, then <paramref name="overrides"/>.
+    /// A missing file is fine when the environment or the overrides give the host and key pair.
+    /// </summary>
+    /// <exception cref="ClearMLConfigurationException">No API host or key pair is configured (the message names what to set), a URL is not absolute, or <c>CLEARML_CONFIG_FILE</c> names a missing file.</exception>
+    /// <exception cref="Hocon.HoconParseException">The configuration file is not valid HOCON (the message gives the line and column).</exception>
+    public static ClearMLSettings Load(ClearMLSettingsOverrides? overrides = null) =>
+        SettingsLoader.Load(overrides, Environment.GetEnvironmentVariable);
 }

@@ -1,38 +1,288 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Cairn.Configuration;
 using Cairn.Session;
+using Microsoft.Extensions.Logging;
 
 namespace Cairn.Storage;
 
 /// <summary>
 /// ClearML's StorageManager: upload, download, cached local copies, exists and delete for any URL
-/// a driver serves. Downloads fill the local cache atomically (a temp file renamed into place).
+/// a driver serves. Downloads fill the local cache atomically (a temp file renamed into place),
+/// are checked against the size and SHA-256 the server reports (and any the caller expects), and
+/// the cache is kept under its byte limit by evicting the least recently used entries.
+/// Thread-safe; several processes may share one cache folder.
 /// </summary>
-public sealed class StorageManager
+public sealed partial class StorageManager
 {
+    private const int UploadAttempts = 3;
+
+    private readonly ConcurrentDictionary<string, IStorageDriver> _drivers = new(StringComparer.OrdinalIgnoreCase);
+
+    private readonly LocalCache _cache;
+
+    private readonly ILogger _logger;
+
     /// <summary>Creates a manager with the file:// and file-server drivers for <paramref name="session"/>.</summary>
-    public StorageManager(ClearMLSession session) =>
-        throw new NotImplementedException("Filled in by the SDK core work.");
+    public StorageManager(ClearMLSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Session = session;
+        _logger = session.LoggerFactory.CreateLogger<StorageManager>();
+        var settings = session.Settings;
+        var root = settings.CacheDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".clearml", "cache");
+        _cache = new LocalCache(root, settings.CacheSizeLimitBytes ?? ClearMLSettings.DefaultCacheSizeLimitBytes, _logger);
+        var local = new LocalFileDriver();
+        var http = new FileServerDriver(session);
+        RegisterDriver("file", local);
+        RegisterDriver(Uri.UriSchemeHttp, http);
+        RegisterDriver(Uri.UriSchemeHttps, http);
+    }
 
-    /// <summary>Uploads a local file to <paramref name="remoteUrl"/>.</summary>
-    public Task<UploadResult> UploadFileAsync(string localPath, string remoteUrl, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <summary>The folder cached downloads are kept in (<c>&lt;cache root&gt;/storage_manager/global</c>).</summary>
+    public string CacheFolder => _cache.Folder;
 
-    /// <summary>Downloads <paramref name="remoteUrl"/> to <paramref name="localPath"/> (not through the cache); returns the path.</summary>
+    internal ClearMLSession Session { get; }
+
+    /// <summary>Serves URLs of <paramref name="scheme"/> (e.g. <c>s3</c>) with <paramref name="driver"/>, replacing any earlier one.</summary>
+    public void RegisterDriver(string scheme, IStorageDriver driver)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(scheme);
+        ArgumentNullException.ThrowIfNull(driver);
+        _drivers[scheme] = driver;
+    }
+
+    /// <summary>The driver for <paramref name="url"/>.</summary>
+    /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
+    public IStorageDriver GetDriver(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (_drivers.TryGetValue(url.Scheme, out var driver) && driver.CanHandle(url))
+        {
+            return driver;
+        }
+        throw new ArgumentException(
+            $"No storage driver serves the '{url.Scheme}' scheme of {url} (registered: {string.Join(", ", _drivers.Keys.Order(StringComparer.Ordinal))}).", nameof(url));
+    }
+
+    /// <summary>
+    /// Uploads a local file to <paramref name="remoteUrl"/> (the full target, file name included),
+    /// streaming it and retrying connection errors and 429/502/503/504 up to three times.
+    /// </summary>
+    /// <returns>The stored URL (path-quoted for http(s)), the size and the SHA-256 of the bytes sent.</returns>
+    /// <exception cref="FileNotFoundException"><paramref name="localPath"/> does not exist.</exception>
+    /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
+    /// <exception cref="HttpRequestException">The server refused the upload.</exception>
+    /// <exception cref="StorageIntegrityException">The server stored other bytes than were sent.</exception>
+    public async Task<UploadResult> UploadFileAsync(string localPath, string remoteUrl, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(localPath);
+        if (!File.Exists(localPath))
+        {
+            throw new FileNotFoundException($"Cannot upload '{localPath}': no such file.", localPath);
+        }
+        var url = StorageUrl.ToUri(remoteUrl);
+        var driver = GetDriver(url);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var file = TransferCopy.OpenRead(localPath);
+            try
+            {
+                var result = await driver.UploadAsync(file, url, file.Length, progress, cancellationToken).ConfigureAwait(false);
+                Uploaded(_logger, result.Url, result.Size);
+                return result;
+            }
+            catch (HttpRequestException e) when (attempt < UploadAttempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                UploadRetry(_logger, url.AbsoluteUri, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Uploads <paramref name="content"/> (read to its end, not disposed) to <paramref name="remoteUrl"/>; not retried, as a stream cannot be replayed.</summary>
+    /// <param name="content">The bytes to store.</param>
+    /// <param name="remoteUrl">The full target URL.</param>
+    /// <param name="length">The number of bytes, when known (sent as the length; otherwise the body is chunked).</param>
+    /// <param name="progress">Progress reports.</param>
+    /// <param name="cancellationToken">Cancels the transfer.</param>
+    /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
+    /// <exception cref="HttpRequestException">The server refused the upload.</exception>
+    public async Task<UploadResult> UploadAsync(Stream content, string remoteUrl, long? length = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var url = StorageUrl.ToUri(remoteUrl);
+        length ??= content.CanSeek ? content.Length - content.Position : null;
+        var result = await GetDriver(url).UploadAsync(content, url, length, progress, cancellationToken).ConfigureAwait(false);
+        Uploaded(_logger, result.Url, result.Size);
+        return result;
+    }
+
+    /// <summary>Downloads <paramref name="remoteUrl"/> to <paramref name="localPath"/> (not through the cache); returns the path.
+    /// An existing file is kept (and returned) unless <paramref name="overwrite"/>.</summary>
+    /// <exception cref="FileNotFoundException">Nothing is stored at the URL.</exception>
+    /// <exception cref="StorageIntegrityException">The bytes received differ from what the server reported; no file is left behind.</exception>
     public Task<string> DownloadFileAsync(string remoteUrl, string localPath, bool overwrite = false, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        DownloadFileAsync(remoteUrl, localPath, null, overwrite, progress, cancellationToken);
+
+    /// <summary>As <see cref="DownloadFileAsync(string, string, bool, IProgress{TransferProgress}?, CancellationToken)"/>, also checking the file against <paramref name="expected"/>.</summary>
+    /// <exception cref="FileNotFoundException">Nothing is stored at the URL.</exception>
+    /// <exception cref="StorageIntegrityException">The bytes received differ from <paramref name="expected"/> or the server's report; no file is left behind.</exception>
+    public async Task<string> DownloadFileAsync(string remoteUrl, string localPath, FileIntegrity? expected, bool overwrite = false, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(localPath);
+        var url = StorageUrl.ToUri(remoteUrl);
+        var target = Path.GetFullPath(localPath);
+        if (!overwrite && File.Exists(target))
+        {
+            return target;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await FillAsync(url, target, expected, progress, cancellationToken).ConfigureAwait(false);
+        return target;
+    }
 
     /// <summary>
     /// A local copy of <paramref name="remoteUrl"/> from the cache, downloading it on a miss
     /// (or always with <paramref name="forceDownload"/>); with <paramref name="extractArchive"/>,
     /// a zip is extracted and the folder returned. A <c>file://</c> URL or local path is returned as is.
     /// </summary>
+    /// <exception cref="FileNotFoundException">Nothing is stored at the URL (or the local file does not exist).</exception>
+    /// <exception cref="StorageIntegrityException">The bytes received differ from what the server reported; nothing is cached.</exception>
     public Task<string> GetLocalCopyAsync(string remoteUrl, bool extractArchive = false, bool forceDownload = false, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        GetLocalCopyAsync(remoteUrl, null, extractArchive, forceDownload, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetLocalCopyAsync(string, bool, bool, IProgress{TransferProgress}?, CancellationToken)"/>, checking a
+    /// download against <paramref name="expected"/> (size and SHA-256). A cache hit is checked by size only, so it stays instant.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Nothing is stored at the URL.</exception>
+    /// <exception cref="StorageIntegrityException">The bytes received differ from <paramref name="expected"/> or the server's report; nothing is cached.</exception>
+    public Task<string> GetLocalCopyAsync(string remoteUrl, FileIntegrity? expected, bool extractArchive = false, bool forceDownload = false, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        GetLocalCopyAsync(remoteUrl, expected, extractArchive ? "None" : null, forceDownload, progress, cancellationToken);
+
+    /// <summary>The cached copy; <paramref name="archiveName"/> (null: do not extract) names the extraction folder as ClearML does (<c>None</c> for models, the artifact's name for artifacts).</summary>
+    internal async Task<string> GetLocalCopyAsync(string remoteUrl, FileIntegrity? expected, string? archiveName, bool forceDownload, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var url = StorageUrl.ToUri(remoteUrl);
+        var fileName = StorageUrl.FileName(url);
+        var extract = archiveName is not null && ArchiveExtractor.ArchiveSuffix(fileName) is not null;
+        if (url.IsFile && !File.Exists(url.LocalPath))
+        {
+            throw new FileNotFoundException($"No file at {url.LocalPath}.", url.LocalPath);
+        }
+        if (url.IsFile && !extract)
+        {
+            return url.LocalPath;
+        }
+        var quoted = url.IsFile ? url.AbsoluteUri : StorageUrl.Quote(StorageUrl.Unquote(url.AbsoluteUri));
+        var key = LocalCache.Key(quoted);
+        using var held = await _cache.LockAsync(key, cancellationToken).ConfigureAwait(false);
+        var source = url.LocalPath;
+        if (!url.IsFile)
+        {
+            // ClearML names cache files by the URL-quoted file name.
+            source = _cache.EntryPath(key, quoted.TrimEnd('/').Split('/')[^1].Split('?')[0]);
+            var hit = !forceDownload && File.Exists(source) && (expected?.Size is not { } size || new FileInfo(source).Length == size);
+            if (hit)
+            {
+                LocalCache.Touch(source);
+                CacheHit(_logger, url.AbsoluteUri, source);
+            }
+            else
+            {
+                await FillAsync(url, source, expected, progress, cancellationToken).ConfigureAwait(false);
+                _cache.Evict(source);
+            }
+        }
+        if (!extract)
+        {
+            return source;
+        }
+        var folder = _cache.ExtractedPath(key, fileName, archiveName);
+        if (forceDownload && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        if (Directory.Exists(folder))
+        {
+            LocalCache.Touch(folder);
+        }
+        else
+        {
+            await ArchiveExtractor.ExtractAsync(source, folder, cancellationToken).ConfigureAwait(false);
+            _cache.Evict(source, folder);
+        }
+        return folder;
+    }
 
     /// <summary>Whether something is stored at <paramref name="remoteUrl"/>.</summary>
-    public Task<bool> ExistsAsync(string remoteUrl, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
+    public Task<bool> ExistsAsync(string remoteUrl, CancellationToken cancellationToken = default)
+    {
+        var url = StorageUrl.ToUri(remoteUrl);
+        return GetDriver(url).ExistsAsync(url, cancellationToken);
+    }
 
     /// <summary>Deletes <paramref name="remoteUrl"/>; false when nothing was there.</summary>
-    public Task<bool> DeleteAsync(string remoteUrl, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
+    public Task<bool> DeleteAsync(string remoteUrl, CancellationToken cancellationToken = default)
+    {
+        var url = StorageUrl.ToUri(remoteUrl);
+        return GetDriver(url).DeleteAsync(url, cancellationToken);
+    }
+
+    /// <summary>Downloads into a temporary sibling of <paramref name="target"/>, checks it, and renames it into place.</summary>
+    private async Task FillAsync(Uri url, string target, FileIntegrity? expected, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var driver = GetDriver(url);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = $"{target}.{Guid.NewGuid():N}.partial";
+        try
+        {
+            (long Size, string Sha256) received;
+            string? serverSha;
+            long? announced;
+            await using (var source = await driver.OpenReadAsync(url, cancellationToken).ConfigureAwait(false))
+            {
+                var remote = source as RemoteFileStream;
+                serverSha = remote?.ServerSha256;
+                announced = remote is not null ? remote.ContentLength : source.CanSeek ? source.Length : null;
+                await using var output = TransferCopy.CreateNew(temp);
+                received = await TransferCopy.CopyAsync(source, output, url.AbsoluteUri, announced, progress, cancellationToken).ConfigureAwait(false);
+            }
+            var wantedSha = expected?.Sha256?.ToLowerInvariant() ?? serverSha;
+            var wantedSize = expected?.Size ?? announced;
+            if ((wantedSha is not null && wantedSha != received.Sha256)
+                || (serverSha is not null && serverSha != received.Sha256)
+                || (wantedSize is not null && wantedSize != received.Size))
+            {
+                throw new StorageIntegrityException(url.AbsoluteUri, wantedSha, received.Sha256, wantedSize, received.Size);
+            }
+            File.Move(temp, target, overwrite: true);
+            Downloaded(_logger, url.AbsoluteUri, received.Size, target);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    private static bool IsTransient(HttpRequestException e) =>
+        e.StatusCode is null or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    [LoggerMessage(LogLevel.Information, "Uploaded {Url} ({Bytes} bytes)")]
+    private static partial void Uploaded(ILogger logger, string url, long bytes);
+
+    [LoggerMessage(LogLevel.Warning, "Upload to {Url} failed (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void UploadRetry(ILogger logger, string url, int attempt, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Downloaded {Url} ({Bytes} bytes) to {Path}")]
+    private static partial void Downloaded(ILogger logger, string url, long bytes, string path);
+
+    [LoggerMessage(LogLevel.Debug, "Cache hit for {Url}: {Path}")]
+    private static partial void CacheHit(ILogger logger, string url, string path);
 }

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Cairn.Session;
+
+namespace Cairn.Storage;
+
+/// <summary>
+/// http(s) URLs: ClearML's file server (and plain web servers for reading). Uploads are one
+/// multipart POST to the server's root whose part is named by the destination path, as the
+/// Python SDK sends them; the session's token goes only to the configured files host. Bodies are
+/// streamed both ways and hashed on the fly; Cairn's <c>X-Cairn-Sha256</c>/<c>X-Cairn-Size</c>
+/// answers are checked against what was sent.
+/// </summary>
+public sealed class FileServerDriver : IStorageDriver, IDisposable
+{
+    /// <summary>The SHA-256 a Cairn file server reports for an upload or a download.</summary>
+    public const string Sha256Header = "X-Cairn-Sha256";
+
+    /// <summary>The size a Cairn file server reports for an upload.</summary>
+    public const string SizeHeader = "X-Cairn-Size";
+
+    private static readonly MediaTypeHeaderValue OctetStream = new("binary/octet-stream");
+
+    private readonly ClearMLSession _session;
+
+    private readonly Uri? _filesHost;
+
+    private readonly HttpClient _http;
+
+    /// <summary>A driver using <paramref name="session"/>'s connections, files host and token.</summary>
+    public FileServerDriver(ClearMLSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        _session = session;
+        _filesHost = session.Settings.FilesHost;
+        // Transfers of large weights may take long: no overall timeout (cancellation ends them).
+        _http = new HttpClient(session.Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <inheritdoc />
+    public bool CanHandle(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps;
+    }
+
+    /// <summary>Whether <paramref name="url"/> is on the configured files host (and so gets the Bearer token).</summary>
+    public bool IsFilesServer(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return _filesHost is not null
+            && url.Scheme == _filesHost.Scheme
+            && string.Equals(url.Host, _filesHost.Host, StringComparison.OrdinalIgnoreCase)
+            && url.Port == _filesHost.Port
+            && url.AbsolutePath.StartsWith(_filesHost.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public async Task<UploadResult> UploadAsync(Stream content, Uri url, long? length, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(url);
+        var root = IsFilesServer(url) ? _filesHost!.GetLeftPart(UriPartial.Path).TrimEnd('/') : url.GetLeftPart(UriPartial.Authority);
+        var rootPath = new Uri(root + "/").AbsolutePath;
+        // The part name is the path below the server's root, unquoted, with a leading '/'.
+        var name = "/" + StorageUrl.Unquote(url.AbsolutePath[(rootPath.Length - 1)..]).TrimStart('/');
+        var quotedUrl = StorageUrl.Quote(root + name);
+
+        using var body = new MultipartFormDataContent($"----cairn-{Guid.NewGuid():N}") { HeaderEncodingSelector = (_, _) => Encoding.UTF8 };
+        var part = new UploadContent(content, length, quotedUrl, progress);
+        var disposition = EscapeDisposition(name);
+        part.Headers.TryAddWithoutValidation("Content-Disposition", $"form-data; name=\"{disposition}\"; filename=\"{disposition}\"");
+        part.Headers.ContentType = OctetStream;
+        body.Add(part);
+        using var request = new HttpRequestMessage(HttpMethod.Post, root + "/") { Content = body };
+        await AuthorizeAsync(request, url, cancellationToken).ConfigureAwait(false);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await FailureAsync(response, "upload to", quotedUrl, cancellationToken).ConfigureAwait(false);
+        }
+        var (size, sha256) = part.Sent ?? throw new IOException($"The upload to {quotedUrl} was answered before its body was sent.");
+        var serverSha = Header(response, Sha256Header);
+        var serverSize = long.TryParse(Header(response, SizeHeader), out var parsed) ? parsed : (long?)null;
+        if ((serverSha is not null && !serverSha.Equals(sha256, StringComparison.OrdinalIgnoreCase)) || (serverSize is not null && serverSize != size))
+        {
+            throw new StorageIntegrityException(quotedUrl, sha256, serverSha ?? "(not reported)", size, serverSize ?? -1);
+        }
+        return new UploadResult(quotedUrl, size, sha256);
+    }
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var response = await SendAsync(HttpMethod.Get, url, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await FailureAsync(response, "download of", url.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+            }
+            return new RemoteFileStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        using var response = await SendAsync(HttpMethod.Head, url, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        return response.IsSuccessStatusCode
+            ? true
+            : throw await FailureAsync(response, "check of", url.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        using var response = await SendAsync(HttpMethod.Delete, url, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        return response.IsSuccessStatusCode
+            ? true
+            : throw await FailureAsync(response, "delete of", url.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>Sends a body-less request; a 401 on the files host gets a fresh token and one more try.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, url);
+            var token = await AuthorizeAsync(request, url, cancellationToken).ConfigureAwait(false);
+            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.Unauthorized || token is null || attempt > 0)
+            {
+                return response;
+            }
+            response.Dispose();
+            _session.Invalidate(token);
+        }
+    }
+
+    private async Task<string?> AuthorizeAsync(HttpRequestMessage request, Uri url, CancellationToken cancellationToken)
+    {
+        if (!IsFilesServer(url))
+        {
+            return null;
+        }
+        var token = await _session.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return token;
+    }
+
+    private static async Task<Exception> FailureAsync(HttpResponseMessage response, string what, string url, CancellationToken cancellationToken)
+    {
+        var text = "";
+        if (response.RequestMessage?.Method != HttpMethod.Head)
+        {
+            text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            text = text.Split('\n', 2)[0].Trim();
+            text = text.Length > 300 ? text[..300] : text;
+        }
+        var message = $"The {what} {url} failed with HTTP {(int)response.StatusCode}{(text.Length > 0 ? ": " + text : "")}";
+        return response.StatusCode == HttpStatusCode.NotFound
+            ? new FileNotFoundException(message, url)
+            : new HttpRequestException(message, null, response.StatusCode);
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>HTML5 form escaping of a part name (what Python's urllib3 does): quotes and line breaks only.</summary>
+    private static string EscapeDisposition(string name) =>
+        name.Replace("\"", "%22", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
+}

@@ -1,0 +1,217 @@
+using System.IO.Compression;
+using Cairn.Server.Files;
+using Cairn.Storage;
+using Cairn.Testing;
+using Cairn.Tests.Session;
+using Xunit;
+
+namespace Cairn.Tests.Storage;
+
+public sealed class StorageManagerTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    private TestServer Server => fixture.Server;
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Cache => Path.Combine(_temp.Path, "cache");
+
+    [Fact]
+    public async Task A_file_uploaded_to_the_file_server_comes_back_through_the_cache_with_its_hash()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "weights v1.bin", 3 * 1024 * 1024 + 17);
+        var target = UploadDestination.ModelUrl(StorageTestKit.FilesHost(Server).ToString(), "My Project/sub", "train run", StorageTestKit.NewTaskId(), "weights v1.bin");
+        var progress = new ProgressLog();
+
+        var uploaded = await storage.UploadFileAsync(local, target, progress);
+
+        Assert.Equal(target, uploaded.Url);
+        Assert.Contains("/My%20Project/sub/train%20run.", uploaded.Url, StringComparison.Ordinal);
+        Assert.Equal(new FileInfo(local).Length, uploaded.Size);
+        Assert.Equal(StorageTestKit.Sha256(local), uploaded.Sha256);
+        Assert.Equal(uploaded.Size, progress.Reports[^1].Bytes);
+        Assert.True(await storage.ExistsAsync(uploaded.Url));
+
+        var copy = await storage.GetLocalCopyAsync(uploaded.Url);
+        Assert.StartsWith(storage.CacheFolder, copy, StringComparison.Ordinal);
+        Assert.EndsWith(".weights%20v1.bin", copy, StringComparison.Ordinal);
+        Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(copy));
+
+        // A hit needs no server: the remote file is gone, the cached copy is still served.
+        Assert.True(await storage.DeleteAsync(uploaded.Url));
+        Assert.False(await storage.DeleteAsync(uploaded.Url));
+        Assert.False(await storage.ExistsAsync(uploaded.Url));
+        Assert.Equal(copy, await storage.GetLocalCopyAsync(uploaded.Url));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => storage.GetLocalCopyAsync(uploaded.Url, forceDownload: true));
+    }
+
+    [Fact]
+    public async Task A_download_to_a_path_streams_the_file_and_keeps_an_existing_one_unless_told()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "a.bin", 100_000);
+        var uploaded = await storage.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}dl/{StorageTestKit.NewTaskId()}/a.bin");
+        var target = Path.Combine(_temp.Path, "out", "a.bin");
+        Assert.Equal(target, await storage.DownloadFileAsync(uploaded.Url, target));
+        Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(target));
+        File.WriteAllText(target, "changed");
+        await storage.DownloadFileAsync(uploaded.Url, target);
+        Assert.Equal("changed", File.ReadAllText(target));
+        await storage.DownloadFileAsync(uploaded.Url, target, overwrite: true);
+        Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(target));
+    }
+
+    [Fact]
+    public async Task A_corrupted_stored_file_fails_the_download_and_leaves_nothing_in_the_cache()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "c.bin", 64 * 1024);
+        var relative = $"corrupt/{StorageTestKit.NewTaskId()}/c.bin";
+        var uploaded = await storage.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}{relative}");
+        var stored = Path.Combine(Server.Service<FileStorage>().Root, relative);
+        // Flip a byte as bit rot would: same size and modification time, so the server's record still vouches for it.
+        var written = File.GetLastWriteTimeUtc(stored);
+        var bytes = File.ReadAllBytes(stored);
+        bytes[100] ^= 0xFF;
+        File.WriteAllBytes(stored, bytes);
+        File.SetLastWriteTimeUtc(stored, written);
+
+        var e = await Assert.ThrowsAsync<StorageIntegrityException>(() => storage.GetLocalCopyAsync(uploaded.Url));
+        Assert.Equal(uploaded.Sha256, e.ExpectedSha256);
+        Assert.NotEqual(uploaded.Sha256, e.ActualSha256);
+        Assert.Contains(uploaded.Url, e.Message, StringComparison.Ordinal);
+        Assert.Contains(e.ActualSha256, e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(storage.CacheFolder));
+    }
+
+    [Fact]
+    public async Task A_download_that_differs_from_the_expected_hash_is_refused()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "e.bin", 10_000);
+        var uploaded = await storage.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}expect/{StorageTestKit.NewTaskId()}/e.bin");
+        var wrong = new string('0', 64);
+        var e = await Assert.ThrowsAsync<StorageIntegrityException>(() => storage.GetLocalCopyAsync(uploaded.Url, new FileIntegrity(10_000, wrong)));
+        Assert.Equal(wrong, e.ExpectedSha256);
+        Assert.Equal(uploaded.Sha256, e.ActualSha256);
+        Assert.Empty(Directory.EnumerateFiles(storage.CacheFolder));
+        var good = await storage.GetLocalCopyAsync(uploaded.Url, new FileIntegrity(uploaded.Size, uploaded.Sha256.ToUpperInvariant()));
+        Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(good));
+        var outside = Path.Combine(_temp.Path, "e-copy.bin");
+        await Assert.ThrowsAsync<StorageIntegrityException>(() => storage.DownloadFileAsync(uploaded.Url, outside, new FileIntegrity(9_999, null)));
+        Assert.False(File.Exists(outside));
+    }
+
+    [Fact]
+    public async Task The_token_goes_only_to_the_configured_files_host()
+    {
+        // The same server under another name is not "the files host": no token, so it refuses.
+        var settings = StorageTestKit.Settings(Server, Cache) with { FilesHost = new Uri($"http://localhost:{Server.FilesPort}") };
+        var (session, storage) = StorageTestKit.Open(settings);
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "t.bin", 1000);
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => storage.UploadFileAsync(local, $"http://127.0.0.1:{Server.FilesPort}/x/t.bin"));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, e.StatusCode);
+
+        await using var foreign = await FakeServer.StartAsync();
+        await storage.DownloadFileAsync(new Uri(foreign.Url, "some/file.bin").ToString(), Path.Combine(_temp.Path, "f.bin"));
+        var request = Assert.Single(foreign.Requests);
+        Assert.Equal("/some/file.bin", request.Path);
+        Assert.False(request.Headers.ContainsKey("Authorization"));
+    }
+
+    [Fact]
+    public async Task File_urls_and_plain_paths_are_served_by_the_local_driver()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "src.bin", 5000);
+        var targetPath = Path.Combine(_temp.Path, "store", "deep er", "dst.bin");
+        var uploaded = await storage.UploadFileAsync(local, new Uri(targetPath).AbsoluteUri);
+        Assert.Equal(StorageTestKit.Sha256(local), StorageTestKit.Sha256(targetPath));
+        Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(targetPath));
+        Assert.Equal(targetPath, await storage.GetLocalCopyAsync(uploaded.Url));
+        Assert.Equal(targetPath, await storage.GetLocalCopyAsync(targetPath));
+        Assert.True(await storage.ExistsAsync(targetPath));
+        Assert.True(await storage.DeleteAsync(uploaded.Url));
+        Assert.False(File.Exists(targetPath));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => storage.GetLocalCopyAsync(targetPath));
+    }
+
+    [Fact]
+    public async Task Bad_input_fails_at_once_naming_the_problem()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "b.bin", 10);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => storage.UploadFileAsync(local, "s3://bucket/key.bin"));
+        Assert.Contains("'s3'", e.Message, StringComparison.Ordinal);
+        var missing = await Assert.ThrowsAsync<FileNotFoundException>(() => storage.UploadFileAsync(Path.Combine(_temp.Path, "nope.bin"), "file:///tmp/x"));
+        Assert.Contains("nope.bin", missing.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => storage.GetLocalCopyAsync($"{StorageTestKit.FilesHost(Server)}never/uploaded.bin"));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => storage.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}c/b.bin", cancellationToken: cancelled.Token));
+    }
+
+    [Fact]
+    public async Task An_archive_is_extracted_next_to_its_cached_copy()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var folder = Path.Combine(_temp.Path, "package");
+        StorageTestKit.RandomFile(folder, "model.bin", 2000);
+        StorageTestKit.RandomFile(folder, "sub/config.json", 300);
+        var zip = Path.Combine(_temp.Path, "package.zip");
+        ZipFile.CreateFromDirectory(folder, zip);
+        var uploaded = await storage.UploadFileAsync(zip, $"{StorageTestKit.FilesHost(Server)}zips/{StorageTestKit.NewTaskId()}/package.zip");
+
+        var extracted = await storage.GetLocalCopyAsync(uploaded.Url, extractArchive: true);
+        Assert.EndsWith(".package_artifacts_archive_None", extracted, StringComparison.Ordinal);
+        Assert.Equal(StorageTestKit.Sha256(Path.Combine(folder, "sub/config.json")), StorageTestKit.Sha256(Path.Combine(extracted, "sub/config.json")));
+        Assert.Equal(extracted, await storage.GetLocalCopyAsync(uploaded.Url, extractArchive: true));
+        Assert.DoesNotContain(Directory.EnumerateDirectories(storage.CacheFolder), d => d.EndsWith(".extracting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_cache_evicts_the_least_recently_used_entry_beyond_its_byte_limit()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache, cacheLimit: 2_500_000));
+        await using var _ = session;
+        var urls = new List<string>();
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            var local = StorageTestKit.RandomFile(_temp.Path, name, 1_000_000);
+            urls.Add((await storage.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}lru/{StorageTestKit.NewTaskId()}/{name}")).Url);
+        }
+        var a = await storage.GetLocalCopyAsync(urls[0]);
+        var b = await storage.GetLocalCopyAsync(urls[1]);
+        Assert.Equal(a, await storage.GetLocalCopyAsync(urls[0])); // a is now the most recent
+        var c = await storage.GetLocalCopyAsync(urls[2]);
+        Assert.True(File.Exists(a));
+        Assert.False(File.Exists(b));
+        Assert.True(File.Exists(c));
+    }
+
+    [Fact]
+    public async Task Concurrent_copies_of_one_url_from_two_managers_share_one_complete_file()
+    {
+        var settings = StorageTestKit.Settings(Server, Cache);
+        var (session1, storage1) = StorageTestKit.Open(settings);
+        var (session2, storage2) = StorageTestKit.Open(settings);
+        await using var _1 = session1;
+        await using var _2 = session2;
+        var local = StorageTestKit.RandomFile(_temp.Path, "shared.bin", 2_000_000);
+        var uploaded = await storage1.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}shared/{StorageTestKit.NewTaskId()}/shared.bin");
+        var copies = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? storage1 : storage2).GetLocalCopyAsync(uploaded.Url)));
+        Assert.Single(copies.Distinct());
+        Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(copies[0]));
+        Assert.DoesNotContain(Directory.EnumerateFiles(storage1.CacheFolder), f => f.EndsWith(".partial", StringComparison.Ordinal));
+    }
+}
