@@ -75,6 +75,11 @@ public sealed class ClearMLSession : IAsyncDisposable
         _basic = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccessKey}:{settings.SecretKey}")));
     }
 
+    /// <summary>A session from <see cref="ClearMLSettings.Load(ClearMLSettingsOverrides?)"/>: <c>clearml.conf</c>, the environment, then <paramref name="overrides"/>.</summary>
+    /// <exception cref="ClearMLConfigurationException">The host or key pair is not configured.</exception>
+    public static ClearMLSession FromConfiguration(ClearMLSettingsOverrides? overrides = null, ILoggerFactory? loggerFactory = null) =>
+        new(ClearMLSettings.Load(overrides), loggerFactory);
+
     /// <summary>The settings this session was made with.</summary>
     public ClearMLSettings Settings { get; }
 

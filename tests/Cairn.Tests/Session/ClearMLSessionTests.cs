@@ -33,6 +33,29 @@ public sealed class ClearMLSessionTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_session_from_a_clearml_conf_file_reaches_the_server_it_names()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("clearml-conf-").FullName, "clearml.conf");
+        File.WriteAllText(file, $$"""
+            api {
+                api_server: {{Server.ApiUrl}}
+                files_server: "http://127.0.0.1:{{Server.FilesPort}}"
+                credentials {"access_key": "{{TestServer.AccessKey}}", "secret_key": "{{TestServer.SecretKey}}"}
+            }
+            """);
+        try
+        {
+            await using var session = ClearMLSession.FromConfiguration(new ClearMLSettingsOverrides { ConfigFile = file });
+            Assert.Equal(file, session.Settings.ConfigFile);
+            Assert.NotNull((await session.CallAsync("projects.get_all", null))["projects"]);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_typed_call_deserializes_the_data_with_clearml_naming()
     {
         await using var session = new ClearMLSession(SettingsFor(Server));
@@ -50,6 +73,7 @@ public sealed class ClearMLSessionTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(401, e.ResultSubcode);
         Assert.False(string.IsNullOrEmpty(e.TransactionId));
         Assert.Contains("no-such-project", e.ServerMessage, StringComparison.Ordinal);
+        Assert.Equal($"projects.get_by_id failed with 400/401: {e.ServerMessage}", e.Message);
     }
 
     [Fact]

@@ -49,6 +49,22 @@ public sealed class StorageManagerTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Names_with_non_ascii_and_reserved_characters_round_trip_through_the_file_server()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "w.bin", 4096);
+        var taskId = StorageTestKit.NewTaskId();
+        var target = UploadDestination.ModelUrl(StorageTestKit.FilesHost(Server).ToString(), "Café", "run #1; a+b", taskId, "modèle (final).bin");
+        var uploaded = await storage.UploadFileAsync(local, target);
+        // ClearML quotes project and task names once for the path and the whole path again for the URL.
+        Assert.Equal($"{StorageTestKit.FilesHost(Server)}Caf%25C3%25A9/run%20%25231%3B%20a%2Bb.{taskId}/models/mod%C3%A8le%20%28final%29.bin", uploaded.Url);
+        var stored = Path.Combine(Server.Service<FileStorage>().Root, "Caf%C3%A9", $"run %231; a+b.{taskId}", "models", "modèle (final).bin");
+        Assert.True(File.Exists(stored), "the server stores the path the part was named with (UTF-8)");
+        Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(await storage.GetLocalCopyAsync(uploaded.Url)));
+    }
+
+    [Fact]
     public async Task A_download_to_a_path_streams_the_file_and_keeps_an_existing_one_unless_told()
     {
         var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));

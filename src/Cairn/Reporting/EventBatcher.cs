@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Cairn.Session;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Reporting;
+
+/// <summary>
+/// Sends events in the background with <c>events.add_batch</c>, as ClearML's reporter does: every
+/// 5 seconds or once 100 events wait, whichever comes first. The queue is bounded: when the server
+/// cannot keep up, a report waits for room for at most 30 seconds and then fails, never forever.
+/// Failed batches are logged and surface from <see cref="FlushAsync"/>.
+/// </summary>
+internal sealed partial class EventBatcher
+{
+    public const int Capacity = 10_000;
+
+    public const int FlushThreshold = 100;
+
+    /// <summary>Events per request: well under the 15 MiB body limit for plots of ordinary size.</summary>
+    private const int MaxBatch = 500;
+
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan FullWait = TimeSpan.FromSeconds(30);
+
+    private readonly ClearMLSession _session;
+
+    private readonly ILogger _logger;
+
+    private readonly Queue<JsonObject> _queue = new();
+
+    // A plain object, not System.Threading.Lock: the full-queue wait needs Monitor.Wait.
+    private readonly object _gate = new();
+
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+    private readonly SemaphoreSlim _wake = new(0);
+
+    private readonly ConcurrentQueue<Exception> _errors = new();
+
+    private Task? _loop;
+
+    public EventBatcher(ClearMLSession session)
+    {
+        _session = session;
+        _logger = session.LoggerFactory.CreateLogger<EventBatcher>();
+    }
+
+    /// <summary>Queues an event; starts the background sender when none runs.</summary>
+    /// <exception cref="InvalidOperationException">The queue stayed full for 30 seconds (the server is not taking events).</exception>
+    public void Add(JsonObject item)
+    {
+        lock (_gate)
+        {
+            var deadline = DateTime.UtcNow + FullWait;
+            while (_queue.Count >= Capacity)
+            {
+                var remaining = deadline - DateTime.UtcNow;
+                if (remaining <= TimeSpan.Zero || !Monitor.Wait(_gate, remaining))
+                {
+                    throw new InvalidOperationException(
+                        $"{Capacity} reports are waiting to be sent and none went out for {FullWait.TotalSeconds:0} s: the server is not accepting events.");
+                }
+            }
+            _queue.Enqueue(item);
+            if (_queue.Count == FlushThreshold)
+            {
+                _wake.Release();
+            }
+            if (_loop is null)
+            {
+                _loop = Task.Run(RunAsync);
+            }
+        }
+    }
+
+    /// <summary>Sends everything queued so far, then throws the first failure since the last flush (if any).</summary>
+    /// <exception cref="ClearMLRequestException">A batch was refused or could not be sent.</exception>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await SendQueuedAsync(cancellationToken).ConfigureAwait(false);
+        var failures = new List<Exception>();
+        while (_errors.TryDequeue(out var error))
+        {
+            failures.Add(error);
+        }
+        if (failures.Count == 1)
+        {
+            throw failures[0];
+        }
+        if (failures.Count > 1)
+        {
+            throw new AggregateException($"{failures.Count} report batches failed.", failures);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            await _wake.WaitAsync(Interval).ConfigureAwait(false);
+            await SendQueuedAsync(CancellationToken.None).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_queue.Count == 0)
+                {
+                    _loop = null;
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task SendQueuedAsync(CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                var batch = new List<JsonObject>();
+                lock (_gate)
+                {
+                    while (batch.Count < MaxBatch && _queue.TryDequeue(out var item))
+                    {
+                        batch.Add(item);
+                    }
+                    Monitor.PulseAll(_gate);
+                }
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+                try
+                {
+                    var result = await _session.CallBatchAsync("events.add_batch", batch, cancellationToken).ConfigureAwait(false);
+                    if (result["errors"] is JsonValue errors && errors.TryGetValue<int>(out var refused) && refused > 0)
+                    {
+                        throw new ClearMLRequestException("events.add_batch", 200, 0,
+                            $"{refused} of {batch.Count} events were refused: {result["errors_info"]?.ToJsonString()}", null);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    BatchFailed(_logger, batch.Count, e.Message);
+                    _errors.Enqueue(e);
+                }
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "A batch of {Count} model reports was not stored: {Reason}")]
+    private static partial void BatchFailed(ILogger logger, int count, string reason);
+}
