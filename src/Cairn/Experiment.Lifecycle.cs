@@ -116,11 +116,10 @@ public sealed partial class Experiment : IAsyncDisposable
 
     private async Task FlushOthersAsync(CancellationToken cancellationToken)
     {
+        await FlushArtifactsAsync(cancellationToken).ConfigureAwait(false);
         foreach (var model in TouchedModels())
         {
-            _ = model;
+            await model.FlushReportsAsync(cancellationToken).ConfigureAwait(false);
         }
-        await Task.CompletedTask.ConfigureAwait(false);
-        _ = cancellationToken;
     }
 }

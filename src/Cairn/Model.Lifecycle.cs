@@ -5,7 +5,10 @@ namespace Cairn;
 
 public partial class Model
 {
-    /// <summary>Publishes the model (<c>models.set_ready</c>, the creating task left as it is); nothing is sent when it already is.</summary>
+    /// <summary>
+    /// Publishes the model (<c>models.set_ready</c>, the creating task left as it is) after sending
+    /// its queued reports, since a published model takes no more events; nothing is sent when it already is.
+    /// </summary>
     /// <exception cref="ClearMLRequestException">The server refused (e.g. the model does not exist).</exception>
     public async Task PublishAsync(CancellationToken cancellationToken = default)
     {
@@ -15,6 +18,7 @@ public partial class Model
         {
             return;
         }
+        await FlushReportsAsync(cancellationToken).ConfigureAwait(false);
         await Session.CallAsync("models.set_ready", new JsonObject { ["model"] = Id, ["publish_task"] = false }, cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -49,7 +49,8 @@ public partial class Model
         IReadOnlyDictionary<string, string>? metadata, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken,
         int pageSize = ModelWire.PageSize)
     {
-        var filter = new JsonObject { ["order_by"] = new JsonArray("-created") };
+        // "id" breaks ties between models created in the same instant, so pages never overlap.
+        var filter = new JsonObject { ["order_by"] = new JsonArray("-created", "-id") };
         if (projectName is not null)
         {
             var projectId = await ProjectDirectory.FindIdAsync(session, projectName, cancellationToken).ConfigureAwait(false)

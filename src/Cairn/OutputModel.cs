@@ -193,6 +193,13 @@ public sealed partial class OutputModel : Model
         await SetFieldAsync("labels", InputModel.LabelsJson(labels), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Creates the model on the server now, as storing weights or metadata would (for example
+    /// before reporting scalars to it); nothing is sent when it already exists.
+    /// </summary>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public Task CreateOnServerAsync(CancellationToken cancellationToken = default) => EnsureCreatedAsync(cancellationToken);
+
     /// <inheritdoc />
     public override async Task LoadAsync(CancellationToken cancellationToken = default)
     {

@@ -4,8 +4,8 @@ namespace Cairn.Models;
 
 /// <summary>
 /// The text transformations ClearML's Python SDK applies on the wire, reproduced byte for byte so
-/// both SDKs name the same objects: Python's <c>re.escape</c> for exact-name filters and
-/// <c>urllib.parse.quote</c> for storage paths.
+/// both SDKs send the same filters: Python's <c>re.escape</c> for exact-name filters and the
+/// server's metadata key escaping.
 /// </summary>
 internal static class ClearmlText
 {
@@ -25,25 +25,6 @@ internal static class ClearmlText
             escaped.Append(c);
         }
         return escaped.Append('$').ToString();
-    }
-
-    /// <summary>Python's <c>quote(text, safe)</c>: UTF-8 bytes other than letters, digits, <c>_.-~</c> and <paramref name="safe"/> become <c>%XX</c>.</summary>
-    public static string Quote(string text, string safe = "/")
-    {
-        var quoted = new StringBuilder(text.Length);
-        foreach (var b in Encoding.UTF8.GetBytes(text))
-        {
-            var c = (char)b;
-            if (b < 0x80 && (char.IsAsciiLetterOrDigit(c) || "_.-~".Contains(c, StringComparison.Ordinal) || safe.Contains(c, StringComparison.Ordinal)))
-            {
-                quoted.Append(c);
-            }
-            else
-            {
-                quoted.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-        return quoted.ToString();
     }
 
     /// <summary>

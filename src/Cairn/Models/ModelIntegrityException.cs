@@ -7,8 +7,8 @@ namespace Cairn.Models;
 public sealed class ModelIntegrityException : IOException
 {
     /// <summary>Creates the exception.</summary>
-    public ModelIntegrityException(string modelId, string url, string localPath, string message)
-        : base(message)
+    public ModelIntegrityException(string modelId, string url, string localPath, string message, Exception? innerException = null)
+        : base(message, innerException)
     {
         ModelId = modelId;
         Url = url;
@@ -21,6 +21,6 @@ public sealed class ModelIntegrityException : IOException
     /// <summary>The weights URL.</summary>
     public string Url { get; }
 
-    /// <summary>Where the bad copy was (deleted unless it is the stored file itself, a <c>file://</c> URL).</summary>
+    /// <summary>Where the bad copy was (deleted, unless it is the stored file itself: a <c>file://</c> URL).</summary>
     public string LocalPath { get; }
 }

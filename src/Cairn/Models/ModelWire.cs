@@ -42,14 +42,12 @@ internal static class ModelWire
     public static async IAsyncEnumerable<JsonObject> GetAllAsync(ClearMLSession session, JsonObject filter, int? maxResults,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, int pageSize = PageSize)
     {
+        // One page size throughout: the server pages by page × page_size, so shrinking the last
+        // page would shift its offset back over results already returned.
+        var size = maxResults is { } max ? Math.Min(pageSize, max) : pageSize;
         var returned = 0;
-        for (var page = 0; ; page++)
+        for (var page = 0; size > 0; page++)
         {
-            var size = maxResults is { } max ? Math.Min(pageSize, max - returned) : pageSize;
-            if (size <= 0)
-            {
-                yield break;
-            }
             var body = filter.DeepClone().AsObject();
             body["page"] = page;
             body["page_size"] = size;
@@ -57,10 +55,14 @@ internal static class ModelWire
             var models = data["models"] as JsonArray ?? [];
             foreach (var model in models.OfType<JsonObject>())
             {
+                if (returned == maxResults)
+                {
+                    yield break;
+                }
                 returned++;
                 yield return (JsonObject)model.DeepClone();
             }
-            if (models.Count < size)
+            if (models.Count < size || returned == maxResults)
             {
                 yield break;
             }

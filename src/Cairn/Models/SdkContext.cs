@@ -43,19 +43,5 @@ internal static class SdkContext
     /// <summary>The remote URL a local copy came from; null when the path is not one.</summary>
     public static string? RemoteUrlOf(string path) => LocalCopies.TryGetValue(Path.GetFullPath(path), out var url) ? url : null;
 
-    // Until the configuration reader lands: the CLEARML_* environment variables only.
-    private static ClearMLSettings LoadSettings()
-    {
-        var api = Environment.GetEnvironmentVariable("CLEARML_API_HOST")
-            ?? throw new InvalidOperationException("No server configured: set CLEARML_API_HOST (and the key pair) or pass a session.");
-        var files = Environment.GetEnvironmentVariable("CLEARML_FILES_HOST");
-        return new ClearMLSettings
-        {
-            ApiHost = new Uri(api),
-            FilesHost = string.IsNullOrEmpty(files) ? null : new Uri(files),
-            AccessKey = Environment.GetEnvironmentVariable("CLEARML_API_ACCESS_KEY"),
-            SecretKey = Environment.GetEnvironmentVariable("CLEARML_API_SECRET_KEY"),
-            DefaultOutputUri = Environment.GetEnvironmentVariable("CLEARML_DEFAULT_OUTPUT_URI"),
-        };
-    }
+    private static ClearMLSettings LoadSettings() => ClearMLSettings.Load();
 }

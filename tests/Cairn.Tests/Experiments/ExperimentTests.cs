@@ -85,6 +85,21 @@ public sealed class ExperimentTests(SdkServerFixture fixture) : IClassFixture<Sd
     }
 
     [Fact]
+    public async Task Closing_flushes_the_reports_of_the_experiments_models()
+    {
+        var experiment = await Experiment.InitAsync(SdkServerFixture.UniqueProject("reports"), "reporting run", session: fixture.Session);
+        var model = new OutputModel(experiment, name: "reported");
+        await model.CreateOnServerAsync();
+        model.ReportScalar("accuracy", "val", 0.5, 1);
+        model.ReportScalar("accuracy", "val", 0.75, 2);
+
+        await experiment.CloseAsync();
+
+        var histogram = await fixture.Session.CallAsync("events.scalar_metrics_iter_histogram", new { task = model.Id, model_events = true });
+        Assert.Equal("[0.5,0.75]", histogram["accuracy"]!["val"]!["y"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task The_models_of_an_experiment_list_created_outputs_oldest_first_and_connected_inputs_by_name()
     {
         var project = SdkServerFixture.UniqueProject("models");
