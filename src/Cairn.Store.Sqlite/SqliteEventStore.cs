@@ -2,7 +2,10 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using System.Buffers.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
 using Cairn.Core.Events;
 using Cairn.Core.Storage;
 using Microsoft.Data.Sqlite;
@@ -42,8 +45,10 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         RETURNING id
         """;
 
-    // last_metrics is rebuilt from the series rows (at most MaxLastMetrics), never from the points.
-    private const string LastMetricsSql = """
+    // The last_metrics entries of the scalar series a batch touched ($series, a JSON array of ids),
+    // as a merge patch {md5(metric): {md5(variant): entry}} built from the series rows, never from
+    // the points. A series past the entity's first MaxLastMetrics gets no entry, as in ClearML.
+    private const string LastMetricsPatchSql = """
         (SELECT json_group_object(metric_hash, json(variants)) FROM (
             SELECT metric_hash, json_group_object(variant_hash, json(item)) AS variants FROM (
                 SELECT metric_hash, variant_hash, json_remove(json_object(
@@ -53,20 +58,34 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
                     'first_value', first_value, 'first_value_iteration', first_iter,
                     'mean_value', round(sum_value / count, 2), 'count', count, 'x_axis_label', x_axis_label),
                     CASE WHEN x_axis_label IS NULL THEN '$.x_axis_label' ELSE '$.__kept' END) AS item
-                FROM event_series WHERE model_event = $model_event AND entity = $entity AND type = 'training_stats_scalar' AND count > 0
-                ORDER BY id LIMIT $max_metrics)
+                FROM event_series
+                WHERE id IN (SELECT value FROM json_each($series)) AND count > 0
+                  AND id <= COALESCE((SELECT id FROM event_series
+                      WHERE model_event = $model_event AND entity = $entity AND type = 'training_stats_scalar' AND count > 0
+                      ORDER BY id LIMIT 1 OFFSET $max_metrics - 1), id))
             GROUP BY metric_hash))
         """;
 
-    public async Task<int> AddAsync(IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<EventAddResult> AddAsync(string company, IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0)
         {
-            return 0;
+            return new EventAddResult(0, new HashSet<EventEntity>());
         }
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // A write transaction from the start: a deferred one could fail to upgrade under a concurrent writer.
+        // A write transaction from the start: a deferred one could fail to upgrade under a concurrent
+        // writer, and holding the write lock makes the acceptance check below and the writes one step.
         await using var transaction = connection.BeginTransaction(deferred: false);
+
+        var refused = await RefusedEntitiesAsync(connection, transaction, company, events, cancellationToken).ConfigureAwait(false);
+        if (refused.Count > 0)
+        {
+            events = events.Where(e => !refused.Contains(e.Entity)).ToList();
+            if (events.Count == 0)
+            {
+                return new EventAddResult(0, refused);
+            }
+        }
 
         var seriesIds = await UpsertSeriesAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
 
@@ -140,9 +159,41 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
             }
         }
 
-        await UpdateEntitiesAsync(connection, transaction, events, now, cancellationToken).ConfigureAwait(false);
+        await UpdateEntitiesAsync(connection, transaction, events, seriesIds, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return events.Count;
+        return new EventAddResult(events.Count, refused);
+    }
+
+    /// <summary>
+    /// The entities that take none of these events: not a company task or model, or locked (a task
+    /// published or publishing, a ready model) for events that do not say <c>allow_locked</c>.
+    /// </summary>
+    private static async Task<HashSet<EventEntity>> RefusedEntitiesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string company, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
+    {
+        var allowLocked = new Dictionary<EventEntity, bool>();
+        foreach (var e in events)
+        {
+            allowLocked[e.Entity] = allowLocked.GetValueOrDefault(e.Entity) || e.AllowLocked;
+        }
+        await using var task = Command(connection, transaction, """
+            SELECT 1 FROM tasks WHERE id = $id AND company = $company AND ($locked OR status NOT IN ('published', 'publishing'))
+            """, "$id", "$company", "$locked");
+        await using var model = Command(connection, transaction,
+            "SELECT 1 FROM models WHERE id = $id AND company = $company AND ($locked OR ready = 0)", "$id", "$company", "$locked");
+        var refused = new HashSet<EventEntity>();
+        foreach (var (entity, locked) in allowLocked)
+        {
+            var check = entity.IsModel ? model : task;
+            check.Parameters[0].Value = entity.Id;
+            check.Parameters[1].Value = company;
+            check.Parameters[2].Value = locked ? 1 : 0;
+            if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                refused.Add(entity);
+            }
+        }
+        return refused;
     }
 
     /// <summary>One upsert per series the batch touches, with the batch's aggregates; the series ids by key.</summary>
@@ -185,26 +236,33 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
     }
 
     private static async Task UpdateEntitiesAsync(
-        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewEvent> events, Dictionary<SeriesKey, long> seriesIds,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var entities = new Dictionary<EventEntity, (long MaxIter, bool Scalars)>();
+        var entities = new Dictionary<EventEntity, long>();
         foreach (var e in events)
         {
-            var (maxIter, scalars) = entities.GetValueOrDefault(e.Entity, (0L, false));
-            entities[e.Entity] = (Math.Max(maxIter, e.Iteration), scalars || e.Type == EventTypes.Scalar);
+            entities[e.Entity] = entities.TryGetValue(e.Entity, out var maxIter) ? Math.Max(maxIter, e.Iteration) : Math.Max(0, e.Iteration);
         }
-        foreach (var (entity, (maxIter, scalars)) in entities)
+        var scalarSeries = seriesIds.Where(kv => kv.Key.Type == EventTypes.Scalar)
+            .GroupBy(kv => new EventEntity(kv.Key.Entity, kv.Key.IsModel), kv => kv.Value)
+            .ToDictionary(g => g.Key, g => "[" + string.Join(",", g.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]");
+        foreach (var (entity, maxIter) in entities)
         {
             await using var update = connection.CreateCommand();
             update.Transaction = transaction;
             var table = entity.IsModel ? "models" : "tasks";
-            var lastMetrics = scalars ? $", last_metrics = {LastMetricsSql}" : "";
+            // Only the touched entries change: a batch costs its own series, not the entity's whole set.
+            var lastMetrics = scalarSeries.TryGetValue(entity, out var series)
+                ? $", last_metrics = json_patch(COALESCE(last_metrics, '{{}}'), COALESCE({LastMetricsPatchSql}, '{{}}'))"
+                : "";
             update.CommandText = $"UPDATE {table} SET last_iteration = MAX(last_iteration, $iter), last_update = $now{lastMetrics} WHERE id = $entity";
             update.Add("$iter", maxIter);
             update.Add("$now", SqlValues.ToDb(now));
             update.Add("$entity", entity.Id);
             update.Add("$model_event", entity.IsModel ? 1 : 0);
             update.Add("$max_metrics", MaxLastMetrics);
+            update.Add("$series", series);
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -329,6 +387,39 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         return documents;
     }
 
+    public async Task<IReadOnlyList<JsonObject>> GetImagesAsync(
+        EventEntity entity, string? metric, long? before, long? after, int iterations, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // The iterations are picked first (nearest the bound, so ascending when reading forward),
+        // then their events read in one pass.
+        var pick = after is null ? "DESC" : "ASC";
+        command.CommandText = $"""
+            WITH s AS (SELECT id, metric, variant FROM event_series
+                       WHERE model_event = $model_event AND entity = $entity AND type = 'training_debug_image' AND ($metric IS NULL OR metric = $metric)),
+                 picked AS (SELECT DISTINCT iter FROM other_events
+                            WHERE series IN (SELECT id FROM s) AND ($before IS NULL OR iter < $before) AND ($after IS NULL OR iter > $after)
+                            ORDER BY iter {pick} LIMIT $iterations)
+            SELECT o.compressed, o.document FROM other_events o JOIN s ON o.series = s.id
+            WHERE o.iter IN (SELECT iter FROM picked)
+            ORDER BY o.iter DESC, s.metric, s.variant, o.seq
+            """;
+        command.Add("$model_event", entity.IsModel ? 1 : 0);
+        command.Add("$entity", entity.Id);
+        command.Add("$metric", metric);
+        command.Add("$before", before);
+        command.Add("$after", after);
+        command.Add("$iterations", iterations);
+        var images = new List<JsonObject>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            images.Add(Decode(reader.GetInt64(0) != 0, (byte[])reader.GetValue(1)));
+        }
+        return images;
+    }
+
     public async Task<IReadOnlyList<SingleValue>> GetSingleValuesAsync(EventEntity entity, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -351,41 +442,185 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         return values;
     }
 
-    public async Task<EventPage> GetEventsAsync(EventEntity entity, IReadOnlyCollection<long>? seriesIds, bool descending, long skip, int take, CancellationToken cancellationToken = default)
+    public async Task<EventScrollPage> GetEventsAsync(
+        EventEntity entity, IReadOnlyCollection<long>? seriesIds, bool descending, string? after, int take, CancellationToken cancellationToken = default)
     {
+        var position = after is null ? null : EventsCursor.Parse(after);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        var filter = seriesIds is null ? "" : $" AND id IN (SELECT value FROM json_each($series_ids))";
-        command.Add("$series_ids", seriesIds is null ? null : "[" + string.Join(",", seriesIds.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]");
-        command.Add("$model_event", entity.IsModel ? 1 : 0);
-        command.Add("$entity", entity.Id);
-        var union = $"""
-            WITH s AS (SELECT id, type, metric, variant FROM event_series WHERE model_event = $model_event AND entity = $entity{filter})
-            SELECT e.timestamp AS timestamp, 0 AS source, s.id AS series, e.iter AS iter, 0 AS seq, s.type, s.metric, s.variant, e.value, NULL AS compressed, NULL AS document
-                FROM scalar_events e JOIN s ON e.series = s.id
-            UNION ALL
-            SELECT o.timestamp, 1, s.id, o.iter, o.seq, s.type, s.metric, s.variant, NULL, o.compressed, o.document
-                FROM other_events o JOIN s ON o.series = s.id
-            """;
+        AddEntity(command, entity, seriesIds);
+        // Keyset: each branch starts right after the last row of the previous page, in the one
+        // direction every sort key shares, so a page never re-reads what earlier pages returned.
+        var comparison = descending ? "<" : ">";
+        var scalarAfter = position is null ? "" : $" WHERE (e.timestamp, 0, s.id, e.iter, 0) {comparison} ($ts, $source, $series, $iter, $seq)";
+        var otherAfter = position is null ? "" : $" WHERE (o.timestamp, 1, s.id, o.iter, o.seq) {comparison} ($ts, $source, $series, $iter, $seq)";
+        if (position is { } p)
+        {
+            command.Add("$ts", p.Timestamp);
+            command.Add("$source", p.Source);
+            command.Add("$series", p.Series);
+            command.Add("$iter", p.Iteration);
+            command.Add("$seq", p.Seq);
+        }
         var direction = descending ? "DESC" : "ASC";
         command.CommandText = $"""
-            SELECT COUNT(*) FROM ({union});
-            {union} ORDER BY timestamp {direction}, source, series, iter {direction}, seq LIMIT $take OFFSET $skip
+            WITH s AS ({SeriesSql})
+            SELECT e.timestamp AS timestamp, 0 AS source, s.id AS series, e.iter AS iter, 0 AS seq, s.type, s.metric, s.variant, e.value, NULL AS compressed, NULL AS document
+                FROM scalar_events e JOIN s ON e.series = s.id{scalarAfter}
+            UNION ALL
+            SELECT o.timestamp, 1, s.id, o.iter, o.seq, s.type, s.metric, s.variant, NULL, o.compressed, o.document
+                FROM other_events o JOIN s ON o.series = s.id{otherAfter}
+            ORDER BY timestamp {direction}, source {direction}, series {direction}, iter {direction}, seq {direction} LIMIT $take
             """;
         command.Add("$take", take);
-        command.Add("$skip", skip);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<JsonObject>();
+        EventsCursor? last = null;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             events.Add(reader.IsDBNull(10)
                 ? ScalarDocument(entity, reader.GetInt64(0), reader.GetInt64(3), reader.GetString(6), reader.GetString(7), reader.GetDouble(8))
                 : Decode(reader.GetInt64(9) != 0, (byte[])reader.GetValue(10)));
+            last = new EventsCursor(reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
         }
-        return new EventPage(events, total);
+        return new EventScrollPage(events, last?.ToString());
+    }
+
+    public async Task<long> CountEventsAsync(EventEntity entity, IReadOnlyCollection<long>? seriesIds, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        AddEntity(command, entity, seriesIds);
+        // A scalar series counts its points as they come (a re-sent point is taken back out), so
+        // only the other events are counted row by row.
+        command.CommandText = $"""
+            WITH s AS ({SeriesSql})
+            SELECT (SELECT COALESCE(SUM(count), 0) FROM s WHERE type = 'training_stats_scalar')
+                 + (SELECT COUNT(*) FROM other_events WHERE series IN (SELECT id FROM s WHERE type <> 'training_stats_scalar'))
+            """;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    // The latest $iterations iterations of each plot series: one index range per series.
+    private const string LatestPlotsSql = """
+        WITH s AS (SELECT id, metric, variant,
+                       (SELECT MIN(iter) FROM (SELECT DISTINCT iter FROM other_events WHERE series = event_series.id ORDER BY iter DESC LIMIT $iterations)) AS min_iter
+                   FROM event_series WHERE model_event = $model_event AND entity = $entity AND type = 'plot' AND ($series_ids IS NULL OR id IN (SELECT value FROM json_each($series_ids))))
+        """;
+
+    public async Task<EventScrollPage> GetLatestPlotsAsync(
+        EventEntity entity, IReadOnlyCollection<long>? seriesIds, int iterations, string? after, int take, CancellationToken cancellationToken = default)
+    {
+        var position = after is null ? null : PlotsCursor.Parse(after);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        AddEntity(command, entity, seriesIds);
+        command.Add("$iterations", iterations);
+        command.Add("$take", take);
+        // By metric and variant ascending, then iteration descending and arrival: the keyset is
+        // spelled out because the directions differ.
+        var keyset = position is null ? "" : """
+             AND (s.metric > $metric OR (s.metric = $metric AND (s.variant > $variant
+                  OR (s.variant = $variant AND (o.iter < $iter OR (o.iter = $iter AND o.seq > $seq))))))
+            """;
+        if (position is { } p)
+        {
+            command.Add("$metric", p.Metric);
+            command.Add("$variant", p.Variant);
+            command.Add("$iter", p.Iteration);
+            command.Add("$seq", p.Seq);
+        }
+        command.CommandText = $"""
+            {LatestPlotsSql}
+            SELECT s.metric, s.variant, o.iter, o.seq, o.compressed, o.document
+            FROM s JOIN other_events o ON o.series = s.id AND o.iter >= s.min_iter{keyset}
+            ORDER BY s.metric, s.variant, o.iter DESC, o.seq LIMIT $take
+            """;
+        var plots = new List<JsonObject>();
+        PlotsCursor? last = null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            plots.Add(Decode(reader.GetInt64(4) != 0, (byte[])reader.GetValue(5)));
+            last = new PlotsCursor(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3));
+        }
+        return new EventScrollPage(plots, last?.ToString());
+    }
+
+    public async Task<long> CountLatestPlotsAsync(EventEntity entity, IReadOnlyCollection<long>? seriesIds, int iterations, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        AddEntity(command, entity, seriesIds);
+        command.Add("$iterations", iterations);
+        command.CommandText = $"{LatestPlotsSql} SELECT COUNT(*) FROM s JOIN other_events o ON o.series = s.id AND o.iter >= s.min_iter";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<SingleValue>>> GetSingleValuesAsync(
+        bool models, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT s.entity, s.metric, s.variant, e.value, e.timestamp FROM event_series s
+            JOIN scalar_events e ON e.series = s.id AND e.iter = $single
+            WHERE s.model_event = $model_event AND s.entity IN (SELECT value FROM json_each($ids)) AND s.type = 'training_stats_scalar'
+            ORDER BY s.entity, s.metric, s.variant
+            """;
+        command.Add("$single", EventTypes.SingleValueIteration);
+        command.Add("$model_event", models ? 1 : 0);
+        command.Add("$ids", JsonSerializer.Serialize(ids));
+        var values = new Dictionary<string, IReadOnlyList<SingleValue>>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var id = reader.GetString(0);
+            if (!values.TryGetValue(id, out var list))
+            {
+                values[id] = list = new List<SingleValue>();
+            }
+            ((List<SingleValue>)list).Add(new SingleValue(reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetInt64(4)));
+        }
+        return values;
+    }
+
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetMetricNamesAsync(
+        bool models, IReadOnlyCollection<string> ids, string? type, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT DISTINCT entity, metric FROM event_series
+            WHERE model_event = $model_event AND entity IN (SELECT value FROM json_each($ids)) AND ($type IS NULL OR type = $type)
+            ORDER BY entity, metric
+            """;
+        command.Add("$model_event", models ? 1 : 0);
+        command.Add("$ids", JsonSerializer.Serialize(ids));
+        command.Add("$type", type);
+        var names = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var id = reader.GetString(0);
+            if (!names.TryGetValue(id, out var list))
+            {
+                names[id] = list = new List<string>();
+            }
+            ((List<string>)list).Add(reader.GetString(1));
+        }
+        return names;
+    }
+
+    private const string SeriesSql =
+        "SELECT id, type, metric, variant, count FROM event_series WHERE model_event = $model_event AND entity = $entity " +
+        "AND ($series_ids IS NULL OR id IN (SELECT value FROM json_each($series_ids)))";
+
+    private static void AddEntity(SqliteCommand command, EventEntity entity, IReadOnlyCollection<long>? seriesIds)
+    {
+        command.Add("$model_event", entity.IsModel ? 1 : 0);
+        command.Add("$entity", entity.Id);
+        command.Add("$series_ids", seriesIds is null ? null : JsonSerializer.Serialize(seriesIds));
     }
 
     public async Task<EventPage> GetLogAsync(EventEntity entity, long? fromTimestamp, bool earlier, int take, CancellationToken cancellationToken = default)
@@ -555,4 +790,51 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
             }
         }
     }
+
+    /// <summary>The sort key of the last event of a page: <c>timestamp_source_series_iter_seq</c>.</summary>
+    private sealed record EventsCursor(long Timestamp, int Source, long Series, long Iteration, long Seq)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Timestamp}_{Source}_{Series}_{Iteration}_{Seq}");
+
+        public static EventsCursor Parse(string cursor)
+        {
+            var parts = cursor.Split('_');
+            var numbers = new long[parts.Length];
+            if (parts.Length != 5 || !parts.Select((p, i) => long.TryParse(p, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out numbers[i])).All(ok => ok)
+                || numbers[1] is not (0 or 1))
+            {
+                throw InvalidCursor(cursor);
+            }
+            return new EventsCursor(numbers[0], (int)numbers[1], numbers[2], numbers[3], numbers[4]);
+        }
+    }
+
+    /// <summary>The sort key of the last plot of a page, as base64url JSON <c>[metric, variant, iter, seq]</c>.</summary>
+    private sealed record PlotsCursor(string Metric, string Variant, long Iteration, long Seq)
+    {
+        public override string ToString() =>
+            Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new object[] { Metric, Variant, Iteration, Seq }));
+
+        public static PlotsCursor Parse(string cursor)
+        {
+            try
+            {
+                if (JsonNode.Parse(Base64Url.DecodeFromChars(cursor)) is JsonArray { Count: 4 } key
+                    && key[0] is JsonValue m && m.TryGetValue<string>(out var metric)
+                    && key[1] is JsonValue v && v.TryGetValue<string>(out var variant)
+                    && key[2] is JsonValue i && i.TryGetValue<long>(out var iteration)
+                    && key[3] is JsonValue q && q.TryGetValue<long>(out var seq))
+                {
+                    return new PlotsCursor(metric, variant, iteration, seq);
+                }
+            }
+            catch (Exception e) when (e is FormatException or JsonException)
+            {
+                // Falls through to the one error below: a client's scroll id is not ours.
+            }
+            throw InvalidCursor(cursor);
+        }
+    }
+
+    private static CairnException InvalidCursor(string cursor) => CairnException.Validation($"invalid scroll_id '{cursor}'");
 }

@@ -52,7 +52,26 @@ public sealed class TestServer : IAsyncDisposable
     {
         var ownsDataDir = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("cairn-test-").FullName;
-        var (api, web, files) = (FreePort(), FreePort(), FreePort());
+        // A free port can be taken by another test process between FreePort and Kestrel's bind;
+        // such a start is retried on fresh ports (the data directory is reused, as on a restart).
+        for (var attempt = 1; ; attempt++)
+        {
+            var (api, web, files) = (FreePort(), FreePort(), FreePort());
+            var app = await CairnServer.BuildAsync([.. Arguments(dataDir, api, web, files, seedUser, settings)], configure);
+            try
+            {
+                await app.StartAsync();
+                return new TestServer(app, dataDir, ownsDataDir, api, web, files);
+            }
+            catch (IOException e) when (attempt < 5 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    private static List<string> Arguments(string dataDir, int api, int web, int files, bool seedUser, IEnumerable<string>? settings)
+    {
         var args = new List<string>
         {
             $"--Cairn:DataDir={dataDir}",
@@ -76,9 +95,7 @@ public sealed class TestServer : IAsyncDisposable
             ]);
         }
         args.AddRange(settings ?? []);
-        var app = await CairnServer.BuildAsync([.. args], configure);
-        await app.StartAsync();
-        return new TestServer(app, dataDir, ownsDataDir, api, web, files);
+        return args;
     }
 
     public T Service<T>() where T : notnull => _app.Services.GetRequiredService<T>();

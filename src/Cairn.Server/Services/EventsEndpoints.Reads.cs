@@ -12,24 +12,35 @@ namespace Cairn.Server.Services;
 public static partial class EventsEndpoints
 {
     private const int MaxBatchSize = 10_000;
-    private const string ScrollPrefix = "events-offset-";
+    private const string EventsScrollPrefix = "events~";
+    private const string PlotsScrollPrefix = "plots~";
 
+    /// <summary>Plots per get_task_plots page (ClearML's page size for them).</summary>
+    private const int PlotsPageSize = 500;
+
+    /// <summary>
+    /// The latest <c>iters</c> iterations of each plot, a page of at most <see cref="PlotsPageSize"/>
+    /// at a time. The scroll id carries the total and the store's cursor after the last plot, so
+    /// a scroll needs no state on the server and never re-reads what it returned.
+    /// </summary>
     private static async Task<object?> GetTaskPlotsAsync(ApiCall call)
     {
         var body = call.Body;
         var entity = await ReadableEntityAsync(call, RequiredString(body, "task")).ConfigureAwait(false);
         var iterations = Int(body, "iters", 1, 1, MaxBatchSize);
-        var filter = MetricsFilter(body);
+        var noScroll = body["no_scroll"] is not null && Flag(body, "no_scroll");
+        var scroll = noScroll ? null : ReadScroll(body, PlotsScrollPrefix);
         var store = call.Service<IMetadataStore>().Events;
-        var plots = new JsonArray();
-        foreach (var series in Filter(await store.GetSeriesAsync(entity, EventTypes.Plot, call.Aborted).ConfigureAwait(false), filter))
+        var seriesIds = await SeriesIdsAsync(store, entity, EventTypes.Plot, MetricsFilter(body), call.Aborted).ConfigureAwait(false);
+        var total = scroll?.Total ?? await store.CountLatestPlotsAsync(entity, seriesIds, iterations, call.Aborted).ConfigureAwait(false);
+        var page = await store.GetLatestPlotsAsync(entity, seriesIds, iterations, scroll?.Cursor, PlotsPageSize, call.Aborted).ConfigureAwait(false);
+        return new JsonObject
         {
-            foreach (var plot in await store.GetLatestAsync(series.Id, iterations, call.Aborted).ConfigureAwait(false))
-            {
-                plots.Add(plot);
-            }
-        }
-        return new JsonObject { ["plots"] = plots, ["returned"] = plots.Count, ["total"] = plots.Count, ["scroll_id"] = null };
+            ["plots"] = new JsonArray(page.Events.Select(e => (JsonNode?)e).ToArray()),
+            ["returned"] = page.Events.Count,
+            ["total"] = total,
+            ["scroll_id"] = noScroll ? null : ScrollId(PlotsScrollPrefix, total, page.Cursor ?? scroll?.Cursor),
+        };
     }
 
     private static async Task<object?> ScalarMetricsIterHistogramAsync(ApiCall call)
@@ -87,17 +98,17 @@ public static partial class EventsEndpoints
         var body = call.Body;
         var ids = RequiredIds(body, "tasks");
         var filter = MetricsFilter(body);
-        var store = call.Service<IMetadataStore>().Events;
+        var names = await ReadableNamesAsync(call, ids).ConfigureAwait(false);
+        var values = await call.Service<IMetadataStore>().Events.GetSingleValuesAsync(Flag(body, "model_events"), ids, call.Aborted).ConfigureAwait(false);
         var tasks = new JsonArray();
         foreach (var id in ids)
         {
-            var (entity, name) = await ReadableEntityWithNameAsync(call, id).ConfigureAwait(false);
-            var values = new JsonArray();
-            foreach (var value in await store.GetSingleValuesAsync(entity, call.Aborted).ConfigureAwait(false))
+            var items = new JsonArray();
+            foreach (var value in values.GetValueOrDefault(id) ?? [])
             {
                 if (Matches(filter, value.Metric, value.Variant))
                 {
-                    values.Add(new JsonObject
+                    items.Add(new JsonObject
                     {
                         ["metric"] = value.Metric,
                         ["variant"] = value.Variant,
@@ -106,17 +117,18 @@ public static partial class EventsEndpoints
                     });
                 }
             }
-            if (values.Count > 0)
+            if (items.Count > 0)
             {
-                tasks.Add(new JsonObject { ["task"] = id, ["task_name"] = name, ["values"] = values });
+                tasks.Add(new JsonObject { ["task"] = id, ["task_name"] = names[id], ["values"] = items });
             }
         }
         return new JsonObject { ["tasks"] = tasks };
     }
 
     /// <summary>
-    /// A page of every event of the entity by time. The scroll id carries the next offset, so a
-    /// scroll needs no state on the server (any replica can continue it).
+    /// A page of every event of the entity by time. The scroll id carries the total (counted once,
+    /// on the first page) and the store's keyset cursor after the last event, so a scroll needs
+    /// no state on the server (any replica can continue it) and no page skips an offset.
     /// </summary>
     private static async Task<object?> GetTaskEventsAsync(ApiCall call)
     {
@@ -133,29 +145,50 @@ public static partial class EventsEndpoints
         {
             throw CairnException.Validation($"unknown event_type '{type}'");
         }
-        long skip = 0;
-        if (OptionalString(body, "scroll_id") is { Length: > 0 } scrollId
-            && !(scrollId.StartsWith(ScrollPrefix, StringComparison.Ordinal)
-                && long.TryParse(scrollId.AsSpan(ScrollPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out skip)))
-        {
-            throw CairnException.Validation($"invalid scroll_id '{scrollId}'");
-        }
+        var scroll = ReadScroll(body, EventsScrollPrefix);
         var filter = MetricsFilter(body);
         var store = call.Service<IMetadataStore>().Events;
-        List<long>? seriesIds = null;
-        if (type is not null || filter is not null)
-        {
-            seriesIds = Filter(await store.GetSeriesAsync(entity, type, call.Aborted).ConfigureAwait(false), filter).Select(s => s.Id).ToList();
-        }
-        var page = await store.GetEventsAsync(entity, seriesIds, order == "desc", skip, take, call.Aborted).ConfigureAwait(false);
+        var seriesIds = type is null && filter is null ? null : await SeriesIdsAsync(store, entity, type, filter, call.Aborted).ConfigureAwait(false);
+        var total = scroll?.Total ?? await store.CountEventsAsync(entity, seriesIds, call.Aborted).ConfigureAwait(false);
+        var page = await store.GetEventsAsync(entity, seriesIds, order == "desc", scroll?.Cursor, take, call.Aborted).ConfigureAwait(false);
         return new JsonObject
         {
             ["events"] = new JsonArray(page.Events.Select(e => (JsonNode?)e).ToArray()),
             ["returned"] = page.Events.Count,
-            ["total"] = page.Total,
-            ["scroll_id"] = ScrollPrefix + (skip + page.Events.Count).ToString(CultureInfo.InvariantCulture),
+            ["total"] = total,
+            ["scroll_id"] = ScrollId(EventsScrollPrefix, total, page.Cursor ?? scroll?.Cursor),
         };
     }
+
+    /// <summary>A scroll position: the total counted on the first page and the store's cursor (null = from the start).</summary>
+    private sealed record Scroll(long Total, string? Cursor);
+
+    /// <summary><c>&lt;prefix&gt;&lt;total&gt;~&lt;cursor&gt;</c>; an empty cursor is the start.</summary>
+    private static string ScrollId(string prefix, long total, string? cursor) =>
+        prefix + total.ToString(CultureInfo.InvariantCulture) + "~" + cursor;
+
+    /// <summary>The request's scroll id; null when absent or empty (a new scroll).</summary>
+    /// <exception cref="CairnException">400/12 for a scroll id this server did not make.</exception>
+    private static Scroll? ReadScroll(JsonObject body, string prefix)
+    {
+        if (OptionalString(body, "scroll_id") is not { Length: > 0 } scrollId)
+        {
+            return null;
+        }
+        var separator = scrollId.StartsWith(prefix, StringComparison.Ordinal) ? scrollId.IndexOf('~', prefix.Length) : -1;
+        if (separator < 0
+            || !long.TryParse(scrollId.AsSpan(prefix.Length, separator - prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var total))
+        {
+            throw CairnException.Validation($"invalid scroll_id '{scrollId}'");
+        }
+        var cursor = scrollId[(separator + 1)..];
+        return new Scroll(total, cursor.Length == 0 ? null : cursor);
+    }
+
+    /// <summary>The ids of the entity's series of a type (null = any) that the metrics filter keeps.</summary>
+    private static async Task<List<long>> SeriesIdsAsync(
+        IEventStore store, EventEntity entity, string? type, Dictionary<string, HashSet<string>>? filter, CancellationToken cancellationToken) =>
+        Filter(await store.GetSeriesAsync(entity, type, cancellationToken).ConfigureAwait(false), filter).Select(s => s.Id).ToList();
 
     private static async Task<object?> GetTaskLogAsync(ApiCall call)
     {
@@ -184,15 +217,13 @@ public static partial class EventsEndpoints
         {
             throw CairnException.Validation($"unknown event_type '{type}'");
         }
-        var store = call.Service<IMetadataStore>().Events;
-        var metrics = new JsonArray();
-        foreach (var id in ids)
+        await ReadableNamesAsync(call, ids).ConfigureAwait(false);
+        var names = await call.Service<IMetadataStore>().Events.GetMetricNamesAsync(Flag(body, "model_events"), ids, type, call.Aborted).ConfigureAwait(false);
+        var metrics = new JsonArray(ids.Select(id => (JsonNode?)new JsonObject
         {
-            var entity = await ReadableEntityAsync(call, id).ConfigureAwait(false);
-            var series = await store.GetSeriesAsync(entity, type, call.Aborted).ConfigureAwait(false);
-            var names = series.Select(s => s.Metric).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-            metrics.Add(new JsonObject { ["task"] = id, ["metrics"] = ModelDocuments.Strings(names) });
-        }
+            ["task"] = id,
+            ["metrics"] = ModelDocuments.Strings(names.GetValueOrDefault(id) ?? []),
+        }).ToArray());
         return new JsonObject { ["metrics"] = metrics };
     }
 
@@ -241,6 +272,27 @@ public static partial class EventsEndpoints
         var task = await store.Tasks.GetInfoOrNullAsync(company, id, call.Aborted).ConfigureAwait(false)
             ?? throw new CairnException(ErrorCodes.InvalidTaskId, null, new Dictionary<string, object?> { ["id"] = id });
         return (new EventEntity(task.Id, IsModel: false), task.Name);
+    }
+
+    /// <summary>
+    /// The names of the tasks (or, with <c>model_events</c>, models) to read, company or public,
+    /// with one query; the first id that is neither is 400/101 (or 400/201).
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, string>> ReadableNamesAsync(ApiCall call, List<string> ids)
+    {
+        var store = call.Service<IMetadataStore>();
+        var company = call.Identity.Company;
+        var models = Flag(call.Body, "model_events");
+        var names = models
+            ? await store.Models.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false)
+            : await store.Tasks.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false);
+        if (ids.FirstOrDefault(id => !names.ContainsKey(id)) is { } missing)
+        {
+            throw models
+                ? ModelDocuments.InvalidId(missing, company)
+                : new CairnException(ErrorCodes.InvalidTaskId, null, new Dictionary<string, object?> { ["id"] = missing });
+        }
+        return names;
     }
 
     private static List<string> RequiredIds(JsonObject body, string field)

@@ -15,31 +15,39 @@ internal static class TransferCopy
     /// <summary>Progress is reported at most every this many bytes (and at the end).</summary>
     private const long ProgressStep = 4 << 20;
 
+    /// <remarks>
+    /// Two buffers let the three steps overlap: while one chunk is written, the next is read and the
+    /// current one hashed, so hashing costs no wall time next to the transfer itself.
+    /// </remarks>
     public static async Task<(long Size, string Sha256)> CopyAsync(Stream source, Stream destination, string url, long? total,
         IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
+        Task<int>? pendingRead = null;
         try
         {
             long copied = 0;
             long reported = 0;
             progress?.Report(new TransferProgress(url, 0, total));
-            while (true)
+            var current = 0;
+            var read = await source.ReadAsync(buffers[0].AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
+            while (read > 0)
             {
-                var read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                hash.AppendData(buffer, 0, read);
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                var chunk = buffers[current];
+                var write = destination.WriteAsync(chunk.AsMemory(0, read), cancellationToken).AsTask();
+                pendingRead = source.ReadAsync(buffers[1 - current].AsMemory(0, BufferSize), cancellationToken).AsTask();
+                hash.AppendData(chunk, 0, read);
+                await write.ConfigureAwait(false);
                 copied += read;
                 if (progress is not null && copied - reported >= ProgressStep)
                 {
                     reported = copied;
                     progress.Report(new TransferProgress(url, copied, total));
                 }
+                read = await pendingRead.ConfigureAwait(false);
+                pendingRead = null;
+                current = 1 - current;
             }
             if (progress is not null && reported != copied)
             {
@@ -49,7 +57,20 @@ internal static class TransferCopy
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pendingRead is not null)
+            {
+                // A read still filling a buffer must finish before the buffer goes back to the pool.
+                try
+                {
+                    await pendingRead.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException or ObjectDisposedException)
+                {
+                    // The copy already failed for another reason, which is the one reported.
+                }
+            }
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
     }
 

@@ -41,6 +41,12 @@ internal static class EventsApi
     public static object Plot(string task, long iter, string plot, string metric = "plots", string variant = "roc", bool model = false) =>
         new { timestamp = 1_700_000_000_000 + iter, type = "plot", task, iter, metric, variant, plot_str = plot, model_event = model };
 
+    public static object Image(string task, long iter, string metric, string variant) =>
+        new { timestamp = 1_700_000_000_000 + iter, type = "training_debug_image", task, iter, metric, variant, key = $"{metric}/{variant}", url = $"http://files/{metric}/{variant}/{iter}.png" };
+
+    public static object Vector(string task, long iter, double[] values, string metric = "hist", string variant = "weights") =>
+        new { timestamp = 1_700_000_000_000 + iter, type = "training_stats_vector", task, iter, metric, variant, values };
+
     public static async Task<string> CreateModelAsync(this ApiClient client, bool ready = false)
     {
         var data = (await client.CallAsync("models.create", new { name = $"events model {Guid.NewGuid():N}", uri = "s3://b/m.bin", ready })).Ok();

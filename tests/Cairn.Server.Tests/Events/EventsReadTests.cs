@@ -118,6 +118,130 @@ public sealed class EventsReadTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task Task_events_scroll_to_the_end_without_repeats_and_keep_the_first_total()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        // Equal timestamps across series: the scroll position has to break the ties.
+        var events = Enumerable.Range(0, 30)
+            .SelectMany(i => new[] { EventsApi.Scalar(task, i, i, timestamp: 1000 + (i / 5)), EventsApi.Scalar(task, i, -i, variant: "eval", timestamp: 1000 + (i / 5)) })
+            .ToArray();
+        (await client.AddBatchAsync(events)).Ok();
+
+        var seen = new List<(string, long)>();
+        string? scroll = null;
+        for (var pages = 0; pages < 20; pages++)
+        {
+            var page = (await client.CallAsync("events.get_task_events", new { task, batch_size = 7, order = "desc", scroll_id = scroll })).Ok();
+            Assert.Equal(60, page["total"]!.GetValue<int>());
+            var batch = page["events"]!.AsArray();
+            if (batch.Count == 0)
+            {
+                break;
+            }
+            if (pages == 0)
+            {
+                // Reported after the scroll began: the total is the one counted on the first page.
+                (await client.AddBatchAsync(EventsApi.Scalar(task, 99, 1, variant: "late", timestamp: 1))).Ok();
+            }
+            seen.AddRange(batch.Select(e => (e!["variant"]!.GetValue<string>(), e["iter"]!.GetValue<long>())));
+            scroll = page["scroll_id"]!.GetValue<string>();
+        }
+        Assert.Equal(61, seen.Count);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Equal(("late", 99L), seen[^1]);
+    }
+
+    [Fact]
+    public async Task Plots_come_in_pages_of_500_with_a_scroll_id_and_no_scroll_gives_none()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        var plots = Enumerable.Range(1, 300)
+            .SelectMany(i => new[] { EventsApi.Plot(task, i, "{}", variant: "roc"), EventsApi.Plot(task, i, "{}", variant: "pr") })
+            .ToArray();
+        (await client.AddBatchAsync(plots)).Ok();
+
+        var first = (await client.CallAsync("events.get_task_plots", new { task, iters = 300 })).Ok();
+        Assert.Equal(500, first["returned"]!.GetValue<int>());
+        Assert.Equal(600, first["total"]!.GetValue<int>());
+        var firstPlots = first["plots"]!.AsArray();
+        Assert.Equal(("pr", 300L), (firstPlots[0]!["variant"]!.GetValue<string>(), firstPlots[0]!["iter"]!.GetValue<long>()));
+        Assert.Equal(("roc", 300L), (firstPlots[300]!["variant"]!.GetValue<string>(), firstPlots[300]!["iter"]!.GetValue<long>()));
+        var second = (await client.CallAsync("events.get_task_plots", new { task, iters = 300, scroll_id = first["scroll_id"]!.GetValue<string>() })).Ok();
+        Assert.Equal(100, second["returned"]!.GetValue<int>());
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)(101 - i)), second["plots"]!.AsArray().Select(p => p!["iter"]!.GetValue<long>()));
+        var end = (await client.CallAsync("events.get_task_plots", new { task, iters = 300, scroll_id = second["scroll_id"]!.GetValue<string>() })).Ok();
+        Assert.Equal(0, end["returned"]!.GetValue<int>());
+
+        var once = (await client.CallAsync("events.get_task_plots", new { task, iters = 1, no_scroll = true })).Ok();
+        Assert.Equal(2, once["returned"]!.GetValue<int>());
+        Assert.Null(once["scroll_id"]);
+        (await client.CallAsync("events.get_task_plots", new { task, scroll_id = "plots~1~%%%" })).Fails(400, 12);
+    }
+
+    [Fact]
+    public async Task Debug_images_come_by_iteration_newest_first_and_the_scroll_navigates_earlier_and_later()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        var images = Enumerable.Range(1, 5).SelectMany(i => new[] { EventsApi.Image(task, i, "samples", "b"), EventsApi.Image(task, i, "samples", "a") })
+            .Append(EventsApi.Image(task, 9, "other", "x"))
+            .ToArray();
+        (await client.AddBatchAsync(images)).Ok();
+
+        async Task<(List<long> Iterations, string Scroll)> ReadAsync(object body)
+        {
+            var data = (await client.CallAsync("events.debug_images", body)).Ok();
+            var entry = data["metrics"]!.AsArray().Single()!;
+            Assert.Equal(task, entry["task"]!.GetValue<string>());
+            var iterations = entry["iterations"]!.AsArray();
+            foreach (var iteration in iterations)
+            {
+                // Both variants of an iteration, by variant, each with its URL.
+                Assert.Equal(["a", "b"], iteration!["events"]!.AsArray().Select(e => e!["variant"]!.GetValue<string>()));
+                Assert.All(iteration["events"]!.AsArray(), e => Assert.EndsWith($"/{iteration["iter"]}.png", e!["url"]!.GetValue<string>(), StringComparison.Ordinal));
+            }
+            return (iterations.Select(i => i!["iter"]!.GetValue<long>()).ToList(), data["scroll_id"]!.GetValue<string>());
+        }
+
+        var metrics = new[] { new { task, metric = "samples" } };
+        var (latest, scroll) = await ReadAsync(new { metrics, iters = 2 });
+        Assert.Equal([5L, 4L], latest);
+        var (earlier, scroll2) = await ReadAsync(new { metrics, iters = 2, scroll_id = scroll });
+        Assert.Equal([3L, 2L], earlier);
+        var (earliest, scroll3) = await ReadAsync(new { metrics, iters = 2, scroll_id = scroll2 });
+        Assert.Equal([1L], earliest);
+        Assert.Empty((await ReadAsync(new { metrics, iters = 2, scroll_id = scroll3 })).Iterations);
+        Assert.Empty((await ReadAsync(new { metrics, iters = 2, scroll_id = scroll3, navigate_earlier = false })).Iterations);
+        Assert.Equal([5L, 4L], (await ReadAsync(new { metrics, iters = 2, scroll_id = scroll3, refresh = true })).Iterations);
+
+        // Every metric when none is named; a bad scroll id or a missing list is the client's error.
+        var all = (await client.CallAsync("events.debug_images", new { metrics = new[] { new { task } }, iters = 1 })).Ok();
+        Assert.Equal([9L], all["metrics"]![0]!["iterations"]!.AsArray().Select(i => i!["iter"]!.GetValue<long>()));
+        (await client.CallAsync("events.debug_images", new { metrics, scroll_id = "images~%%" })).Fails(400, 12);
+        (await client.CallAsync("events.debug_images", new { iters = 1 })).Fails(400, 12);
+        (await client.CallAsync("events.debug_images", new { metrics = new[] { new { task = "no-such-task" } } })).Fails(400, 101);
+    }
+
+    [Fact]
+    public async Task Vector_metrics_come_back_as_vectors_by_iteration_oldest_first()
+    {
+        using var client = _server.Client();
+        var task = await EventRows.InsertTaskAsync(_server);
+        (await client.AddBatchAsync(
+            EventsApi.Vector(task, 2, [3, 4]), EventsApi.Vector(task, 1, [1, 2]), EventsApi.Vector(task, 1, [9], variant: "other"))).Ok();
+
+        var data = (await client.CallAsync("events.vector_metrics_iter_histogram", new { task, metric = "hist", variant = "weights" })).Ok();
+        Assert.Equal("hist", data["metric"]!.GetValue<string>());
+        Assert.Equal([1L, 2L], data["iterations"]!.AsArray().Select(i => i!.GetValue<long>()));
+        Assert.Equal([[1.0, 2.0], [3.0, 4.0]], data["vectors"]!.AsArray().Select(v => v!.AsArray().Select(x => x!.GetValue<double>()).ToArray()));
+        var none = (await client.CallAsync("events.vector_metrics_iter_histogram", new { task, metric = "hist", variant = "missing" })).Ok();
+        Assert.Empty(none["vectors"]!.AsArray());
+        (await client.CallAsync("events.vector_metrics_iter_histogram", new { task, metric = "hist" })).Fails(400, 12);
+    }
+
+    [Fact]
     public async Task The_task_log_navigates_from_the_latest_backwards_by_timestamp()
     {
         using var client = _server.Client();

@@ -1,0 +1,134 @@
+using System.Buffers.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
+using Cairn.Core.Events;
+using Cairn.Core.Storage;
+using Cairn.Server.Api;
+
+namespace Cairn.Server.Services;
+
+/// <summary>
+/// <c>events.debug_images</c> and <c>events.vector_metrics_iter_histogram</c>: the reported
+/// samples (images, vectors) the SDK's <c>Task.get_debug_samples</c> and the UI read back.
+/// </summary>
+public static partial class EventsEndpoints
+{
+    /// <summary>At most this many vector events come back, as ClearML's one search returns.</summary>
+    private const int MaxVectors = 10_000;
+
+    /// <summary>
+    /// The debug images of each requested task metric, <c>iters</c> iterations at a time, newest
+    /// first: <c>{metrics: [{task, metric, iterations: [{iter, events}]}], scroll_id}</c>. The
+    /// scroll id carries, per task metric, the lowest and highest iteration returned so far, so
+    /// the next call continues earlier (<c>navigate_earlier</c>, the default) or later without
+    /// state on the server; <c>refresh</c> starts again from the latest.
+    /// </summary>
+    private static async Task<object?> DebugImagesAsync(ApiCall call)
+    {
+        var body = call.Body;
+        if (body["metrics"] is not JsonArray { Count: > 0 } requested)
+        {
+            throw body["metrics"] is null
+                ? CairnException.RequiredField("metrics")
+                : CairnException.Validation("field 'metrics' must be a non-empty list of {task, metric}");
+        }
+        var iterations = Int(body, "iters", 1, 1, MaxBatchSize);
+        var earlier = body["navigate_earlier"] is null || Flag(body, "navigate_earlier");
+        var state = Flag(body, "refresh") ? [] : ReadImagesScroll(body);
+        var store = call.Service<IMetadataStore>().Events;
+        var metrics = new JsonArray();
+        foreach (var item in requested)
+        {
+            if (item is not JsonObject entry)
+            {
+                throw CairnException.Validation("each item of 'metrics' must be an object {task, metric}");
+            }
+            var task = RequiredString(entry, "task");
+            var metric = OptionalString(entry, "metric") is { Length: > 0 } name ? name : null;
+            var entity = await ReadableEntityAsync(call, task).ConfigureAwait(false);
+            var key = task + "\n" + metric;
+            // A fresh position reads the latest iterations whichever way the client navigates.
+            var known = state.TryGetValue(key, out var range) ? range : null;
+            var images = await store.GetImagesAsync(entity, metric,
+                before: earlier ? known?[0] : null,
+                after: earlier ? null : known?[1],
+                iterations, call.Aborted).ConfigureAwait(false);
+            var byIteration = new JsonArray();
+            foreach (var group in images.GroupBy(e => e["iter"]!.GetValue<long>()))
+            {
+                byIteration.Add(new JsonObject
+                {
+                    ["iter"] = group.Key,
+                    ["events"] = new JsonArray(group.Select(e => (JsonNode?)e).ToArray()),
+                });
+            }
+            if (images.Count > 0)
+            {
+                var lowest = images.Min(e => e["iter"]!.GetValue<long>());
+                var highest = images.Max(e => e["iter"]!.GetValue<long>());
+                state[key] = known is null ? [lowest, highest] : [Math.Min(known[0], lowest), Math.Max(known[1], highest)];
+            }
+            metrics.Add(new JsonObject { ["task"] = task, ["metric"] = metric ?? "", ["iterations"] = byIteration });
+        }
+        return new JsonObject
+        {
+            ["metrics"] = metrics,
+            ["scroll_id"] = ImagesScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(state)),
+        };
+    }
+
+    private const string ImagesScrollPrefix = "images~";
+
+    /// <summary>The scroll's (lowest, highest) iteration per <c>task\nmetric</c>; empty for a new scroll.</summary>
+    /// <exception cref="CairnException">400/12 for a scroll id this server did not make.</exception>
+    private static Dictionary<string, long[]> ReadImagesScroll(JsonObject body)
+    {
+        if (OptionalString(body, "scroll_id") is not { Length: > 0 } scrollId)
+        {
+            return [];
+        }
+        try
+        {
+            if (scrollId.StartsWith(ImagesScrollPrefix, StringComparison.Ordinal)
+                && JsonSerializer.Deserialize<Dictionary<string, long[]>>(Base64Url.DecodeFromChars(scrollId.AsSpan(ImagesScrollPrefix.Length))) is { } state
+                && state.Values.All(r => r is { Length: 2 } && r[0] <= r[1]))
+            {
+                return state;
+            }
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            // Falls through to the one error below: a client's scroll id is not ours.
+        }
+        throw CairnException.Validation($"invalid scroll_id '{scrollId}'");
+    }
+
+    /// <summary>
+    /// One vector series' values by iteration, oldest first:
+    /// <c>{metric, variant, vectors: [[..]], iterations: [..]}</c>.
+    /// </summary>
+    private static async Task<object?> VectorMetricsIterHistogramAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var entity = await ReadableEntityAsync(call, RequiredString(body, "task")).ConfigureAwait(false);
+        var metric = OptionalString(body, "metric") ?? throw CairnException.RequiredField("metric");
+        var variant = OptionalString(body, "variant") ?? throw CairnException.RequiredField("variant");
+        var store = call.Service<IMetadataStore>().Events;
+        var series = (await store.GetSeriesAsync(entity, EventTypes.Vector, call.Aborted).ConfigureAwait(false))
+            .FirstOrDefault(s => s.Metric == metric && s.Variant == variant);
+        var vectors = new JsonArray();
+        var iterations = new JsonArray();
+        if (series is not null)
+        {
+            // The latest MaxVectors iterations, newest first: reversed to read oldest first.
+            var events = await store.GetLatestAsync(series.Id, MaxVectors, call.Aborted).ConfigureAwait(false);
+            foreach (var e in events.Reverse())
+            {
+                vectors.Add(e["value"]?.DeepClone());
+                iterations.Add(e["iter"]?.DeepClone());
+            }
+        }
+        return new JsonObject { ["metric"] = metric, ["variant"] = variant, ["vectors"] = vectors, ["iterations"] = iterations };
+    }
+}
