@@ -7,10 +7,17 @@
 #   bench/run.sh --models             # models.get_all over 100,000 models against hand-written SQL (~70 s)
 #   bench/run.sh --files              # 1 GiB upload and download through the file server against cp (~1 min, 4 GiB of disk)
 #   bench/run.sh --events             # events.add_batch throughput and the scalar histogram over 1,000,000 points
+#   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # Build output goes to stderr so stdout holds only the report.
+if [ "${1:-}" = "--sdk" ]; then
+    shift
+    dotnet build -c Release src/Cairn.Server >&2
+    dotnet build -c Release bench/Cairn.Bench.Sdk >&2
+    exec bench/Cairn.Bench.Sdk/bin/Release/net10.0/Cairn.Bench.Sdk "$@"
+fi
 dotnet build -c Release src/Cairn.Server >&2
 dotnet build -c Release bench/Cairn.Bench >&2
 exec bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench "$@"

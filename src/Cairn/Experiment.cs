@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Cairn.Models;
 using Cairn.Session;
 using Cairn.Storage;
 
@@ -9,15 +11,27 @@ namespace Cairn;
 /// </summary>
 public sealed partial class Experiment
 {
+    private readonly Lock _modelsLock = new();
+
+    // Models this experiment made or connected in this process: closing flushes their reports.
+    private readonly List<Model> _touchedModels = [];
+
+    private JsonObject _data;
+
+    private StorageManager? _storage;
+
     internal Experiment(ClearMLSession session, StorageManager storage, string id, string name, string projectId, string? projectName, string? outputUri)
+        : this(session, id, name, projectId, projectName, outputUri) => _storage = storage;
+
+    internal Experiment(ClearMLSession session, string id, string name, string projectId, string? projectName, string? outputUri)
     {
         Session = session;
-        Storage = storage;
         Id = id;
         Name = name;
         ProjectId = projectId;
         ProjectName = projectName;
         OutputUri = outputUri;
+        _data = new JsonObject { ["id"] = id, ["name"] = name, ["project"] = projectId };
     }
 
     /// <summary>The task id (32 hex characters).</summary>
@@ -35,7 +49,60 @@ public sealed partial class Experiment
     /// <summary>Where this experiment's models and artifacts are uploaded (<c>output_uri</c>); null for the configured default.</summary>
     public string? OutputUri { get; internal set; }
 
+    /// <summary>The status when last read (<c>created</c>, <c>in_progress</c>, <c>completed</c>, <c>failed</c>…).</summary>
+    public string? Status => _data["status"]?.ToString();
+
+    /// <summary>The experiment's label enumeration (<c>execution.model_labels</c>) when last read.</summary>
+    public IReadOnlyDictionary<string, int> Labels
+    {
+        get
+        {
+            var labels = new Dictionary<string, int>(StringComparer.Ordinal);
+            if (_data["execution"]?["model_labels"] is JsonObject map)
+            {
+                foreach (var (label, value) in map)
+                {
+                    if (value is JsonValue v && v.TryGetValue<int>(out var index))
+                    {
+                        labels[label] = index;
+                    }
+                }
+            }
+            return labels;
+        }
+    }
+
     internal ClearMLSession Session { get; }
 
-    internal StorageManager Storage { get; }
+    internal StorageManager Storage => _storage ??= SdkContext.StorageFor(Session);
+
+    /// <summary>The task document when last read.</summary>
+    internal JsonObject Data => _data;
+
+    /// <summary>Reads the task again (<c>tasks.get_by_id</c>).</summary>
+    /// <exception cref="ClearMLRequestException">The task is gone or the call failed.</exception>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        var data = await Session.CallAsync("tasks.get_by_id", new JsonObject { ["task"] = Id }, cancellationToken).ConfigureAwait(false);
+        _data = data["task"] as JsonObject ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {Id} holds no task", null);
+    }
+
+    internal void Touch(Model model)
+    {
+        lock (_modelsLock)
+        {
+            if (!_touchedModels.Contains(model))
+            {
+                _touchedModels.Add(model);
+            }
+        }
+    }
+
+    private List<Model> TouchedModels()
+    {
+        lock (_modelsLock)
+        {
+            return [.. _touchedModels];
+        }
+    }
 }

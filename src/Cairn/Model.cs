@@ -1,18 +1,91 @@
+using System.Text.Json.Nodes;
+using Cairn.Models;
 using Cairn.Session;
+using Cairn.Storage;
 
 namespace Cairn;
 
-/// <summary>A model stored on the server, loaded lazily by id; the base of InputModel and OutputModel.</summary>
+/// <summary>
+/// A model stored on the server; the base of <see cref="InputModel"/> and <see cref="OutputModel"/>.
+/// <c>new Model(id, session)</c> makes no call: the server's copy is read by <see cref="LoadAsync"/>
+/// (or by any method that needs it), and every edit reloads it, as ClearML's SDK does. Properties
+/// read that cached copy and throw <see cref="InvalidOperationException"/> before the first load.
+/// </summary>
 public partial class Model
 {
+    private JsonObject? _data;
+
     internal Model(ClearMLSession session, string id)
     {
         Session = session;
         Id = id;
     }
 
-    /// <summary>The model id (32 hex characters).</summary>
+    /// <summary>A handle on the model <paramref name="id"/>; nothing is sent until it is loaded.</summary>
+    /// <param name="id">The model id.</param>
+    /// <param name="session">The connection; null for the one made from the configuration (<see cref="SdkContext.DefaultSession"/>).</param>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty.</exception>
+    public Model(string id, ClearMLSession? session = null)
+        : this(session ?? SdkContext.DefaultSession, RequireId(id))
+    {
+    }
+
+    /// <summary>The model id (32 hex characters); empty for an <see cref="OutputModel"/> not yet created on the server.</summary>
     public string Id { get; private protected set; }
 
+    /// <summary>Whether the server's copy has been read.</summary>
+    public bool IsLoaded => _data is not null;
+
     internal ClearMLSession Session { get; }
+
+    internal StorageManager Storage => SdkContext.StorageFor(Session);
+
+    /// <summary>The server's copy, as last read.</summary>
+    private protected JsonObject Data =>
+        _data ?? throw new InvalidOperationException($"Model {Id} is not loaded yet: call LoadAsync first (or get it from Model.GetAsync or QueryModelsAsync).");
+
+    /// <summary>Loads the model with <paramref name="id"/>.</summary>
+    /// <exception cref="ClearMLRequestException">No such model (400/201), or the call failed.</exception>
+    public static async Task<Model> GetAsync(string id, ClearMLSession? session = null, CancellationToken cancellationToken = default)
+    {
+        var model = new Model(id, session);
+        await model.LoadAsync(cancellationToken).ConfigureAwait(false);
+        return model;
+    }
+
+    /// <summary>Reads the server's copy again (<c>models.get_by_id</c>).</summary>
+    /// <exception cref="ClearMLRequestException">No such model (400/201), or the call failed.</exception>
+    public virtual async Task LoadAsync(CancellationToken cancellationToken = default)
+    {
+        var data = await Session.CallAsync("models.get_by_id", new JsonObject { ["model"] = Id }, cancellationToken).ConfigureAwait(false);
+        _data = data["model"] as JsonObject ?? throw new ClearMLRequestException("models.get_by_id", 0, 0, $"the answer for model {Id} holds no model", null);
+    }
+
+    /// <summary>Loads the model if it has not been loaded yet.</summary>
+    internal async Task EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (_data is null)
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A loaded model from a document the caller already has.</summary>
+    internal static Model FromDocument(ClearMLSession session, JsonObject data)
+    {
+        var model = new Model(session, data["id"]!.GetValue<string>());
+        model.SetData(data);
+        return model;
+    }
+
+    /// <summary>Takes a model document the caller already has (from <c>models.get_all</c>).</summary>
+    private protected void SetData(JsonObject data) => _data = data;
+
+    private protected void ForgetData() => _data = null;
+
+    private static string RequireId(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return id;
+    }
 }

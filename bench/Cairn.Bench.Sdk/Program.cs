@@ -1,0 +1,187 @@
+// The .NET SDK's weights transfers against curl on the same server and file (issue 5, "Measured"):
+// UpdateWeightsAsync + WaitForUploadsAsync against `curl -F` (the same multipart shape),
+// GetLocalCopyAsync cold against `curl -o`, and warm (cache hit), with this process's peak RSS.
+// Prints a Markdown report on stdout, progress on stderr. Run through `bench/run.sh --sdk`.
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Cairn;
+using Cairn.Bench.Sdk;
+using Cairn.Configuration;
+using Cairn.Session;
+
+var fileMiB = Option("--file-mib", 1024);
+var rounds = Option("--rounds", 3);
+var warmCalls = Option("--warm-calls", 20);
+var root = RepositoryRoot();
+var serverBinary = OptionText("--server") ?? Path.Combine(root, "src", "Cairn.Server", "bin", "Release", "net10.0", "Cairn.Server");
+var progress = Console.Error;
+
+var scratch = Directory.CreateTempSubdirectory("cairn-sdk-bench-").FullName;
+try
+{
+    var dataDir = Path.Combine(scratch, "data");
+    Directory.CreateDirectory(dataDir);
+    var source = Path.Combine(scratch, "model.bin");
+    await progress.WriteLineAsync($"writing {fileMiB} MiB of random bytes to {source}");
+    await WriteRandomFileAsync(source, (long)fileMiB << 20);
+
+    await using var server = await ServerChild.StartAsync(serverBinary, dataDir, CancellationToken.None);
+    var cacheDir = Path.Combine(scratch, "cache");
+    await using var session = new ClearMLSession(new ClearMLSettings
+    {
+        ApiHost = server.ApiBase,
+        FilesHost = server.FilesBase,
+        AccessKey = ServerChild.AccessKey,
+        SecretKey = ServerChild.SecretKey,
+        CacheDirectory = cacheDir,
+        CacheSizeLimitBytes = 4L << 30,
+    });
+    var token = await session.GetTokenAsync();
+    var storage = new Cairn.Storage.StorageManager(session);
+    var experiment = await Experiment.InitAsync("SDK bench", "transfer bench", outputUri: true, session: session);
+    var model = new OutputModel(experiment, name: "bench weights");
+    var curlObject = $"SDK bench/curl upload.{experiment.Id}/models/model.bin";
+    var curlUrl = new Uri(server.FilesBase, string.Join('/', curlObject.Split('/').Select(Uri.EscapeDataString))).AbsoluteUri;
+    var curlTarget = Path.Combine(scratch, "curl-download.bin");
+
+    var curlUp = new List<double>();
+    var sdkUp = new List<double>();
+    var curlDown = new List<double>();
+    var sdkCold = new List<double>();
+    var sdkWarm = new List<double>();
+    double upPeak = 0, coldPeak = 0, warmPeak = 0;
+    string? sdkUrl = null;
+    for (var round = 1; round <= rounds; round++)
+    {
+        await progress.WriteLineAsync($"round {round}/{rounds}");
+        // The stored copies of the previous round go first (untimed) for both, as in the files benchmark.
+        if (round > 1)
+        {
+            await RunAsync("curl", "--silent", "--output", "/dev/null", "--request", "DELETE", "--header", $"Authorization: Bearer {token}", curlUrl);
+            await storage.DeleteAsync(sdkUrl!);
+        }
+        curlUp.Add(await RunAsync("curl", "--silent", "--show-error", "--fail", "--output", "/dev/null",
+            "--header", $"Authorization: Bearer {token}",
+            "--form", $"/{curlObject}=@{source};filename=/{curlObject};type=application/octet-stream", server.FilesBase.AbsoluteUri));
+
+        SelfMemory.ResetPeak();
+        var watch = Stopwatch.StartNew();
+        sdkUrl = await model.UpdateWeightsAsync(source, iteration: round);
+        await OutputModel.WaitForUploadsAsync();
+        sdkUp.Add(watch.Elapsed.TotalSeconds);
+        upPeak = Math.Max(upPeak, SelfMemory.PeakMiB());
+
+        File.Delete(curlTarget);
+        curlDown.Add(await RunAsync("curl", "--silent", "--show-error", "--fail", "--header", $"Authorization: Bearer {token}", "--output", curlTarget, curlUrl));
+        File.Delete(curlTarget);
+
+        if (Directory.Exists(cacheDir))
+        {
+            Directory.Delete(cacheDir, recursive: true);
+        }
+        var reader = await Model.GetAsync(model.Id, session);
+        SelfMemory.ResetPeak();
+        watch.Restart();
+        var copy = await reader.GetLocalCopyAsync();
+        sdkCold.Add(watch.Elapsed.TotalSeconds);
+        coldPeak = Math.Max(coldPeak, SelfMemory.PeakMiB());
+        if (new FileInfo(copy).Length != (long)fileMiB << 20)
+        {
+            throw new InvalidOperationException("The SDK's copy has the wrong size.");
+        }
+
+        SelfMemory.ResetPeak();
+        for (var i = 0; i < warmCalls; i++)
+        {
+            var fresh = await Model.GetAsync(model.Id, session); // untimed: the model's row, as a caller would have it
+            watch.Restart();
+            await fresh.GetLocalCopyAsync();
+            sdkWarm.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        warmPeak = Math.Max(warmPeak, SelfMemory.PeakMiB());
+    }
+    await experiment.CloseAsync();
+
+    var report = new StringBuilder();
+    var up = Median(sdkUp) / Median(curlUp);
+    var down = Median(sdkCold) / Median(curlDown);
+    var mib = (double)fileMiB;
+    report.AppendLine(Invariant($"{fileMiB} MiB of random bytes, {rounds} rounds (medians), {warmCalls} cache hits per round; load average {SelfMemory.LoadAverage()} at the end; {Environment.ProcessorCount} cores."));
+    report.AppendLine();
+    report.AppendLine("| step | SDK | curl | SDK / curl | target | SDK peak RSS | target |");
+    report.AppendLine("|---|---|---|---|---|---|---|");
+    report.AppendLine(Invariant($"| upload: `UpdateWeightsAsync` + `WaitForUploadsAsync` vs `curl -F` | {Median(sdkUp):0.00} s ({mib / Median(sdkUp):0} MiB/s) | {Median(curlUp):0.00} s | {up:0.00} | ≤ 1.2 {Mark(up <= 1.2)} | {upPeak:0} MiB | < 150 MiB {Mark(upPeak < 150)} |"));
+    report.AppendLine(Invariant($"| cold download: `GetLocalCopyAsync` vs `curl -o` | {Median(sdkCold):0.00} s ({mib / Median(sdkCold):0} MiB/s) | {Median(curlDown):0.00} s | {down:0.00} | ≤ 1.2 {Mark(down <= 1.2)} | {coldPeak:0} MiB | < 150 MiB {Mark(coldPeak < 150)} |"));
+    report.AppendLine(Invariant($"| warm: `GetLocalCopyAsync` cache hit | {Median(sdkWarm):0.00} ms (max {sdkWarm.Max():0.00} ms) | – | – | < 5 ms {Mark(Median(sdkWarm) < 5)} | {warmPeak:0} MiB | < 150 MiB {Mark(warmPeak < 150)} |"));
+    report.AppendLine();
+    report.AppendLine(Invariant($"All rounds: SDK upload {Join(sdkUp)} s, curl upload {Join(curlUp)} s; SDK cold {Join(sdkCold)} s, curl download {Join(curlDown)} s."));
+    Console.Write(report.ToString());
+    return 0;
+}
+finally
+{
+    Directory.Delete(scratch, recursive: true);
+}
+
+static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+static string Mark(bool met) => met ? "✓" : "✗";
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+static string Join(List<double> values) => string.Join(", ", values.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)));
+
+static async Task<double> RunAsync(string program, params string[] arguments)
+{
+    var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true };
+    foreach (var argument in arguments)
+    {
+        info.ArgumentList.Add(argument);
+    }
+    var watch = Stopwatch.StartNew();
+    using var process = Process.Start(info)!;
+    var error = await process.StandardError.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    var seconds = watch.Elapsed.TotalSeconds;
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"{program} failed ({process.ExitCode}): {error}");
+    }
+    return seconds;
+}
+
+static async Task WriteRandomFileAsync(string path, long bytes)
+{
+    var buffer = new byte[1 << 20];
+    await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+    for (long written = 0; written < bytes; written += buffer.Length)
+    {
+        RandomNumberGenerator.Fill(buffer);
+        await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, bytes - written)));
+    }
+}
+
+static string RepositoryRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cairn.slnx")))
+    {
+        dir = dir.Parent;
+    }
+    return dir?.FullName ?? throw new InvalidOperationException("Run from inside the repository (Cairn.slnx not found).");
+}
+
+int Option(string name, int fallback) =>
+    OptionText(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+string? OptionText(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}

@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using Cairn.Experiments;
+using Cairn.Models;
+using Cairn.Session;
+
+namespace Cairn;
+
+public sealed partial class Experiment
+{
+    /// <summary>
+    /// Starts a new experiment, as ClearML's <c>Task.init</c>: creates the project when it does not
+    /// exist, creates the task (<c>tasks.create</c>), marks it running (<c>tasks.started</c>) and
+    /// records its output destination. A task is never reused; every call makes a new one.
+    /// </summary>
+    /// <param name="projectName">The project's full name (<c>a/b</c> for a sub-project).</param>
+    /// <param name="taskName">The experiment's name.</param>
+    /// <param name="taskType">One of <see cref="ExperimentType"/>.</param>
+    /// <param name="outputUri">Where models and artifacts go (see <see cref="OutputDestination"/>); <c>true</c> means the files server.</param>
+    /// <param name="tags">User tags of the experiment.</param>
+    /// <param name="session">The connection; null for the one made from the configuration.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <exception cref="ArgumentException">A name is empty, the type is unknown, or the output URI's scheme is not supported.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="outputUri"/> is <c>true</c> but no files server is configured.</exception>
+    /// <exception cref="ClearMLRequestException">The server refused a call.</exception>
+    public static async Task<Experiment> InitAsync(string projectName, string taskName, string taskType = ExperimentType.Training,
+        OutputDestination outputUri = default, IEnumerable<string>? tags = null, ClearMLSession? session = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(projectName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskName);
+        if (!ExperimentType.All.Contains(taskType))
+        {
+            throw new ArgumentException($"'{taskType}' is not a task type; use one of {string.Join(", ", ExperimentType.All)}.", nameof(taskType));
+        }
+        var explicitUri = outputUri.Kind == OutputDestinationKind.Uri ? ModelDestination.Conform(outputUri.Uri!, nameof(outputUri)) : null;
+        session ??= SdkContext.DefaultSession;
+
+        var projectId = await ProjectDirectory.GetOrCreateAsync(session, projectName, cancellationToken).ConfigureAwait(false);
+        var create = new JsonObject
+        {
+            ["name"] = taskName,
+            ["type"] = taskType,
+            ["project"] = projectId,
+            ["system_tags"] = new JsonArray("development"),
+            ["comment"] = "",
+        };
+        if (tags?.ToList() is { Count: > 0 } tagList)
+        {
+            create["tags"] = ModelWire.Array(tagList);
+        }
+        var created = await session.CallAsync("tasks.create", create, cancellationToken).ConfigureAwait(false);
+        var id = created["id"]?.GetValue<string>() ?? throw new ClearMLRequestException("tasks.create", 0, 0, "the answer holds no task id", null);
+        await session.CallAsync("tasks.started", new JsonObject { ["task"] = id, ["force"] = false }, cancellationToken).ConfigureAwait(false);
+
+        var (fullProjectName, projectDefault) = await ProjectDirectory.GetAsync(session, projectId, cancellationToken).ConfigureAwait(false);
+        var destination = outputUri.Kind switch
+        {
+            OutputDestinationKind.Uri => explicitUri,
+            OutputDestinationKind.None => null,
+            OutputDestinationKind.FilesServer => NonEmpty(projectDefault) ?? NonEmpty(session.Settings.DefaultOutputUri)
+                ?? session.Settings.FilesHost?.AbsoluteUri.TrimEnd('/')
+                ?? throw new InvalidOperationException("outputUri is true but no files server is configured (CLEARML_FILES_HOST or api.files_server)."),
+            _ => NonEmpty(projectDefault) ?? NonEmpty(session.Settings.DefaultOutputUri),
+        };
+        if (destination is not null)
+        {
+            await session.CallAsync("tasks.edit", new JsonObject { ["task"] = id, ["force"] = true, ["output_dest"] = destination }, cancellationToken).ConfigureAwait(false);
+        }
+        var experiment = new Experiment(session, id, taskName, projectId, fullProjectName ?? projectName, destination);
+        await experiment.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return experiment;
+    }
+
+    /// <summary>Opens the experiment <paramref name="id"/> (<c>tasks.get_by_id</c>, <c>projects.get_by_id</c>).</summary>
+    /// <exception cref="ClearMLRequestException">No such task (400/101), or a call failed.</exception>
+    public static async Task<Experiment> GetAsync(string id, ClearMLSession? session = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        session ??= SdkContext.DefaultSession;
+        var data = await session.CallAsync("tasks.get_by_id", new JsonObject { ["task"] = id }, cancellationToken).ConfigureAwait(false);
+        var task = data["task"] as JsonObject ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {id} holds no task", null);
+        var projectId = task["project"]?.ToString() ?? "";
+        var projectName = projectId.Length == 0 ? null : (await ProjectDirectory.GetAsync(session, projectId, cancellationToken).ConfigureAwait(false)).Name;
+        var experiment = new Experiment(session, id, task["name"]?.ToString() ?? "", projectId, projectName,
+            NonEmpty(task["output"]?["destination"]?.ToString()))
+        {
+            _data = task,
+        };
+        return experiment;
+    }
+
+    /// <summary>
+    /// The newest experiment named exactly <paramref name="taskName"/> in project
+    /// <paramref name="projectName"/> (non-archived ones first), as ClearML's <c>Task.get_task</c>; null when none matches.
+    /// </summary>
+    /// <exception cref="ArgumentException">No project is named <paramref name="projectName"/>.</exception>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public static async Task<Experiment?> GetByNameAsync(string projectName, string taskName, ClearMLSession? session = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(projectName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskName);
+        session ??= SdkContext.DefaultSession;
+        var projectId = await ProjectDirectory.FindIdAsync(session, projectName, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArgumentException($"No project is named '{projectName}'.", nameof(projectName));
+        var data = await session.CallAsync("tasks.get_all", new JsonObject
+        {
+            ["project"] = new JsonArray(projectId),
+            ["name"] = ClearmlText.ExactNameRegex(taskName),
+            ["only_fields"] = new JsonArray("id", "name", "last_update", "system_tags"),
+            ["order_by"] = new JsonArray("-last_update"),
+            ["search_hidden"] = false,
+        }, cancellationToken).ConfigureAwait(false);
+        var best = (data["tasks"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .OrderBy(t => t["system_tags"] is JsonArray tags && tags.Any(tag => tag?.ToString() == "archived") ? 1 : 0)
+            .ThenByDescending(t => t["last_update"]?.ToString(), StringComparer.Ordinal)
+            .FirstOrDefault();
+        return best?["id"]?.ToString() is { } id ? await GetAsync(id, session, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+}

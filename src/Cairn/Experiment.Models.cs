@@ -1,0 +1,171 @@
+using System.Text.Json.Nodes;
+using Cairn.Experiments;
+using Cairn.Models;
+
+namespace Cairn;
+
+public sealed partial class Experiment
+{
+    /// <summary>
+    /// The experiment's models, read fresh (ClearML's <c>task.models</c>): <c>Input</c> as
+    /// registered; <c>Output</c> the models this experiment created, oldest first, then other
+    /// models registered as its outputs, so <c>Output[^1]</c> is the latest. Every model comes back loaded.
+    /// </summary>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public async Task<ExperimentModels> GetModelsAsync(CancellationToken cancellationToken = default)
+    {
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        var inputEntries = Entries("input");
+        var outputEntries = Entries("output");
+
+        var owned = new List<JsonObject>();
+        await foreach (var model in ModelWire.GetAllAsync(Session, new JsonObject
+        {
+            ["task"] = new JsonArray(Id),
+            ["order_by"] = new JsonArray("created"),
+        }, null, cancellationToken).ConfigureAwait(false))
+        {
+            owned.Add(model);
+        }
+        var linkedIds = inputEntries.Concat(outputEntries).Select(e => e.ModelId)
+            .Where(id => owned.All(m => m["id"]?.ToString() != id)).Distinct().ToList();
+        var linked = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        if (linkedIds.Count > 0)
+        {
+            await foreach (var model in ModelWire.GetAllAsync(Session, new JsonObject { ["id"] = ModelWire.Array(linkedIds) }, null, cancellationToken).ConfigureAwait(false))
+            {
+                linked[model["id"]!.ToString()] = model;
+            }
+        }
+        foreach (var model in owned)
+        {
+            linked[model["id"]!.ToString()] = model;
+        }
+
+        var input = inputEntries.Where(e => linked.ContainsKey(e.ModelId))
+            .Select(e => (e.Name, Loaded(linked[e.ModelId]))).ToList();
+        var output = new List<(string, Model)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in owned.Select(m => m["id"]!.ToString()).Concat(outputEntries.Select(e => e.ModelId)))
+        {
+            if (!linked.TryGetValue(id, out var model) || !seen.Add(id))
+            {
+                continue;
+            }
+            var name = outputEntries.FirstOrDefault(e => e.ModelId == id).Name ?? $"Output Model #{output.Count}";
+            output.Add((name, Loaded(model)));
+        }
+        return new ExperimentModels(new ModelList(input), new ModelList(output));
+    }
+
+    /// <summary>
+    /// Uploads <paramref name="modelPath"/> as a new output model of this experiment (ClearML's
+    /// <c>task.update_output_model</c>): to <see cref="OutputUri"/>, else to the files server. A folder
+    /// becomes a zip package. Returns the planned URL at once; the upload runs in the background
+    /// (wait with <see cref="OutputModel.WaitForUploadsAsync"/> or by closing the experiment).
+    /// </summary>
+    /// <param name="modelPath">The weights file or folder; never deleted.</param>
+    /// <param name="name">The entry name on the experiment (default: the file name without extension).</param>
+    /// <param name="comment">The model's comment.</param>
+    /// <param name="tags">The model's tags.</param>
+    /// <param name="modelName">The model's name (default: "&lt;experiment&gt; - &lt;name&gt;", or the experiment's name).</param>
+    /// <param name="iteration">The training iteration the weights are from.</param>
+    /// <param name="cancellationToken">Cancels the calls made before the upload starts.</param>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty or does not exist.</exception>
+    /// <exception cref="InvalidOperationException">There is no output URI and no files server is configured.</exception>
+    public async Task<string> UpdateOutputModelAsync(string modelPath, string? name = null, string? comment = null, IEnumerable<string>? tags = null,
+        string? modelName = null, long? iteration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        if (!File.Exists(modelPath) && !Directory.Exists(modelPath))
+        {
+            throw new ArgumentException($"'{modelPath}' given as modelPath does not exist.", nameof(modelPath));
+        }
+        var destination = OutputUri ?? Session.Settings.FilesHost?.AbsoluteUri.TrimEnd('/')
+            ?? throw new InvalidOperationException($"Experiment {Id} has no output URI and no files server is configured.");
+        var model = new OutputModel(this, name: modelName ?? (name is null ? Name : $"{Name} - {name}"), tags: tags, comment: comment);
+        if (name is not null)
+        {
+            await model.ConnectAsync(this, name, cancellationToken).ConfigureAwait(false);
+        }
+        return await model.UpdateWeightsAsync(modelPath, uploadUri: destination, iteration: iteration, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Registers <paramref name="model"/> as an input of this experiment (see <see cref="InputModel.ConnectAsync"/>).</summary>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public Task ConnectAsync(InputModel model, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.ConnectAsync(this, name, cancellationToken);
+    }
+
+    /// <summary>Registers <paramref name="model"/> as an output of this experiment under <paramref name="name"/> (see <see cref="OutputModel.ConnectAsync"/>).</summary>
+    /// <exception cref="ArgumentException">The model belongs to another experiment.</exception>
+    public Task ConnectAsync(OutputModel model, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.ConnectAsync(this, name, cancellationToken);
+    }
+
+    /// <summary><c>tasks.add_or_update_model</c>: registers a model on this experiment under an entry name.</summary>
+    internal async Task RegisterModelAsync(string modelId, string name, string type, CancellationToken cancellationToken)
+    {
+        await Session.CallAsync("tasks.add_or_update_model", new JsonObject
+        {
+            ["task"] = Id,
+            ["name"] = name,
+            ["model"] = modelId,
+            ["type"] = type,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies labels and design to the experiment when it has none, as ClearML's SDK does on connect.</summary>
+    internal async Task AdoptLabelsAndDesignAsync(IReadOnlyDictionary<string, int> labels, string design, bool overwriteLabels, CancellationToken cancellationToken)
+    {
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        if (labels.Count > 0 && (overwriteLabels || Labels.Count == 0))
+        {
+            var execution = _data["execution"] is JsonObject e ? (JsonObject)e.DeepClone() : [];
+            var map = new JsonObject();
+            foreach (var (label, index) in labels)
+            {
+                map[label] = index;
+            }
+            execution["model_labels"] = map;
+            await Session.CallAsync("tasks.edit", new JsonObject { ["task"] = Id, ["force"] = true, ["execution"] = execution }, cancellationToken).ConfigureAwait(false);
+        }
+        var configuration = _data["configuration"] as JsonObject;
+        if (!string.IsNullOrEmpty(design) && configuration?["General"] is null)
+        {
+            var updated = configuration is null ? [] : (JsonObject)configuration.DeepClone();
+            updated["General"] = new JsonObject { ["name"] = "General", ["value"] = design, ["type"] = "legacy", ["description"] = "" };
+            await Session.CallAsync("tasks.edit", new JsonObject { ["task"] = Id, ["force"] = true, ["configuration"] = updated }, cancellationToken).ConfigureAwait(false);
+        }
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends a line to the experiment's comment (ClearML notes each connected input model this way).</summary>
+    internal async Task AppendCommentLineAsync(string line, CancellationToken cancellationToken)
+    {
+        var data = await Session.CallAsync("tasks.get_all", new JsonObject
+        {
+            ["id"] = new JsonArray(Id),
+            ["only_fields"] = new JsonArray("comment"),
+        }, cancellationToken).ConfigureAwait(false);
+        var comment = (data["tasks"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault()?["comment"]?.ToString() ?? "";
+        if (comment.Split('\n').Contains(line))
+        {
+            return;
+        }
+        var updated = comment.Length == 0 ? line : comment.TrimEnd('\n') + "\n" + line;
+        await Session.CallAsync("tasks.edit", new JsonObject { ["task"] = Id, ["force"] = true, ["comment"] = updated }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private List<(string Name, string ModelId)> Entries(string type) =>
+        [.. (_data["models"]?[type] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(e => e["model"] is not null)
+            .Select(e => (e["name"]?.ToString() ?? "", e["model"]!.ToString()))];
+
+    private Model Loaded(JsonObject data) => Model.FromDocument(Session, data);
+}

@@ -1,0 +1,346 @@
+using System.Text.Json.Nodes;
+using Cairn.Models;
+
+namespace Cairn;
+
+/// <summary>
+/// A model an experiment produces (ClearML's <c>OutputModel</c>). It is created on the server
+/// lazily, the first time something must be stored (weights, metadata, publishing…): until then
+/// <see cref="Model.Id"/> is empty and the properties show what was given here. Weights uploads
+/// run in the background (<see cref="UpdateWeightsAsync"/>); one output model can be updated many
+/// times (each call overwrites its weights), and an experiment can have several.
+/// </summary>
+public sealed partial class OutputModel : Model
+{
+    private static string? _defaultUploadUri;
+
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+
+    private readonly string? _baseModelId;
+
+    private bool _created;
+
+    private string? _entryName;
+
+    private bool _entryRegistered;
+
+    private string? _uploadDestination;
+
+    /// <summary>
+    /// A new output model of <paramref name="experiment"/>; nothing is sent yet, except with
+    /// <paramref name="baseModelId"/>, which re-uses that existing model (it is moved to this
+    /// experiment when first stored).
+    /// </summary>
+    /// <param name="experiment">The experiment that produces the model.</param>
+    /// <param name="configText">Design text; not with <paramref name="configDict"/>.</param>
+    /// <param name="configDict">Design as a JSON object (stored as its JSON text); not with <paramref name="configText"/>.</param>
+    /// <param name="labelEnumeration">Label → class index; default: the experiment's labels.</param>
+    /// <param name="name">The model name; default: the experiment's name.</param>
+    /// <param name="tags">The model's tags.</param>
+    /// <param name="comment">Added below "Created by task id: …".</param>
+    /// <param name="framework">The framework (see <see cref="Cairn.Framework"/>); inferred from the weights file name when null.</param>
+    /// <param name="baseModelId">An existing model to re-use instead of creating one.</param>
+    /// <exception cref="ArgumentException">Both config arguments are given.</exception>
+    public OutputModel(Experiment experiment, string? configText = null, JsonObject? configDict = null,
+        IReadOnlyDictionary<string, int>? labelEnumeration = null, string? name = null, IEnumerable<string>? tags = null,
+        string? comment = null, string? framework = null, string? baseModelId = null)
+        : base(RequireExperiment(experiment).Session, baseModelId ?? "")
+    {
+        if (configText is not null && configDict is not null)
+        {
+            throw new ArgumentException("Give configText or configDict, not both.", nameof(configDict));
+        }
+        if (baseModelId is not null && string.IsNullOrWhiteSpace(baseModelId))
+        {
+            throw new ArgumentException("baseModelId must not be blank.", nameof(baseModelId));
+        }
+        Experiment = experiment;
+        _baseModelId = baseModelId;
+        var labels = labelEnumeration ?? experiment.Labels;
+        var floating = new JsonObject
+        {
+            ["name"] = name ?? experiment.Name,
+            ["comment"] = $"Created by task id: {experiment.Id}" + (comment is null ? "" : "\n" + comment),
+            ["tags"] = ModelWire.Array(tags ?? []),
+            ["system_tags"] = new JsonArray(),
+            ["labels"] = InputModel.LabelsJson(labels),
+            ["design"] = new JsonObject { ["design"] = InputModel.DesignOf(configText, configDict) ?? "" },
+            ["task"] = experiment.Id,
+            ["project"] = experiment.ProjectId,
+            ["ready"] = false,
+        };
+        if (framework is not null)
+        {
+            floating["framework"] = framework;
+        }
+        SetData(floating);
+    }
+
+    /// <summary>The experiment that produces this model.</summary>
+    public Experiment Experiment { get; }
+
+    /// <summary>Whether the model exists on the server yet.</summary>
+    public bool IsCreated => _created;
+
+    /// <inheritdoc />
+    public override bool Published => _created && base.Published;
+
+    /// <inheritdoc />
+    public override string? TaskId => Experiment.Id;
+
+    /// <summary>
+    /// Where weights go when <see cref="UpdateWeightsAsync"/> gets no <c>uploadUri</c>: this model's
+    /// destination (<see cref="SetUploadDestination"/>), else the process default
+    /// (<see cref="SetDefaultUploadUri"/>), else the experiment's <see cref="Cairn.Experiment.OutputUri"/>;
+    /// null when none is set (weights are then registered by local path, not uploaded).
+    /// </summary>
+    public string? UploadStorageUri => _uploadDestination ?? _defaultUploadUri ?? Experiment.OutputUri;
+
+    /// <summary>
+    /// Sets where this model's weights are uploaded (ClearML's <c>set_upload_destination</c>);
+    /// a local folder becomes <c>file://</c> and is created.
+    /// </summary>
+    /// <exception cref="ArgumentException">The URI's scheme is not file, http(s), s3, gs or azure.</exception>
+    /// <exception cref="InvalidOperationException">The model is published.</exception>
+    public void SetUploadDestination(string uri)
+    {
+        ThrowIfPublished();
+        var conformed = ModelDestination.Conform(uri, nameof(uri));
+        if (conformed.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+        {
+            Directory.CreateDirectory(new Uri(conformed).LocalPath);
+        }
+        _uploadDestination = conformed;
+    }
+
+    /// <summary>
+    /// Sets the upload destination of every output model of this process that has none of its
+    /// own; null clears it. Unlike ClearML's Python SDK, where it only applies offline, it applies
+    /// online too, ranking after a model's own destination and before the experiment's output URI.
+    /// </summary>
+    /// <exception cref="ArgumentException">The URI's scheme is not supported.</exception>
+    public static void SetDefaultUploadUri(string? uri) =>
+        _defaultUploadUri = uri is null ? null : ModelDestination.Conform(uri, nameof(uri));
+
+    /// <summary>
+    /// Waits for this process's background weights uploads (the oldest
+    /// <paramref name="maxNumUploads"/>, or all) and throws the failures among them.
+    /// </summary>
+    /// <exception cref="TimeoutException"><paramref name="timeout"/> passed; the uploads go on.</exception>
+    /// <exception cref="ModelUploadException">An upload failed (several: <see cref="AggregateException"/>); the model's URI is <c>…/failed_uploading</c>.</exception>
+    public static Task WaitForUploadsAsync(TimeSpan? timeout = null, int? maxNumUploads = null, CancellationToken cancellationToken = default)
+    {
+        if (maxNumUploads <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxNumUploads), maxNumUploads, "maxNumUploads must be positive.");
+        }
+        return UploadQueue.WaitAsync(timeout, maxNumUploads, _ => true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Registers this model as an output of <paramref name="experiment"/> (the one it was made
+    /// with) under entry name <paramref name="name"/>, and copies its labels and design to the
+    /// experiment when the experiment has none.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="experiment"/> is not the model's experiment.</exception>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public async Task ConnectAsync(Experiment experiment, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        if (experiment.Id != Experiment.Id)
+        {
+            throw new ArgumentException($"An output model can only be connected to the experiment it was made with ({Experiment.Id}).", nameof(experiment));
+        }
+        if (name is not null && name != _entryName)
+        {
+            _entryName = name;
+            _entryRegistered = false;
+        }
+        await experiment.AdoptLabelsAndDesignAsync(Labels, ConfigText, overwriteLabels: false, cancellationToken).ConfigureAwait(false);
+        if (_created)
+        {
+            _entryName ??= InputModel.EntryNameFromUrl(Url) ?? "Output Model";
+            await RegisterEntryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sets the design (stored as <c>design.design</c>) and, when the experiment has no design
+    /// yet, the experiment's too.
+    /// </summary>
+    /// <exception cref="ArgumentException">Both or neither argument is given.</exception>
+    /// <exception cref="InvalidOperationException">The model is published.</exception>
+    public async Task UpdateDesignAsync(string? configText = null, JsonObject? configDict = null, CancellationToken cancellationToken = default)
+    {
+        if ((configText is null) == (configDict is null))
+        {
+            throw new ArgumentException("Give exactly one of configText or configDict.", nameof(configText));
+        }
+        await ThrowIfPublishedAsync(cancellationToken).ConfigureAwait(false);
+        var design = InputModel.DesignOf(configText, configDict)!;
+        await Experiment.AdoptLabelsAndDesignAsync(new Dictionary<string, int>(), design, overwriteLabels: false, cancellationToken).ConfigureAwait(false);
+        await SetFieldAsync("design", new JsonObject { ["design"] = design }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the label enumeration, on the model and (always, as ClearML does) on the experiment.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="labels"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The model is published.</exception>
+    public async Task UpdateLabelsAsync(IReadOnlyDictionary<string, int> labels, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        await ThrowIfPublishedAsync(cancellationToken).ConfigureAwait(false);
+        await Experiment.AdoptLabelsAndDesignAsync(labels, "", overwriteLabels: true, cancellationToken).ConfigureAwait(false);
+        await SetFieldAsync("labels", InputModel.LabelsJson(labels), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates the model on the server now, as storing weights or metadata would (for example
+    /// before reporting scalars to it); nothing is sent when it already exists.
+    /// </summary>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public Task CreateOnServerAsync(CancellationToken cancellationToken = default) => EnsureCreatedAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public override async Task LoadAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_created && _baseModelId is null)
+        {
+            return; // Nothing on the server yet: the floating values stand.
+        }
+        await base.LoadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates the model on the server if it is not there yet (ClearML's materialisation).</summary>
+    private protected override async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+        await _createLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_created)
+            {
+                return;
+            }
+            if (_baseModelId is not null)
+            {
+                await AdoptBaseModelAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await CreateAsync(cancellationToken).ConfigureAwait(false);
+            }
+            _created = true;
+            await base.LoadAsync(cancellationToken).ConfigureAwait(false);
+            Experiment.Touch(this);
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+        if (_entryName is not null)
+        {
+            await RegisterEntryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        var floating = Data;
+        var placeholder = PlaceholderUri.Under(UploadStorageUri, PlaceholderUri.Uploading);
+        Id = await ModelWire.CreateAsync(Session, placeholder, InputModel.AnonymousName(), Experiment.ProjectId, cancellationToken).ConfigureAwait(false);
+        var edit = new JsonObject
+        {
+            ["uri"] = placeholder,
+            ["name"] = floating["name"]?.DeepClone(),
+            ["comment"] = floating["comment"]?.DeepClone(),
+            ["labels"] = floating["labels"]?.DeepClone(),
+            ["design"] = floating["design"]?.DeepClone(),
+            ["task"] = Experiment.Id,
+            ["project"] = Experiment.ProjectId,
+        };
+        if (floating["framework"] is { } framework)
+        {
+            edit["framework"] = framework.DeepClone();
+        }
+        if (floating["tags"] is JsonArray { Count: > 0 } tags)
+        {
+            edit["tags"] = tags.DeepClone();
+        }
+        if (ParentFromExperiment() is { } parent)
+        {
+            edit["parent"] = parent;
+        }
+        await ModelWire.EditAsync(Session, Id, edit, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AdoptBaseModelAsync(CancellationToken cancellationToken)
+    {
+        await base.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var comment = Comment;
+        var note = $"Overwritten by task id: {Experiment.Id}";
+        await ModelWire.EditAsync(Session, Id, new JsonObject
+        {
+            ["task"] = Experiment.Id,
+            ["project"] = Experiment.ProjectId,
+            ["comment"] = comment.Length == 0 ? note : comment + "\n" + note,
+        }, cancellationToken).ConfigureAwait(false);
+        _entryName ??= InputModel.EntryNameFromUrl(Url);
+    }
+
+    private string? ParentFromExperiment() =>
+        _entryName is null ? null
+            : (Experiment.Data["models"]?["input"] as JsonArray ?? [])
+                .OfType<JsonObject>()
+                .FirstOrDefault(e => e["name"]?.ToString() == _entryName)?["model"]?.ToString();
+
+    private async Task RegisterEntryAsync(CancellationToken cancellationToken)
+    {
+        if (_entryRegistered || _entryName is null || !_created)
+        {
+            return;
+        }
+        await Experiment.RegisterModelAsync(Id, _entryName, "output", cancellationToken).ConfigureAwait(false);
+        _entryRegistered = true;
+    }
+
+    private async Task SetFieldAsync(string field, JsonNode value, CancellationToken cancellationToken)
+    {
+        if (!_created && _baseModelId is null)
+        {
+            Data[field] = value; // Sent with the rest when the model is created.
+            return;
+        }
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await ModelWire.EditAsync(Session, Id, new JsonObject { [field] = value }, cancellationToken).ConfigureAwait(false);
+        await base.LoadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ThrowIfPublished()
+    {
+        if (IsLoaded && Published)
+        {
+            throw new InvalidOperationException($"Model {Id} is published; a published model cannot change.");
+        }
+    }
+
+    private async Task ThrowIfPublishedAsync(CancellationToken cancellationToken)
+    {
+        if (_created || _baseModelId is not null)
+        {
+            await base.LoadAsync(cancellationToken).ConfigureAwait(false);
+            if (base.Published)
+            {
+                throw new InvalidOperationException($"Model {Id} is published; a published model cannot change.");
+            }
+        }
+    }
+
+    private static Experiment RequireExperiment(Experiment experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        return experiment;
+    }
+}
