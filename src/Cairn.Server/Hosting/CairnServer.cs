@@ -46,6 +46,7 @@ public static class CairnServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            KestrelTuning.Apply(kestrel);
             foreach (var port in options.SinglePort ? [options.WebPort] : new[] { options.ApiPort, options.WebPort, options.FilesPort })
             {
                 if (options.Host == "localhost")
@@ -57,7 +58,7 @@ public static class CairnServer
                     kestrel.Listen(IPAddress.Parse(options.Host.Trim('[', ']')), port);
                 }
             }
-        });
+        }).ConfigureServices(KestrelTuning.AddMemoryPool);
 
         var signingKey = TokenService.LoadSigningKey(options.JwtSigningKey, options.DataDir);
         var services = builder.Services;

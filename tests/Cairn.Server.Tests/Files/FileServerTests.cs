@@ -165,6 +165,52 @@ public sealed class FileServerTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task A_chunked_upload_whose_bytes_look_like_its_boundary_is_stored_exactly()
+    {
+        using var files = await FilesClient.ForAsync(_server);
+        var path = FilesClient.Unique("near boundaries.bin");
+        // Bytes that start a delimiter and break off, around a large random middle, so the
+        // near misses also fall on the pipe's segment edges.
+        var bytes = Concat(Encoding.ASCII.GetBytes("\r\n--xyz\r\n--xyzboundar--xyzboundary"), FilesClient.RandomBytes(700_000), Encoding.ASCII.GetBytes("\r\n--xyzboundar\r\n"));
+        var body = Concat(
+            Encoding.ASCII.GetBytes($"a preamble\r\n--xyzboundary \r\nContent-Disposition: form-data; name=\"/{path}\"; filename=\"/{path}\"\r\n\r\n"),
+            bytes,
+            Encoding.ASCII.GetBytes("\r\n--xyzboundary--\r\nan epilogue"));
+        // No length: HttpClient sends the body chunked, in the pieces the stream gives it.
+        using var content = new StreamContent(new MemoryStream(body), 4093);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyzboundary");
+
+        using var response = await files.PostAsync("", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(FilesClient.Sha256(bytes), response.Headers.GetValues("X-Cairn-Sha256").Single());
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(Root, path)));
+    }
+
+    [Fact]
+    public async Task A_file_part_after_a_plain_field_and_an_empty_file_part_are_both_stored()
+    {
+        using var files = await FilesClient.ForAsync(_server);
+        var (empty, full) = (FilesClient.Unique("empty.bin"), FilesClient.Unique("full.bin"));
+        var bytes = FilesClient.RandomBytes(200_000);
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(FilesClient.RandomBytes(100_000)), "a plain field skipped unread" },
+            { new ByteArrayContent([]), empty, "empty.bin" },
+            { new ByteArrayContent(bytes), full, "full.bin" },
+        };
+
+        using var response = await files.PostAsync("", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("0,200000", response.Headers.GetValues("X-Cairn-Size").Single());
+        Assert.Empty(await File.ReadAllBytesAsync(Path.Combine(Root, empty)));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(Root, full)));
+    }
+
+    private static byte[] Concat(params byte[][] parts) => [.. parts.SelectMany(p => p)];
+
+    [Fact]
     public async Task DELETE_removes_a_file_and_answers_its_path_then_404()
     {
         using var files = await FilesClient.ForAsync(_server);
