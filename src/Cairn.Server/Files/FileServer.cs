@@ -253,6 +253,8 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         // Files can be overwritten in place (the SDK reuses weights URLs): revalidate every time.
         http.Response.Headers.CacheControl = "no-cache";
         var downloadName = http.Request.Query.ContainsKey("download") ? file.Name : null;
+        var body = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        http.Features.Set<IHttpResponseBodyFeature>(new FileSendingBodyFeature(body));
         var result = Results.File(file.FullName, ContentType(file.Name), downloadName, lastModified, etag, enableRangeProcessing: true);
         await result.ExecuteAsync(http).ConfigureAwait(false);
     }

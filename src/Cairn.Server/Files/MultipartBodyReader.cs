@@ -81,35 +81,40 @@ public sealed class MultipartBodyReader
         {
             var result = await _body.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
-            var found = IndexOf(buffer, _delimiter);
-            if (found >= 0)
+            // Every read is matched by one AdvanceTo, also when the consumer throws (a file over
+            // the limit, a failed write), so Kestrel can still drain or abort the body.
+            var consumed = buffer.Start;
+            try
             {
-                var end = buffer.GetPosition(found);
-                if (found > 0)
+                var found = IndexOf(buffer, _delimiter);
+                if (found >= 0)
                 {
-                    await consume(buffer.Slice(0, end), cancellationToken).ConfigureAwait(false);
-                    length += found;
+                    if (found > 0)
+                    {
+                        await consume(buffer.Slice(0, found), cancellationToken).ConfigureAwait(false);
+                        length += found;
+                    }
+                    consumed = buffer.GetPosition(found + _delimiter.Length);
+                    _state = State.AfterBoundary;
+                    return length;
                 }
-                _body.AdvanceTo(buffer.GetPosition(found + _delimiter.Length));
-                _state = State.AfterBoundary;
-                return length;
+                if (result.IsCompleted)
+                {
+                    throw new IOException("The body ended inside a part, before the closing boundary.");
+                }
+                // The last bytes could be the start of the delimiter; they wait for the next read.
+                var safe = buffer.Length - (_delimiter.Length - 1);
+                if (safe > 0)
+                {
+                    var slice = buffer.Slice(0, safe);
+                    await consume(slice, cancellationToken).ConfigureAwait(false);
+                    length += safe;
+                    consumed = slice.End;
+                }
             }
-            if (result.IsCompleted)
+            finally
             {
-                throw new IOException("The body ended inside a part, before the closing boundary.");
-            }
-            // The last bytes could be the start of the delimiter; they wait for the next read.
-            var safe = buffer.Length - (_delimiter.Length - 1);
-            if (safe > 0)
-            {
-                var slice = buffer.Slice(0, safe);
-                await consume(slice, cancellationToken).ConfigureAwait(false);
-                length += safe;
-                _body.AdvanceTo(slice.End, buffer.End);
-            }
-            else
-            {
-                _body.AdvanceTo(buffer.Start, buffer.End);
+                _body.AdvanceTo(consumed, _state == State.InBody ? buffer.End : consumed);
             }
         }
     }

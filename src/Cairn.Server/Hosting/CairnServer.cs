@@ -46,7 +46,6 @@ public static class CairnServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            KestrelTuning.Apply(kestrel);
             foreach (var port in options.SinglePort ? [options.WebPort] : new[] { options.ApiPort, options.WebPort, options.FilesPort })
             {
                 if (options.Host == "localhost")

@@ -51,6 +51,26 @@ public sealed class FileServerTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task A_file_larger_than_one_send_batch_comes_back_whole_and_by_ranges_across_batches()
+    {
+        using var files = await FilesClient.ForAsync(_server);
+        var path = FilesClient.Unique("batches.bin");
+        // Not a multiple of any block or batch size, so the last pieces are partial.
+        var bytes = FilesClient.RandomBytes(3 * 1024 * 1024 + 12_345);
+        (await files.UploadAsync(path, bytes)).EnsureSuccessStatusCode();
+
+        using var whole = await files.GetAsync(FilesClient.Encode(path));
+        using var middle = await files.GetAsync(FilesClient.Encode(path), r => r.Headers.Range = new RangeHeaderValue(200_000, 2_900_000));
+        using var tail = await files.GetAsync(FilesClient.Encode(path), r => r.Headers.Range = new RangeHeaderValue(null, 70_000));
+
+        Assert.Equal(bytes, await whole.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, middle.StatusCode);
+        Assert.Equal(bytes[200_000..2_900_001], await middle.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, tail.StatusCode);
+        Assert.Equal(bytes[^70_000..], await tail.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task A_path_is_decoded_exactly_once()
     {
         using var files = await FilesClient.ForAsync(_server);
