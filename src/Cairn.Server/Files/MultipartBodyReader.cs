@@ -161,24 +161,27 @@ public sealed class MultipartBodyReader
             }
             var lineEnd = IndexOf(buffer, "\r\n"u8);
             var headersEnd = lineEnd < 0 ? -1 : IndexOf(buffer.Slice(lineEnd), HeadersEnd);
-            if (lineEnd >= 0 && !IsWhitespace(buffer.Slice(0, lineEnd)))
+            var problem = lineEnd >= 0 && !IsWhitespace(buffer.Slice(0, lineEnd))
+                ? "A multipart boundary is followed by something other than a line break."
+                : buffer.Length > HeadersLengthLimit && (headersEnd < 0 || lineEnd + headersEnd > HeadersLengthLimit)
+                    ? $"A multipart part's headers are longer than {HeadersLengthLimit} bytes."
+                    : null;
+            if (problem is not null)
             {
-                throw new InvalidDataException("A multipart boundary is followed by something other than a line break.");
+                _body.AdvanceTo(buffer.Start, buffer.End);
+                throw new InvalidDataException(problem);
             }
             if (headersEnd >= 0)
             {
                 // From the CRLF that ends the boundary line to the blank line: "\r\nName: value\r\n...\r\n\r\n".
                 var block = buffer.Slice(lineEnd, headersEnd + HeadersEnd.Length);
-                var headers = ParseHeaders(Encoding.UTF8.GetString(block));
+                var text = Encoding.UTF8.GetString(block);
                 _body.AdvanceTo(block.End);
+                var headers = ParseHeaders(text);
                 _state = State.InBody;
                 return headers;
             }
             _body.AdvanceTo(buffer.Start, buffer.End);
-            if (buffer.Length > HeadersLengthLimit)
-            {
-                throw new InvalidDataException($"A multipart part's headers are longer than {HeadersLengthLimit} bytes.");
-            }
             if (result.IsCompleted)
             {
                 throw new IOException("The body ended inside a multipart part's headers.");

@@ -89,8 +89,12 @@ public sealed class MultipartBodyReaderTests
     [Theory]
     [InlineData("--b\r\nno colon here\r\n\r\nx\r\n--b--")]
     [InlineData("--b garbage\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nx\r\n--b--")]
+    [InlineData("--b\r\nX-Long: {long}\r\n\r\nx\r\n--b--")]
+    [InlineData("--b\r\nX-Long: {long}")]
     public async Task Malformed_part_headers_are_InvalidDataException(string body)
     {
+        // Headers over the 16 KiB limit, whether or not their end has arrived.
+        body = body.Replace("{long}", new string('h', MultipartBodyReader.HeadersLengthLimit), StringComparison.Ordinal);
         var pipe = new Pipe();
         await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(body));
         await pipe.Writer.CompleteAsync();
