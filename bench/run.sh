@@ -5,7 +5,7 @@
 #   bench/run.sh --duration 5 --no-wrk
 #   bench/run.sh > /tmp/bench.md
 #   bench/run.sh --models             # models.get_all over 100,000 models against hand-written SQL (~70 s)
-#   bench/run.sh --files              # 1 GiB upload and download through the file server against cp (~1 min, 4 GiB of disk)
+#   bench/run.sh --files              # 1 GiB upload and download through the file server against cp and curl floors (~2 min, 4 GiB of disk)
 #   bench/run.sh --events             # events.add_batch throughput and the scalar histogram over 1,000,000 points
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
 set -euo pipefail

@@ -18,7 +18,8 @@ internal sealed record BenchOptions(
         "       Cairn.Bench [server-binary] --files [--file-mib N]\n" +
         "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.\n" +
         "  --models fills a store with N models (default 100000) and measures models.get_all against hand-written SQL;\n" +
-        "  --files uploads and downloads an N MiB file (default 1024) with curl against cp, with the server's peak RSS;\n" +
+        "  --files uploads and downloads an N MiB file (default 1024) with curl against cp and against curl to a bare server,\n" +
+        "  with the server's CPU time and peak RSS;\n" +
         "  --samples is the number of measured requests per query (default 200).\n" +
         "  --events sends N scalar points (default 1000000) to one model in events.add_batch calls of 10,000 and measures\n" +
         "  scalar_metrics_iter_histogram over them, each beside hand-written SQL.";

@@ -47,16 +47,34 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
             var download = Path.Combine(scratch.FullName, "download.bin");
             var headers = Path.Combine(scratch.FullName, "headers.txt");
 
-            var cpTimes = new List<TimeSpan>();
-            var uploadTimes = new List<TimeSpan>();
-            var downloadTimes = new List<TimeSpan>();
-            double uploadPeak = 0, downloadPeak = 0;
+            await using var floor = new CurlFloorServer(source);
+            var uploadArgs = (Uri target) => new[]
+            {
+                "--silent", "--show-error", "--fail", "--output", "/dev/null", "--dump-header", headers,
+                "--header", $"Authorization: Bearer {token}",
+                // The SDK's shape: one part whose name and filename are the path with a leading '/'.
+                "--form", $"/{ObjectPath}=@{source};filename=/{ObjectPath};type=application/octet-stream",
+                target.ToString(),
+            };
+            var downloadArgs = (Uri target) => new[]
+            {
+                "--silent", "--show-error", "--fail", "--output", download,
+                "--header", $"Authorization: Bearer {token}",
+                target.AbsoluteUri,
+            };
+
+            var cp = new Transfers();
+            var uploadFloor = new Transfers();
+            var upload = new Transfers();
+            var downloadFloor = new Transfers();
+            var downloadThrough = new Transfers();
             for (var round = 1; round <= Rounds; round++)
             {
-                await progress.WriteLineAsync($"round {round}/{Rounds}: cp, upload, download").ConfigureAwait(false);
+                await progress.WriteLineAsync($"round {round}/{Rounds}: cp, curl floors, upload, download").ConfigureAwait(false);
                 File.Delete(copy);
-                cpTimes.Add(await TimeAsync("cp", [source, copy], cancellationToken).ConfigureAwait(false));
+                cp.Times.Add(await TimeAsync("cp", [source, copy], cancellationToken).ConfigureAwait(false));
 
+                uploadFloor.Times.Add(await TimeAsync("curl", uploadArgs(floor.BaseUri), cancellationToken).ConfigureAwait(false));
                 // Like cp's target, the stored copy from the previous round goes first (untimed), so
                 // the upload, too, writes into freed page cache rather than fresh memory; on this VM
                 // fresh pages cost seconds per GiB and that would be measured instead of the server.
@@ -68,16 +86,7 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
                         "--header", $"Authorization: Bearer {token}", url.AbsoluteUri,
                     ], cancellationToken).ConfigureAwait(false);
                 }
-                ResetPeak(server.Pid);
-                uploadTimes.Add(await TimeAsync("curl",
-                [
-                    "--silent", "--show-error", "--fail", "--output", "/dev/null", "--dump-header", headers,
-                    "--header", $"Authorization: Bearer {token}",
-                    // The SDK's shape: one part whose name and filename are the path with a leading '/'.
-                    "--form", $"/{ObjectPath}=@{source};filename=/{ObjectPath};type=application/octet-stream",
-                    server.FilesBase.ToString(),
-                ], cancellationToken).ConfigureAwait(false));
-                uploadPeak = Math.Max(uploadPeak, ProcStats.Memory(server.Pid).PeakMiB);
+                await MeasureAsync(upload, server.Pid, uploadArgs(server.FilesBase), cancellationToken).ConfigureAwait(false);
                 var returned = File.ReadLines(headers).FirstOrDefault(l => l.StartsWith("X-Cairn-Sha256:", StringComparison.OrdinalIgnoreCase))?.Split(':', 2)[1].Trim();
                 if (returned != sourceSha)
                 {
@@ -85,14 +94,9 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
                 }
 
                 File.Delete(download);
-                ResetPeak(server.Pid);
-                downloadTimes.Add(await TimeAsync("curl",
-                [
-                    "--silent", "--show-error", "--fail", "--output", download,
-                    "--header", $"Authorization: Bearer {token}",
-                    url.AbsoluteUri,
-                ], cancellationToken).ConfigureAwait(false));
-                downloadPeak = Math.Max(downloadPeak, ProcStats.Memory(server.Pid).PeakMiB);
+                downloadFloor.Times.Add(await TimeAsync("curl", downloadArgs(floor.BaseUri), cancellationToken).ConfigureAwait(false));
+                File.Delete(download);
+                await MeasureAsync(downloadThrough, server.Pid, downloadArgs(url), cancellationToken).ConfigureAwait(false);
                 if (new FileInfo(download).Length != bytes)
                 {
                     throw new InvalidOperationException($"The download has {new FileInfo(download).Length} bytes, expected {bytes}.");
@@ -104,7 +108,7 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
                 throw new InvalidOperationException($"The downloaded file's SHA-256 is {downloadedSha}, expected {sourceSha}.");
             }
             await server.StopAsync().ConfigureAwait(false);
-            return Report(bytes, Median(cpTimes), Median(uploadTimes), Median(downloadTimes), uploadPeak, downloadPeak, server.ErrorLogEntries);
+            return Report(bytes, cp, uploadFloor, upload, downloadFloor, downloadThrough, server.ErrorLogEntries);
         }
         finally
         {
@@ -119,23 +123,38 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
         }
     }
 
-    private string Report(long bytes, TimeSpan cp, TimeSpan upload, TimeSpan download, double uploadPeak, double downloadPeak, int errorLogs)
+    private string Report(long bytes, Transfers cp, Transfers uploadFloor, Transfers upload, Transfers downloadFloor, Transfers download, int errorLogs)
     {
         var mib = bytes / 1048576.0;
+        var gib = bytes / 1073741824.0;
+        var floorCp = cp.Median;
         var report = new StringBuilder();
         report.AppendLine("## File server").AppendLine();
-        report.AppendLine(Invariant($"{mib:0} MiB of random bytes, median of {Rounds} rounds; `cp` of the same file on the same disk is the floor. Page cache warm for all three (the source was just written). Machine: {ProcStats.CpuModel()}, {Environment.ProcessorCount} cores, {ProcStats.TotalMemoryGiB():0} GiB RAM, load {ProcStats.LoadAverage()}.")).AppendLine();
-        report.AppendLine("| transfer | median | MiB/s | × cp | target | server peak RSS (VmHWM) | target |");
-        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        report.AppendLine(Invariant($"| `cp` (floor) | {cp.TotalSeconds:0.00} s | {mib / cp.TotalSeconds:0} | 1.00 | | | |"));
-        report.AppendLine(Invariant($"| upload (`curl -F`, multipart, SHA-256 on the fly) | {upload.TotalSeconds:0.00} s | {mib / upload.TotalSeconds:0} | {upload / cp:0.00} | ≤ {UploadRatioTarget} {Mark(upload / cp <= UploadRatioTarget)} | {uploadPeak:0} MiB | < {PeakRssTargetMiB} MiB {Mark(uploadPeak < PeakRssTargetMiB)} |"));
-        report.AppendLine(Invariant($"| download (`curl -o`) | {download.TotalSeconds:0.00} s | {mib / download.TotalSeconds:0} | {download / cp:0.00} | ≤ {DownloadRatioTarget} {Mark(download / cp <= DownloadRatioTarget)} | {downloadPeak:0} MiB | < {PeakRssTargetMiB} MiB {Mark(downloadPeak < PeakRssTargetMiB)} |"));
+        report.AppendLine(Invariant($"{mib:0} MiB of random bytes, median of {Rounds} rounds; `cp` of the same file on the same disk is the floor, and `curl` against a trivial server (body received and dropped; GET answered with sendfile) is the floor of any HTTP server. Page cache warm for all (the source was just written). Server CPU is user + system time from /proc/<pid>/stat, per GiB. Machine: {ProcStats.CpuModel()}, {Environment.ProcessorCount} cores, {ProcStats.TotalMemoryGiB():0} GiB RAM, load {ProcStats.LoadAverage()}.")).AppendLine();
+        report.AppendLine("| transfer | median | MiB/s | × cp | × curl floor | target (× cp) | server CPU per GiB | server peak RSS (VmHWM) | target |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.AppendLine(Invariant($"| `cp` (floor) | {floorCp.TotalSeconds:0.00} s | {mib / floorCp.TotalSeconds:0} | 1.00 | | | | | |"));
+        report.AppendLine(Invariant($"| `curl -F` to a sink (upload floor) | {uploadFloor.Median.TotalSeconds:0.00} s | {mib / uploadFloor.Median.TotalSeconds:0} | {uploadFloor.Median / floorCp:0.00} | 1.00 | | | | |"));
+        report.AppendLine(Invariant($"| upload (`curl -F`, multipart, SHA-256 on the fly) | {upload.Median.TotalSeconds:0.00} s | {mib / upload.Median.TotalSeconds:0} | {upload.Median / floorCp:0.00} | {upload.Median / uploadFloor.Median:0.00} | ≤ {UploadRatioTarget} {Mark(upload.Median / floorCp <= UploadRatioTarget)} | {upload.MedianCpu.TotalSeconds / gib:0.00} s | {upload.PeakMiB:0} MiB | < {PeakRssTargetMiB} MiB {Mark(upload.PeakMiB < PeakRssTargetMiB)} |"));
+        report.AppendLine(Invariant($"| `curl -o` from sendfile (download floor) | {downloadFloor.Median.TotalSeconds:0.00} s | {mib / downloadFloor.Median.TotalSeconds:0} | {downloadFloor.Median / floorCp:0.00} | 1.00 | | | | |"));
+        report.AppendLine(Invariant($"| download (`curl -o`) | {download.Median.TotalSeconds:0.00} s | {mib / download.Median.TotalSeconds:0} | {download.Median / floorCp:0.00} | {download.Median / downloadFloor.Median:0.00} | ≤ {DownloadRatioTarget} {Mark(download.Median / floorCp <= DownloadRatioTarget)} | {download.MedianCpu.TotalSeconds / gib:0.00} s | {download.PeakMiB:0} MiB | |"));
         report.AppendLine();
+        report.AppendLine(Invariant($"Every round (s): cp {cp}; upload floor {uploadFloor}; upload {upload}; download floor {downloadFloor}; download {download}.")).AppendLine();
         if (errorLogs > 0)
         {
             report.AppendLine(Invariant($"Note: the server wrote {errorLogs} error-level log entries during the run.")).AppendLine();
         }
         return report.ToString();
+    }
+
+    /// <summary>Times one transfer through the server, with the server's CPU time and peak RSS during it.</summary>
+    private static async Task MeasureAsync(Transfers transfers, int serverPid, string[] curlArguments, CancellationToken cancellationToken)
+    {
+        ResetPeak(serverPid);
+        var cpuBefore = ProcStats.CpuTime(serverPid);
+        transfers.Times.Add(await TimeAsync("curl", curlArguments, cancellationToken).ConfigureAwait(false));
+        transfers.Cpu.Add(ProcStats.CpuTime(serverPid) - cpuBefore);
+        transfers.PeakMiB = Math.Max(transfers.PeakMiB, ProcStats.Memory(serverPid).PeakMiB);
     }
 
     private static string Mark(bool met) => met ? "✓" : "✗";
@@ -185,8 +204,24 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
 
     private static TimeSpan Median(List<TimeSpan> values)
     {
-        values.Sort();
-        return values[values.Count / 2];
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>The rounds of one kind of transfer: wall times, server CPU times and the highest peak RSS.</summary>
+    private sealed class Transfers
+    {
+        public List<TimeSpan> Times { get; } = [];
+
+        public List<TimeSpan> Cpu { get; } = [];
+
+        public double PeakMiB { get; set; }
+
+        public TimeSpan Median => FilesBenchmark.Median(Times);
+
+        public TimeSpan MedianCpu => FilesBenchmark.Median(Cpu);
+
+        public override string ToString() => string.Join(" / ", Times.Select(t => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)));
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -6,7 +6,6 @@ using Cairn.Server.Auth;
 using Cairn.Server.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -25,7 +24,6 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
     /// <summary>The size of each uploaded file in bytes, in the order of the response's path list.</summary>
     public const string SizeHeader = "X-Cairn-Size";
 
-    private const int MultipartBufferSize = 1024 * 1024;
     private const long MultipartFraming = 1024 * 1024;
     private const string DeleteManyPath = "delete_many";
 
@@ -139,11 +137,12 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         var received = new List<(string Path, ReceivedFile File)>();
         try
         {
-            var reader = new MultipartReader(boundary, request.Body, MultipartBufferSize);
+            var reader = new MultipartBodyReader(request.BodyReader, boundary);
             long total = 0;
-            while (await ReadSectionAsync(reader, limit, http.RequestAborted).ConfigureAwait(false) is { } section)
+            while (await ReadPartAsync(reader, limit, http.RequestAborted).ConfigureAwait(false) is { } headers)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                if (!headers.TryGetValue(HeaderNames.ContentDisposition, out var contentDisposition)
+                    || !ContentDispositionHeaderValue.TryParse(contentDisposition, out var disposition)
                     || !disposition.IsFileDisposition())
                 {
                     continue; // Plain form fields are not files; ClearML ignores them too.
@@ -151,7 +150,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
                 var path = FilePath.ParseOrNull(name, out var problem)
                     ?? throw new FileServerException(StatusCodes.Status400BadRequest, $"Bad file path '{Printable(name)}': {problem}.");
-                var file = await ReceiveAsync(section.Body, limit - total, http.RequestAborted).ConfigureAwait(false);
+                var file = await ReceiveAsync(reader, limit - total, http.RequestAborted).ConfigureAwait(false);
                 received.Add((path, file));
                 total += file.Size;
             }
@@ -197,11 +196,11 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         }
     }
 
-    private static async Task<MultipartSection?> ReadSectionAsync(MultipartReader reader, long? limit, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyDictionary<string, string>?> ReadPartAsync(MultipartBodyReader reader, long? limit, CancellationToken cancellationToken)
     {
         try
         {
-            return await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadNextPartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException
             || (e is IOException && !cancellationToken.IsCancellationRequested))
@@ -210,7 +209,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         }
     }
 
-    private async Task<ReceivedFile> ReceiveAsync(Stream body, long? remaining, CancellationToken cancellationToken)
+    private async Task<ReceivedFile> ReceiveAsync(MultipartBodyReader body, long? remaining, CancellationToken cancellationToken)
     {
         try
         {
@@ -254,6 +253,8 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         // Files can be overwritten in place (the SDK reuses weights URLs): revalidate every time.
         http.Response.Headers.CacheControl = "no-cache";
         var downloadName = http.Request.Query.ContainsKey("download") ? file.Name : null;
+        var body = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        http.Features.Set<IHttpResponseBodyFeature>(new FileSendingBodyFeature(body));
         var result = Results.File(file.FullName, ContentType(file.Name), downloadName, lastModified, etag, enableRangeProcessing: true);
         await result.ExecuteAsync(http).ConfigureAwait(false);
     }

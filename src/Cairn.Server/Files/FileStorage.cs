@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Cairn.Core.Storage;
 using Cairn.Server.Hosting;
@@ -30,7 +29,8 @@ public enum FileDeleteOutcome
 /// </summary>
 public sealed class FileStorage
 {
-    private const int ChunkSize = 1024 * 1024;
+    // Smaller pieces are written and hashed in turn: handing half of them to another thread costs more than it saves.
+    private const int ParallelChunk = 256 * 1024;
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
 
     // Rename and record happen under a lock per path (striped), so the last file renamed into
@@ -79,62 +79,45 @@ public sealed class FileStorage
     }
 
     /// <summary>
-    /// Streams <paramref name="source"/> into a new temporary file, hashing as it goes. Stops and
-    /// removes the file once more than <paramref name="maxBytes"/> arrive (null: no limit).
+    /// Streams the current part of <paramref name="upload"/> into a new temporary file, hashing as
+    /// it goes. Stops and removes the file once more than <paramref name="maxBytes"/> arrive (null: no limit).
     /// </summary>
     /// <exception cref="UploadTooLargeException">More than <paramref name="maxBytes"/> bytes arrived.</exception>
-    public async Task<ReceivedFile> ReceiveAsync(Stream source, long? maxBytes, CancellationToken cancellationToken)
+    public async Task<ReceivedFile> ReceiveAsync(MultipartBodyReader upload, long? maxBytes, CancellationToken cancellationToken)
     {
         var temporary = Path.Combine(UploadsPath, $"{Guid.NewGuid():N}.part");
-        var buffers = new[] { ArrayPool<byte>.Shared.Rent(ChunkSize), ArrayPool<byte>.Shared.Rent(ChunkSize) };
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
-            await using (var file = new FileStream(temporary, new FileStreamOptions
+            using (var file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                Options = FileOptions.Asynchronous,
-            }))
-            {
-                // Two buffers: while one chunk is hashed and written (in parallel with each
-                // other), the next is read from the network into the other buffer.
-                var current = 0;
-                var pending = Task.CompletedTask;
-                while (true)
+                var segments = new List<ReadOnlyMemory<byte>>();
+                size = await upload.CopyPartAsync(async (chunk, token) =>
                 {
-                    var buffer = buffers[current];
-                    int read;
-                    try
-                    {
-                        read = await source.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        // Also when the read fails: the file must not be closed under a running write.
-                        await pending.ConfigureAwait(false);
-                    }
-                    if (read == 0)
-                    {
-                        break;
-                    }
-                    size += read;
+                    var offset = size;
+                    size += chunk.Length;
                     if (maxBytes is { } limit && size > limit)
                     {
                         throw new UploadTooLargeException(limit);
                     }
-                    var chunk = buffer.AsMemory(0, read);
-                    pending = Task.Run(async () =>
+                    segments.Clear();
+                    foreach (var segment in chunk)
                     {
-                        var write = file.WriteAsync(chunk, cancellationToken);
-                        hash.AppendData(chunk.Span);
-                        await write.ConfigureAwait(false);
-                    }, cancellationToken);
-                    current = 1 - current;
-                }
+                        segments.Add(segment);
+                    }
+                    if (chunk.Length < ParallelChunk)
+                    {
+                        RandomAccess.Write(file, segments, offset);
+                        AppendAll(hash, segments);
+                        return;
+                    }
+                    // The write (one pwritev of the pipe's segments) and the hash run on two cores;
+                    // meanwhile Kestrel keeps receiving the next bytes into the pipe.
+                    var write = Task.Run(() => RandomAccess.Write(file, segments, offset), token);
+                    AppendAll(hash, segments);
+                    await write.ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
             }
             return new ReceivedFile(temporary, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
         }
@@ -143,10 +126,13 @@ public sealed class FileStorage
             Discard(temporary);
             throw;
         }
-        finally
+    }
+
+    private static void AppendAll(IncrementalHash hash, List<ReadOnlyMemory<byte>> segments)
+    {
+        foreach (var segment in segments)
         {
-            ArrayPool<byte>.Shared.Return(buffers[0]);
-            ArrayPool<byte>.Shared.Return(buffers[1]);
+            hash.AppendData(segment.Span);
         }
     }
 

@@ -58,7 +58,7 @@ public static class CairnServer
                     kestrel.Listen(IPAddress.Parse(options.Host.Trim('[', ']')), port);
                 }
             }
-        });
+        }).ConfigureServices(KestrelTuning.AddMemoryPool);
 
         var signingKey = TokenService.LoadSigningKey(options.JwtSigningKey, options.DataDir);
         var services = builder.Services;

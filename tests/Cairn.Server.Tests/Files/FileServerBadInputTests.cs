@@ -121,6 +121,24 @@ public sealed class FileServerBadInputTests(ServerFixture fixture) : IClassFixtu
         Assert.Equal(before, FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files")));
     }
 
+    [Theory]
+    [InlineData("--b\r\nnot a header line\r\n\r\nbytes\r\n--b--\r\n")]
+    [InlineData("--b trailing words\r\nContent-Disposition: form-data; name=\"/x.bin\"; filename=\"/x.bin\"\r\n\r\nbytes\r\n--b--\r\n")]
+    [InlineData("no boundary anywhere in this body")]
+    public async Task A_malformed_multipart_body_is_400_with_the_reason_and_stores_nothing(string body)
+    {
+        using var files = await FilesClient.ForAsync(_server);
+        var before = FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files"));
+        var content = new StringContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+
+        using var response = await files.PostAsync("", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("The multipart body could not be read: ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, FilesClient.FilesUnder(Path.Combine(_server.DataDir, "files")));
+    }
+
     [Fact]
     public async Task A_second_bad_part_stores_neither_part()
     {

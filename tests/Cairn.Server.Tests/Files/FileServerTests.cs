@@ -51,6 +51,26 @@ public sealed class FileServerTests(ServerFixture fixture) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task A_file_larger_than_one_send_batch_comes_back_whole_and_by_ranges_across_batches()
+    {
+        using var files = await FilesClient.ForAsync(_server);
+        var path = FilesClient.Unique("batches.bin");
+        // Not a multiple of any block or batch size, so the last pieces are partial.
+        var bytes = FilesClient.RandomBytes(3 * 1024 * 1024 + 12_345);
+        (await files.UploadAsync(path, bytes)).EnsureSuccessStatusCode();
+
+        using var whole = await files.GetAsync(FilesClient.Encode(path));
+        using var middle = await files.GetAsync(FilesClient.Encode(path), r => r.Headers.Range = new RangeHeaderValue(200_000, 2_900_000));
+        using var tail = await files.GetAsync(FilesClient.Encode(path), r => r.Headers.Range = new RangeHeaderValue(null, 70_000));
+
+        Assert.Equal(bytes, await whole.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, middle.StatusCode);
+        Assert.Equal(bytes[200_000..2_900_001], await middle.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, tail.StatusCode);
+        Assert.Equal(bytes[^70_000..], await tail.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task A_path_is_decoded_exactly_once()
     {
         using var files = await FilesClient.ForAsync(_server);
@@ -163,6 +183,52 @@ public sealed class FileServerTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal("alpha", await File.ReadAllTextAsync(Path.Combine(Root, first)));
         Assert.False(File.Exists(Path.Combine(Root, "comment")));
     }
+
+    [Fact]
+    public async Task A_chunked_upload_whose_bytes_look_like_its_boundary_is_stored_exactly()
+    {
+        using var files = await FilesClient.ForAsync(_server);
+        var path = FilesClient.Unique("near boundaries.bin");
+        // Bytes that start a delimiter and break off, around a large random middle, so the
+        // near misses also fall on the pipe's segment edges.
+        var bytes = Concat(Encoding.ASCII.GetBytes("\r\n--xyz\r\n--xyzboundar--xyzboundary"), FilesClient.RandomBytes(700_000), Encoding.ASCII.GetBytes("\r\n--xyzboundar\r\n"));
+        var body = Concat(
+            Encoding.ASCII.GetBytes($"a preamble\r\n--xyzboundary \r\nContent-Disposition: form-data; name=\"/{path}\"; filename=\"/{path}\"\r\n\r\n"),
+            bytes,
+            Encoding.ASCII.GetBytes("\r\n--xyzboundary--\r\nan epilogue"));
+        // No length: HttpClient sends the body chunked, in the pieces the stream gives it.
+        using var content = new StreamContent(new MemoryStream(body), 4093);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyzboundary");
+
+        using var response = await files.PostAsync("", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(FilesClient.Sha256(bytes), response.Headers.GetValues("X-Cairn-Sha256").Single());
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(Root, path)));
+    }
+
+    [Fact]
+    public async Task A_file_part_after_a_plain_field_and_an_empty_file_part_are_both_stored()
+    {
+        using var files = await FilesClient.ForAsync(_server);
+        var (empty, full) = (FilesClient.Unique("empty.bin"), FilesClient.Unique("full.bin"));
+        var bytes = FilesClient.RandomBytes(200_000);
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(FilesClient.RandomBytes(100_000)), "a plain field skipped unread" },
+            { new ByteArrayContent([]), empty, "empty.bin" },
+            { new ByteArrayContent(bytes), full, "full.bin" },
+        };
+
+        using var response = await files.PostAsync("", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("0,200000", response.Headers.GetValues("X-Cairn-Size").Single());
+        Assert.Empty(await File.ReadAllBytesAsync(Path.Combine(Root, empty)));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(Root, full)));
+    }
+
+    private static byte[] Concat(params byte[][] parts) => [.. parts.SelectMany(p => p)];
 
     [Fact]
     public async Task DELETE_removes_a_file_and_answers_its_path_then_404()
