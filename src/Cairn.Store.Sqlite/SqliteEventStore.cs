@@ -42,8 +42,10 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         RETURNING id
         """;
 
-    // last_metrics is rebuilt from the series rows (at most MaxLastMetrics), never from the points.
-    private const string LastMetricsSql = """
+    // The last_metrics entries of the scalar series a batch touched ($series, a JSON array of ids),
+    // as a merge patch {md5(metric): {md5(variant): entry}} built from the series rows, never from
+    // the points. A series past the entity's first MaxLastMetrics gets no entry, as in ClearML.
+    private const string LastMetricsPatchSql = """
         (SELECT json_group_object(metric_hash, json(variants)) FROM (
             SELECT metric_hash, json_group_object(variant_hash, json(item)) AS variants FROM (
                 SELECT metric_hash, variant_hash, json_remove(json_object(
@@ -53,20 +55,34 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
                     'first_value', first_value, 'first_value_iteration', first_iter,
                     'mean_value', round(sum_value / count, 2), 'count', count, 'x_axis_label', x_axis_label),
                     CASE WHEN x_axis_label IS NULL THEN '$.x_axis_label' ELSE '$.__kept' END) AS item
-                FROM event_series WHERE model_event = $model_event AND entity = $entity AND type = 'training_stats_scalar' AND count > 0
-                ORDER BY id LIMIT $max_metrics)
+                FROM event_series
+                WHERE id IN (SELECT value FROM json_each($series)) AND count > 0
+                  AND id <= COALESCE((SELECT id FROM event_series
+                      WHERE model_event = $model_event AND entity = $entity AND type = 'training_stats_scalar' AND count > 0
+                      ORDER BY id LIMIT 1 OFFSET $max_metrics - 1), id))
             GROUP BY metric_hash))
         """;
 
-    public async Task<int> AddAsync(IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<EventAddResult> AddAsync(string company, IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0)
         {
-            return 0;
+            return new EventAddResult(0, new HashSet<EventEntity>());
         }
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // A write transaction from the start: a deferred one could fail to upgrade under a concurrent writer.
+        // A write transaction from the start: a deferred one could fail to upgrade under a concurrent
+        // writer, and holding the write lock makes the acceptance check below and the writes one step.
         await using var transaction = connection.BeginTransaction(deferred: false);
+
+        var refused = await RefusedEntitiesAsync(connection, transaction, company, events, cancellationToken).ConfigureAwait(false);
+        if (refused.Count > 0)
+        {
+            events = events.Where(e => !refused.Contains(e.Entity)).ToList();
+            if (events.Count == 0)
+            {
+                return new EventAddResult(0, refused);
+            }
+        }
 
         var seriesIds = await UpsertSeriesAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
 
@@ -140,9 +156,41 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
             }
         }
 
-        await UpdateEntitiesAsync(connection, transaction, events, now, cancellationToken).ConfigureAwait(false);
+        await UpdateEntitiesAsync(connection, transaction, events, seriesIds, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return events.Count;
+        return new EventAddResult(events.Count, refused);
+    }
+
+    /// <summary>
+    /// The entities that take none of these events: not a company task or model, or locked (a task
+    /// published or publishing, a ready model) for events that do not say <c>allow_locked</c>.
+    /// </summary>
+    private static async Task<HashSet<EventEntity>> RefusedEntitiesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string company, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
+    {
+        var allowLocked = new Dictionary<EventEntity, bool>();
+        foreach (var e in events)
+        {
+            allowLocked[e.Entity] = allowLocked.GetValueOrDefault(e.Entity) || e.AllowLocked;
+        }
+        await using var task = Command(connection, transaction, """
+            SELECT 1 FROM tasks WHERE id = $id AND company = $company AND ($locked OR status NOT IN ('published', 'publishing'))
+            """, "$id", "$company", "$locked");
+        await using var model = Command(connection, transaction,
+            "SELECT 1 FROM models WHERE id = $id AND company = $company AND ($locked OR ready = 0)", "$id", "$company", "$locked");
+        var refused = new HashSet<EventEntity>();
+        foreach (var (entity, locked) in allowLocked)
+        {
+            var check = entity.IsModel ? model : task;
+            check.Parameters[0].Value = entity.Id;
+            check.Parameters[1].Value = company;
+            check.Parameters[2].Value = locked ? 1 : 0;
+            if (await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                refused.Add(entity);
+            }
+        }
+        return refused;
     }
 
     /// <summary>One upsert per series the batch touches, with the batch's aggregates; the series ids by key.</summary>
@@ -185,26 +233,33 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
     }
 
     private static async Task UpdateEntitiesAsync(
-        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewEvent> events, Dictionary<SeriesKey, long> seriesIds,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var entities = new Dictionary<EventEntity, (long MaxIter, bool Scalars)>();
+        var entities = new Dictionary<EventEntity, long>();
         foreach (var e in events)
         {
-            var (maxIter, scalars) = entities.GetValueOrDefault(e.Entity, (0L, false));
-            entities[e.Entity] = (Math.Max(maxIter, e.Iteration), scalars || e.Type == EventTypes.Scalar);
+            entities[e.Entity] = entities.TryGetValue(e.Entity, out var maxIter) ? Math.Max(maxIter, e.Iteration) : Math.Max(0, e.Iteration);
         }
-        foreach (var (entity, (maxIter, scalars)) in entities)
+        var scalarSeries = seriesIds.Where(kv => kv.Key.Type == EventTypes.Scalar)
+            .GroupBy(kv => new EventEntity(kv.Key.Entity, kv.Key.IsModel), kv => kv.Value)
+            .ToDictionary(g => g.Key, g => "[" + string.Join(",", g.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]");
+        foreach (var (entity, maxIter) in entities)
         {
             await using var update = connection.CreateCommand();
             update.Transaction = transaction;
             var table = entity.IsModel ? "models" : "tasks";
-            var lastMetrics = scalars ? $", last_metrics = {LastMetricsSql}" : "";
+            // Only the touched entries change: a batch costs its own series, not the entity's whole set.
+            var lastMetrics = scalarSeries.TryGetValue(entity, out var series)
+                ? $", last_metrics = json_patch(COALESCE(last_metrics, '{{}}'), COALESCE({LastMetricsPatchSql}, '{{}}'))"
+                : "";
             update.CommandText = $"UPDATE {table} SET last_iteration = MAX(last_iteration, $iter), last_update = $now{lastMetrics} WHERE id = $entity";
             update.Add("$iter", maxIter);
             update.Add("$now", SqlValues.ToDb(now));
             update.Add("$entity", entity.Id);
             update.Add("$model_event", entity.IsModel ? 1 : 0);
             update.Add("$max_metrics", MaxLastMetrics);
+            update.Add("$series", series);
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -329,21 +329,28 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
-    public async Task<bool> ResetAsync(string company, string id, string expectedStatus, DateTimeOffset now, string user, CancellationToken cancellationToken = default)
+    public async Task<TaskResetResult> ResetAsync(
+        string company, string id, string expectedStatus, bool clearAll, DateTimeOffset now, string user, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = connection.BeginTransaction(deferred: false);
+        // Read in the write transaction: the list returned is the one the reset empties.
+        var outputs = await ReadModelsAsync(connection, transaction, company, id, output: true, cancellationToken).ConfigureAwait(false);
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            // Input artifacts describe what the task consumes and survive a reset; output ones go.
+            // Input artifacts describe what the task consumes and survive a plain reset; clear_all
+            // empties the execution (ClearML keeps artifacts inside it) and drops the script.
             command.CommandText = """
                 UPDATE tasks SET status = 'created', status_changed = $now, status_reason = 'reset', status_message = '',
                     started = NULL, completed = NULL, published = NULL, active_duration = NULL, last_iteration = 0,
                     last_metrics = NULL, runtime = NULL,
                     output = json_remove(COALESCE(output, '{}'), '$.result', '$.error'),
-                    artifacts = (SELECT json_group_object(key, json(value)) FROM json_each(COALESCE(artifacts, '{}'))
-                                 WHERE json_extract(value, '$.mode') = 'input'),
+                    execution = CASE WHEN $clear_all THEN '{}' WHEN execution IS NULL THEN NULL ELSE json_remove(execution, '$.queue') END,
+                    script = CASE WHEN $clear_all THEN NULL ELSE script END,
+                    artifacts = CASE WHEN $clear_all THEN '{}' ELSE
+                                (SELECT json_group_object(key, json(value)) FROM json_each(COALESCE(artifacts, '{}'))
+                                 WHERE json_extract(value, '$.mode') = 'input') END,
                     last_update = $now, last_change = $now, last_changed_by = $user
                 WHERE id = $id AND company = $company AND status = $expected
                 """;
@@ -352,14 +359,15 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
             command.Add("$id", id);
             command.Add("$company", company);
             command.Add("$expected", expectedStatus);
+            command.Add("$clear_all", clearAll ? 1 : 0);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {
-                return false;
+                return new TaskResetResult(false, []);
             }
         }
         await ReplaceModelsAsync(connection, transaction, id, "output", [], cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        return new TaskResetResult(true, outputs);
     }
 
     public async Task<bool> PingAsync(string company, string id, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -394,9 +402,12 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<TaskDeleteResult> DeleteAsync(string company, string id, bool deleteOutputModels, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<TaskDeleteResult> DeleteAsync(
+        string company, string id, bool force, bool deleteOutputModels, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // An immediate transaction holds the write lock from here to commit: the rules are checked
+        // against the rows the delete then changes, and no publish can land in between.
         await using var transaction = connection.BeginTransaction(deferred: false);
         SqliteCommand Command(string sql)
         {
@@ -407,12 +418,14 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
             command.Add("$company", company);
             return command;
         }
-        await using (var exists = Command("SELECT 1 FROM tasks WHERE id = $id AND company = $company"))
+        var task = await LoadAsync(connection, transaction, id, "t.company = $company", company, cancellationToken).ConfigureAwait(false);
+        if (task is null)
         {
-            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
-            {
-                return new TaskDeleteResult(false, 0, 0, 0, []);
-            }
+            return TaskDeleteResult.Refused(TaskDeleteOutcome.NotFound, null);
+        }
+        if (!force && await DeleteBlockerAsync(Command, task, cancellationToken).ConfigureAwait(false) is { } blocker)
+        {
+            return blocker;
         }
 
         // The models the task made: its output list and every model naming it as its task.
@@ -474,16 +487,70 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new TaskDeleteResult(true, children, updatedModels, deletedModels, deletedUrls);
+        return new TaskDeleteResult(TaskDeleteOutcome.Deleted, task, children, updatedModels, deletedModels, deletedUrls);
+    }
+
+    /// <summary>
+    /// ClearML's checks before a delete without force (<c>delete_task</c>, then
+    /// <c>verify_task_children_and_ouptuts</c>), in its order; null when none refuses.
+    /// </summary>
+    private static async Task<TaskDeleteResult?> DeleteBlockerAsync(Func<string, SqliteCommand> command, TaskRecord task, CancellationToken cancellationToken)
+    {
+        if (task.Status != TaskStatuses.Created && !task.Archived)
+        {
+            return TaskDeleteResult.Refused(TaskDeleteOutcome.InvalidStatus, task);
+        }
+        async Task<long> CountAsync(string sql)
+        {
+            await using var count = command(sql);
+            return (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        var children = await CountAsync("SELECT COUNT(*) FROM tasks WHERE parent = $id AND status = 'published'").ConfigureAwait(false);
+        if (children > 0)
+        {
+            return TaskDeleteResult.Refused(TaskDeleteOutcome.HasPublishedChildren, task) with { BlockingCount = (int)children };
+        }
+        var created = await CountAsync("SELECT COUNT(*) FROM models WHERE task = $id AND company = $company AND ready <> 0").ConfigureAwait(false);
+        if (created > 0)
+        {
+            return TaskDeleteResult.Refused(TaskDeleteOutcome.HasPublishedModels, task) with { BlockingCount = (int)created };
+        }
+        await using var output = command("""
+            SELECT m.id FROM task_models l JOIN models m ON m.id = l.model
+            WHERE l.task_id = $id AND l.kind = 'output' AND m.ready <> 0 ORDER BY l.position LIMIT 1
+            """);
+        return await output.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string model
+            ? TaskDeleteResult.Refused(TaskDeleteOutcome.HasPublishedOutputModel, task) with { BlockingCount = 1, BlockingModel = model }
+            : null;
+    }
+
+    public async Task<IReadOnlyList<TaskModelItem>> GetModelsAsync(string company, string id, bool output, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadModelsAsync(connection, null, company, id, output, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<TaskModelItem>> GetModelsAsync(string id, bool output, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadModelsAsync(connection, null, null, id, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A task's model list; with a company, only of that company's (or a public) task.</summary>
+    private static async Task<List<TaskModelItem>> ReadModelsAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string? company, string id, bool output, CancellationToken cancellationToken)
+    {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name, model, updated FROM task_models WHERE task_id = $id AND kind = $kind ORDER BY position";
+        command.Transaction = transaction;
+        command.CommandText = """
+            SELECT name, model, updated FROM task_models
+            WHERE task_id = $id AND kind = $kind
+              AND ($company IS NULL OR EXISTS (SELECT 1 FROM tasks WHERE id = $id AND company IN ($company, '')))
+            ORDER BY position
+            """;
         command.Add("$id", id);
         command.Add("$kind", output ? "output" : "input");
+        command.Add("$company", company);
         var items = new List<TaskModelItem>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -493,15 +560,23 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         return items;
     }
 
-    public async Task AddOrUpdateModelAsync(string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default)
+    public async Task<bool> AddOrUpdateModelAsync(string company, string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default) =>
+        await UpsertModelAsync(company, id, output, item, cancellationToken).ConfigureAwait(false);
+
+    public Task AddOrUpdateModelAsync(string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default) =>
+        UpsertModelAsync(null, id, output, item, cancellationToken);
+
+    private async Task<bool> UpsertModelAsync(string? company, string id, bool output, TaskModelItem item, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        // An entry with the same name keeps its place in the list; a new one goes last.
+        // An entry with the same name keeps its place in the list; a new one goes last. Writing
+        // needs the company's own task: a public one is read-only.
         command.CommandText = """
             INSERT INTO task_models (task_id, kind, name, model, updated, position)
-            VALUES ($id, $kind, $name, $model, $updated,
-                    (SELECT COALESCE(MAX(position) + 1, 0) FROM task_models WHERE task_id = $id AND kind = $kind))
+            SELECT $id, $kind, $name, $model, $updated,
+                   (SELECT COALESCE(MAX(position) + 1, 0) FROM task_models WHERE task_id = $id AND kind = $kind)
+            WHERE $company IS NULL OR EXISTS (SELECT 1 FROM tasks WHERE id = $id AND company = $company)
             ON CONFLICT (task_id, kind, name) DO UPDATE SET model = excluded.model, updated = excluded.updated
             """;
         command.Add("$id", id);
@@ -509,15 +584,23 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         command.Add("$name", item.Name);
         command.Add("$model", item.Model);
         command.Add("$updated", SqlValues.ToDb(item.Updated));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        command.Add("$company", company);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
-    public async Task<JsonObject?> GetExecutionAsync(string id, CancellationToken cancellationToken = default)
+    public Task<JsonObject?> GetExecutionAsync(string company, string id, CancellationToken cancellationToken = default) =>
+        ReadExecutionAsync(company, id, cancellationToken);
+
+    public Task<JsonObject?> GetExecutionAsync(string id, CancellationToken cancellationToken = default) =>
+        ReadExecutionAsync(null, id, cancellationToken);
+
+    private async Task<JsonObject?> ReadExecutionAsync(string? company, string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT execution FROM tasks WHERE id = $id";
+        command.CommandText = "SELECT execution FROM tasks WHERE id = $id AND ($company IS NULL OR company IN ($company, ''))";
         command.Add("$id", id);
+        command.Add("$company", company);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json ? JsonNode.Parse(json) as JsonObject : null;
     }
 

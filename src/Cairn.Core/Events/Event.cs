@@ -35,7 +35,22 @@ public sealed record NewEvent(
     double Value,
     string? Key,
     string? XAxisLabel,
-    JsonObject? Document);
+    JsonObject? Document)
+{
+    /// <summary>
+    /// Whether the event may go to a locked entity (a published task, a ready model), as ClearML's
+    /// <c>allow_locked</c>; every event of one entity in a call carries the same value.
+    /// </summary>
+    public bool AllowLocked { get; init; }
+}
+
+/// <summary>What an add stored: how many events, and the entities that refused theirs.</summary>
+/// <param name="Added">Events stored.</param>
+/// <param name="Refused">
+/// Entities that are not the company's, or are locked (a published or publishing task, a ready
+/// model) for events without <see cref="NewEvent.AllowLocked"/>; none of their events was stored.
+/// </param>
+public sealed record EventAddResult(int Added, IReadOnlySet<EventEntity> Refused);
 
 /// <summary>One (type, metric, variant) series of an entity's events.</summary>
 public sealed record EventSeries(long Id, string Type, string Metric, string Variant, string? XAxisLabel);

@@ -4,18 +4,22 @@ using Cairn.Core.Events;
 namespace Cairn.Core.Storage;
 
 /// <summary>
-/// Task and model events (api.md §5.4): scalars, plots, logs, one row per point. The caller has
-/// already checked that each event's entity accepts events.
+/// Task and model events (api.md §5.4): scalars, plots, logs, one row per point.
 /// </summary>
 public interface IEventStore
 {
     /// <summary>
-    /// Stores the events in one transaction. A non-log event with the same entity, type, metric,
+    /// Stores the events in one write transaction that first checks, for each entity, that it is a
+    /// <paramref name="company"/> task that is not published or publishing, or a company model that
+    /// is not ready (either lock waived by <see cref="NewEvent.AllowLocked"/>); the events of any
+    /// other entity are refused. Checked and written together, so an entity locked meanwhile gets
+    /// none. A non-log event with the same entity, type, metric,
     /// variant, iteration (and image key) as a stored one replaces it; logs always append. Each
     /// touched entity gets <c>last_iteration</c> raised, <c>last_update</c> set to
-    /// <paramref name="now"/> and, when scalars came, <c>last_metrics</c> rebuilt. Returns how many were stored.
+    /// <paramref name="now"/> and, when scalars came, the <c>last_metrics</c> entries of the scalar
+    /// series the batch touched updated (other entries are left as they are).
     /// </summary>
-    Task<int> AddAsync(IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default);
+    Task<EventAddResult> AddAsync(string company, IReadOnlyList<NewEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>The entity's series (of one <paramref name="type"/>, or all), sorted by metric, then variant.</summary>
     Task<IReadOnlyList<EventSeries>> GetSeriesAsync(EventEntity entity, string? type, CancellationToken cancellationToken = default);

@@ -41,9 +41,12 @@ public interface ITaskStore
     /// <summary>
     /// Resets a company task that is still in <paramref name="expectedStatus"/> to created: clears
     /// started/completed/published, active_duration, last_iteration, last_metrics, output result and
-    /// error, runtime, the output model list and the output artifacts. False when the status changed meanwhile.
+    /// error, runtime, <c>execution.queue</c>, the output model list and the output artifacts. With
+    /// <paramref name="clearAll"/> also the whole execution, the script and the input artifacts.
+    /// Returns whether it was reset (false when the status changed meanwhile) and the output list it
+    /// emptied, read in the same transaction.
     /// </summary>
-    Task<bool> ResetAsync(string company, string id, string expectedStatus, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
+    Task<TaskResetResult> ResetAsync(string company, string id, string expectedStatus, bool clearAll, DateTimeOffset now, string user, CancellationToken cancellationToken = default);
 
     /// <summary>Marks a company task alive: bumps last_update (and active_duration while in progress). False when there is no such task.</summary>
     Task<bool> PingAsync(string company, string id, DateTimeOffset now, CancellationToken cancellationToken = default);
@@ -55,19 +58,37 @@ public interface ITaskStore
     Task<int> StopNonRespondingAsync(DateTimeOffset staleBefore, string reason, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Deletes a company task in one transaction: its children lose their parent; its output models
-    /// that are not ready and not used as an input elsewhere are deleted when
+    /// Deletes a company task in one write transaction that first checks ClearML's rules against
+    /// what it reads (so a task published or changed meanwhile is judged as it is now): unless
+    /// <paramref name="force"/>, the task must be created or archived, have no published child, and
+    /// no ready model it created or lists as output. Its children lose their parent; its output
+    /// models that are not ready and not used as an input elsewhere are deleted when
     /// <paramref name="deleteOutputModels"/>; every other model it created keeps a
-    /// <c>__DELETED__&lt;id&gt;</c> task reference. The caller checks ClearML's delete rules first.
+    /// <c>__DELETED__&lt;id&gt;</c> task reference. A refusal changes nothing.
     /// </summary>
-    Task<TaskDeleteResult> DeleteAsync(string company, string id, bool deleteOutputModels, DateTimeOffset now, CancellationToken cancellationToken = default);
+    Task<TaskDeleteResult> DeleteAsync(string company, string id, bool force, bool deleteOutputModels, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>The task's input or output model list, in order.</summary>
+    /// <summary>The input or output model list of a company task (or a public one), in order; empty when there is no such task.</summary>
+    Task<IReadOnlyList<TaskModelItem>> GetModelsAsync(string company, string id, bool output, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the entry with the same name in a company task's input or output list, or appends
+    /// it; false (nothing written) when the company owns no such task.
+    /// </summary>
+    Task<bool> AddOrUpdateModelAsync(string company, string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default);
+
+    /// <summary>The <c>execution</c> object (framework, model_desc, model_labels…) of a company task or a public one, or null.</summary>
+    Task<JsonObject?> GetExecutionAsync(string company, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The task's input or output model list, whatever its company. Kept for the models service,
+    /// which has already scoped the task; new callers use the company overload.
+    /// </summary>
     Task<IReadOnlyList<TaskModelItem>> GetModelsAsync(string id, bool output, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces the entry with the same name in the task's input or output list, or appends it.</summary>
+    /// <summary>Unscoped form of the company overload, kept for the models service, which has already scoped the task.</summary>
     Task AddOrUpdateModelAsync(string id, bool output, TaskModelItem item, CancellationToken cancellationToken = default);
 
-    /// <summary>The task's <c>execution</c> object (framework, model_desc, model_labels…), or null.</summary>
+    /// <summary>Unscoped form of the company overload, kept for the models service, which has already scoped the task.</summary>
     Task<JsonObject?> GetExecutionAsync(string id, CancellationToken cancellationToken = default);
 }

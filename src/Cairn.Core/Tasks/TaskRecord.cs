@@ -99,15 +99,52 @@ public sealed record TaskChanges
     public bool IsEmpty => this == new TaskChanges();
 }
 
+/// <summary>Why a task delete was refused, or that it went ahead (ClearML's <c>cleanup_task</c> checks, in its order).</summary>
+public enum TaskDeleteOutcome
+{
+    Deleted,
+
+    /// <summary>The company owns no such task.</summary>
+    NotFound,
+
+    /// <summary>Neither created nor archived, and no <c>force</c> (400/123 "due to status").</summary>
+    InvalidStatus,
+
+    /// <summary>A child task is published (400/123 "has published children").</summary>
+    HasPublishedChildren,
+
+    /// <summary>A model naming the task as its creator is ready (400/123 "has output models").</summary>
+    HasPublishedModels,
+
+    /// <summary>A model in the task's output list is ready (400/123 "has output model").</summary>
+    HasPublishedOutputModel,
+}
+
 /// <summary>What a task delete did: the counts ClearML reports and the URLs of what went with it.</summary>
-/// <param name="Deleted">False when the company owns no such task.</param>
+/// <param name="Outcome">Deleted, or why not; nothing is changed unless deleted.</param>
+/// <param name="Task">The task as it was when deleted (or refused); null when there was none.</param>
 /// <param name="UpdatedChildren">Tasks whose parent it was.</param>
 /// <param name="UpdatedModels">Models it created that were kept, now pointing at <c>__DELETED__&lt;id&gt;</c>.</param>
 /// <param name="DeletedModels">Draft output models deleted with it.</param>
 /// <param name="DeletedModelUrls">Weights URLs of the deleted output models: the file server's deletion queue takes them.</param>
 public sealed record TaskDeleteResult(
-    bool Deleted,
+    TaskDeleteOutcome Outcome,
+    TaskRecord? Task,
     int UpdatedChildren,
     int UpdatedModels,
     int DeletedModels,
-    IReadOnlyList<string> DeletedModelUrls);
+    IReadOnlyList<string> DeletedModelUrls)
+{
+    public bool Deleted => Outcome == TaskDeleteOutcome.Deleted;
+
+    /// <summary>For a refusal: how many children or models block it.</summary>
+    public int BlockingCount { get; init; }
+
+    /// <summary>For <see cref="TaskDeleteOutcome.HasPublishedOutputModel"/>: the ready output model.</summary>
+    public string? BlockingModel { get; init; }
+
+    public static TaskDeleteResult Refused(TaskDeleteOutcome outcome, TaskRecord? task) => new(outcome, task, 0, 0, 0, []);
+}
+
+/// <summary>What a reset did: false when the status changed meanwhile; else the output models the task had.</summary>
+public sealed record TaskResetResult(bool Reset, IReadOnlyList<TaskModelItem> OutputModels);

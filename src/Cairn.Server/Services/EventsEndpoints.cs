@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
 using Cairn.Core.Events;
 using Cairn.Core.Storage;
-using Cairn.Core.Tasks;
 using Cairn.Protocol;
 using Cairn.Server.Api;
 
@@ -81,19 +80,15 @@ public static partial class EventsEndpoints
             candidates.Add(new Candidate(item, new EventEntity(id, isModel), type, Flag(item, "allow_locked")));
         }
 
-        var accepted = await AcceptedEntitiesAsync(call, candidates).ConfigureAwait(false);
+        CheckConsistent(candidates);
         var now = call.Service<TimeProvider>().GetUtcNow();
         var worker = ClearmlHeaderValues.Get(call.Http.Request, ClearmlHeaders.Worker);
         var events = new List<NewEvent>(candidates.Count);
         foreach (var candidate in candidates)
         {
-            if (!accepted.Contains(candidate.Entity))
+            if (ToEvent(candidate, now, worker, out var reason) is { } e)
             {
-                Reject(candidate.Entity.IsModel ? $"Invalid model id {candidate.Entity.Id}" : $"Invalid task id {candidate.Entity.Id}");
-            }
-            else if (ToEvent(candidate, now, worker, out var reason) is { } e)
-            {
-                events.Add(e);
+                events.Add(e with { AllowLocked = candidate.AllowLocked });
             }
             else
             {
@@ -101,8 +96,14 @@ public static partial class EventsEndpoints
             }
         }
 
-        var added = await call.Service<IMetadataStore>().Events.AddAsync(events, now, call.Aborted).ConfigureAwait(false);
-        if (added == 0)
+        // The store checks each entity and writes in one transaction: a task published (or a model
+        // made ready) while this call ran gets none of its events.
+        var result = await call.Service<IMetadataStore>().Events.AddAsync(call.Identity.Company, events, now, call.Aborted).ConfigureAwait(false);
+        foreach (var e in events.Where(e => result.Refused.Contains(e.Entity)))
+        {
+            Reject(e.Entity.IsModel ? $"Invalid model id {e.Entity.Id}" : $"Invalid task id {e.Entity.Id}");
+        }
+        if (result.Added == 0)
         {
             throw new CairnException(EventsNotAdded, null, errors.ToDictionary(kv => kv.Key, kv => (object?)kv.Value));
         }
@@ -111,15 +112,14 @@ public static partial class EventsEndpoints
         {
             info[reason] = count;
         }
-        return new JsonObject { ["added"] = added, ["errors"] = errors.Values.Sum(), ["errors_info"] = info };
+        return new JsonObject { ["added"] = result.Added, ["errors"] = errors.Values.Sum(), ["errors_info"] = info };
     }
 
     /// <summary>
-    /// The entities that take these events: a company task that is not (being) published, or a
-    /// company model that is not ready, unless the events say <c>allow_locked</c>. An id may not be
-    /// both a task and a model within a call, nor vary its <c>allow_locked</c> (400/12).
+    /// An id may not be both a task and a model within a call, nor vary its <c>allow_locked</c>
+    /// (400/12). Which entities take events is the store's check, made as it writes.
     /// </summary>
-    private static async Task<HashSet<EventEntity>> AcceptedEntitiesAsync(ApiCall call, List<Candidate> candidates)
+    private static void CheckConsistent(List<Candidate> candidates)
     {
         var allowLocked = new Dictionary<EventEntity, bool>();
         foreach (var candidate in candidates)
@@ -135,23 +135,6 @@ public static partial class EventsEndpoints
         {
             throw CairnException.Validation($"the same ids are used both as task and model ids: {string.Join(", ", both)}");
         }
-
-        var store = call.Service<IMetadataStore>();
-        var company = call.Identity.Company;
-        var accepted = new HashSet<EventEntity>();
-        foreach (var (entity, locked) in allowLocked)
-        {
-            var ok = entity.IsModel
-                ? await store.Models.GetByIdOrNullAsync(company, entity.Id, call.Aborted).ConfigureAwait(false) is { } model
-                    && model.Company == company && (locked || !model.Ready)
-                : await store.Tasks.GetInfoOrNullAsync(company, entity.Id, call.Aborted).ConfigureAwait(false) is { } task
-                    && task.Company == company && (locked || task.Status is not (TaskStatuses.Published or TaskStatuses.Publishing));
-            if (ok)
-            {
-                accepted.Add(entity);
-            }
-        }
-        return accepted;
     }
 
     /// <summary>The stored form of an accepted event, or null with the reason it cannot be stored.</summary>

@@ -83,7 +83,7 @@ public static partial class TasksEndpoints
         var info = await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         var now = call.Service<TimeProvider>().GetUtcNow();
         var change = StatusChange(call, info, TaskStatuses.Published, force, reason, message, now);
-        var outputs = publishModel ? await store.Tasks.GetModelsAsync(id, output: true, call.Aborted).ConfigureAwait(false) : [];
+        var outputs = publishModel ? await store.Tasks.GetModelsAsync(identity.Company, id, output: true, call.Aborted).ConfigureAwait(false) : [];
         // The last output model is published with the task, in one transaction, unless it is ready
         // already (or gone, or not the company's).
         var outcome = outputs.Count == 0
@@ -148,13 +148,14 @@ public static partial class TasksEndpoints
         var store = call.Service<IMetadataStore>();
         var company = call.Identity.Company;
         var now = call.Service<TimeProvider>().GetUtcNow();
-        // The output list is read before the reset empties it; the status is reset first
-        // (compare-and-set), so if it changed meanwhile nothing is deleted.
-        var outputs = request.DeleteOutputModels ? await store.Tasks.GetModelsAsync(id, output: true, call.Aborted).ConfigureAwait(false) : [];
-        if (!await store.Tasks.ResetAsync(company, id, info.Status, now, call.Identity.User, call.Aborted).ConfigureAwait(false))
+        // The status is reset with compare-and-set, so if it changed meanwhile nothing is deleted;
+        // the output list comes back from the same transaction that emptied it.
+        var reset = await store.Tasks.ResetAsync(company, id, info.Status, request.ClearAll, now, call.Identity.User, call.Aborted).ConfigureAwait(false);
+        if (!reset.Reset)
         {
             throw StatusChanged(id, info.Status);
         }
+        var outputs = request.DeleteOutputModels ? reset.OutputModels : [];
         // A reset run starts from nothing: the previous run's events go (ClearML's cleanup_task).
         await store.Events.DeleteAsync(new EventEntity(id, IsModel: false), CancellationToken.None).ConfigureAwait(false);
         var urls = new List<string>();
@@ -199,29 +200,14 @@ public static partial class TasksEndpoints
         await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         var store = call.Service<IMetadataStore>();
         var company = call.Identity.Company;
-        var task = await store.Tasks.GetByIdOrNullAsync(company, id, call.Aborted).ConfigureAwait(false) ?? throw TaskDocuments.InvalidId(id);
-        if (!request.Force && task.Status != TaskStatuses.Created && !task.Archived)
-        {
-            throw new CairnException(ErrorCodes.TaskCannotBeDeleted, "due to status, use force=True",
-                new Dictionary<string, object?> { ["id"] = id, ["status"] = task.Status });
-        }
-        if (!request.Force)
-        {
-            foreach (var item in task.OutputModels)
-            {
-                if (await store.Models.GetByIdOrNullAsync(company, item.Model, call.Aborted).ConfigureAwait(false) is { Ready: true })
-                {
-                    throw new CairnException(ErrorCodes.TaskCannotBeDeleted, "has published output models, use force=True",
-                        new Dictionary<string, object?> { ["id"] = id, ["model"] = item.Model });
-                }
-            }
-        }
         var now = call.Service<TimeProvider>().GetUtcNow();
-        var result = await store.Tasks.DeleteAsync(company, id, request.DeleteOutputModels, now, call.Aborted).ConfigureAwait(false);
+        // The rules are checked inside the delete's transaction, against the task as it is then.
+        var result = await store.Tasks.DeleteAsync(company, id, request.Force, request.DeleteOutputModels, now, call.Aborted).ConfigureAwait(false);
         if (!result.Deleted)
         {
-            throw TaskDocuments.InvalidId(id);
+            throw DeleteRefused(id, result);
         }
+        var task = result.Task!;
         // Output artifacts on the file server die with the task; input ones belong to someone else.
         var artifactUrls = task.Artifacts.Where(a => TaskRules.ModeOf(a) == TaskRules.OutputMode)
             .Select(a => a["uri"] is JsonValue uri && uri.TryGetValue<string>(out var text) ? text : null)
@@ -243,6 +229,20 @@ public static partial class TasksEndpoints
         }
         return response;
     }
+
+    /// <summary>ClearML's 400/123 for each rule a delete without force breaks, with its message and data.</summary>
+    private static CairnException DeleteRefused(string id, TaskDeleteResult result) => result.Outcome switch
+    {
+        TaskDeleteOutcome.InvalidStatus => new CairnException(ErrorCodes.TaskCannotBeDeleted, "due to status, use force=True",
+            new Dictionary<string, object?> { ["id"] = id, ["status"] = result.Task!.Status }),
+        TaskDeleteOutcome.HasPublishedChildren => new CairnException(ErrorCodes.TaskCannotBeDeleted, "has published children, use force=True",
+            new Dictionary<string, object?> { ["task"] = id, ["children"] = result.BlockingCount }),
+        TaskDeleteOutcome.HasPublishedModels => new CairnException(ErrorCodes.TaskCannotBeDeleted, "has output models, use force=True",
+            new Dictionary<string, object?> { ["task"] = id, ["models"] = result.BlockingCount }),
+        TaskDeleteOutcome.HasPublishedOutputModel => new CairnException(ErrorCodes.TaskCannotBeDeleted, "has output model, use force=True",
+            new Dictionary<string, object?> { ["task"] = id, ["model"] = result.BlockingModel }),
+        _ => TaskDocuments.InvalidId(id),
+    };
 
     /// <summary>
     /// Where deleted models' weights and a deleted task's artifacts leave the metadata store: the

@@ -18,6 +18,7 @@ public static partial class TasksEndpoints
             .Add("tasks.get_by_id", GetByIdAsync)
             .Add("tasks.get_all", call => GetAllAsync(call, extended: false))
             .Add("tasks.get_all_ex", call => GetAllAsync(call, extended: true))
+            .Add("tasks.get_by_id_ex", GetByIdExAsync, "2.11")
             .Add("tasks.create", CreateAsync)
             .Add("tasks.edit", EditAsync)
             .Add("tasks.update", UpdateAsync)
@@ -51,10 +52,26 @@ public static partial class TasksEndpoints
         return new JsonObject { ["task"] = TaskDocuments.ToDocument(task) };
     }
 
+    private static async Task<object?> GetByIdExAsync(ApiCall call)
+    {
+        // The id filter is get_all_ex's list field; only its presence is required here.
+        if (call.Body["id"] is null)
+        {
+            throw CairnException.MissingFields("id");
+        }
+        return await GetAllAsync(call, extended: true).ConfigureAwait(false);
+    }
+
     private static async Task<object?> GetAllAsync(ApiCall call, bool extended)
     {
         var body = call.Body;
         var request = GetAllRequest.Parse(body, EntityFields.Tasks);
+        // The output list filters like the input one (the web UI's lineage asks both ways); the
+        // shared field table lists only the input one, as api.md does.
+        if (body[OutputModelField] is { } outputModels)
+        {
+            request.Conditions.Add(new ListCondition(OutputModelField, TagFilter.Parse(GetAllRequest.ReadListValues(OutputModelField, outputModels))));
+        }
         // Hidden tasks (pipeline steps, datasets) stay out of lists unless asked for or named by id.
         if (!ReadFlag(body, "search_hidden") && body["id"] is null or JsonArray { Count: 0 })
         {
@@ -74,6 +91,8 @@ public static partial class TasksEndpoints
         }
         return result;
     }
+
+    private const string OutputModelField = "models.output.model";
 
     private static async Task<object?> GetHyperParamsAsync(ApiCall call)
     {
@@ -139,13 +158,12 @@ public static partial class TasksEndpoints
         {
             throw CairnException.Validation("error for field 'tasks': at least one task id is required");
         }
-        var store = call.Service<IMetadataStore>().Tasks;
-        var tasks = new List<TaskRecord>();
-        foreach (var id in ids.Distinct(StringComparer.Ordinal))
-        {
-            tasks.Add(await store.GetByIdOrNullAsync(call.Identity.Company, id!, call.Aborted).ConfigureAwait(false) ?? throw TaskDocuments.InvalidId(id!));
-        }
-        return tasks;
+        var distinct = ids.Distinct(StringComparer.Ordinal).Select(id => id!).ToArray();
+        // One query for every id named, not one per id.
+        var query = new EntityQuery([new ListCondition("id", TagFilter.Any(distinct))], [], 0, distinct.Length);
+        var page = await call.Service<IMetadataStore>().Tasks.QueryAsync(call.Identity.Company, query, call.Aborted).ConfigureAwait(false);
+        var byId = page.Rows.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        return distinct.Select(id => byId.GetValueOrDefault(id) ?? throw TaskDocuments.InvalidId(id)).ToList();
     }
 
     private static bool ReadFlag(JsonObject body, string key) =>

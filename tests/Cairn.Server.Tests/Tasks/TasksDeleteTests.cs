@@ -65,4 +65,45 @@ public sealed class TasksDeleteTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Equal(0, data["deleted_models"]!.GetValue<int>());
         Assert.Equal("__DELETED__" + id, (await client.GetModelAsync(published))["task"].Text());
     }
+
+    [Fact]
+    public async Task A_task_with_a_published_child_needs_force_400_123()
+    {
+        using var client = _server.Client();
+        var parent = await client.CreateTaskAsync();
+        var child = await client.CreateTaskAsync(extra: new { parent });
+        await client.ChangeAsync("stopped", child, new { force = true });
+        await client.ChangeAsync("publish", child);
+
+        var refused = (await client.CallAsync("tasks.delete", new { task = parent })).Fails(400, 123);
+        Assert.Contains("has published children, use force=True", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(parent, (await client.GetTaskAsync(parent))["id"].Text());
+        Assert.Equal(parent, (await client.GetTaskAsync(child))["parent"].Text());
+
+        var data = (await client.CallAsync("tasks.delete", new { task = parent, force = true })).Ok();
+        Assert.Equal(1, data["updated_children"]!.GetValue<int>());
+        Assert.Equal("__DELETED__" + parent, (await client.GetTaskAsync(child))["parent"].Text());
+    }
+
+    [Fact]
+    public async Task A_published_model_in_the_output_list_made_by_another_task_blocks_the_delete_400_123()
+    {
+        using var client = _server.Client();
+        var maker = await client.CreateTaskAsync();
+        var published = await client.CreateModelAsync("published elsewhere", new { ready = true, task = maker });
+        var id = await client.CreateTaskAsync();
+        (await client.CallAsync("tasks.add_or_update_model", new { task = id, name = "w", model = published, type = "output" })).Ok();
+
+        var refused = (await client.CallAsync("tasks.delete", new { task = id })).Fails(400, 123);
+        Assert.Contains("has output model, use force=True", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(published, refused.Message, StringComparison.Ordinal);
+
+        // The maker itself is blocked by the ready model that names it as its task.
+        var maker400 = (await client.CallAsync("tasks.delete", new { task = maker })).Fails(400, 123);
+        Assert.Contains("has output models, use force=True", maker400.Message, StringComparison.Ordinal);
+
+        var data = (await client.CallAsync("tasks.delete", new { task = id, force = true })).Ok();
+        Assert.Equal(0, data["deleted_models"]!.GetValue<int>());
+        Assert.Equal(maker, (await client.GetModelAsync(published))["task"].Text());
+    }
 }

@@ -66,4 +66,42 @@ public sealed class TasksQueryTests(ServerFixture fixture) : IClassFixture<Serve
         var second = (await client.CallAsync("tasks.get_all", new { project = new[] { project }, scroll_id = first["scroll_id"].Text(), size = 3 })).Ok();
         Assert.Equal(2, second["tasks"]!.AsArray().Count);
     }
+
+    [Fact]
+    public async Task Get_all_ex_finds_the_tasks_that_use_or_made_a_model_as_the_lineage_view_asks()
+    {
+        using var client = _server.Client();
+        var maker = await client.CreateTaskAsync();
+        var model = await client.CreateModelAsync("lineage model", new { task = maker });
+        (await client.CallAsync("tasks.add_or_update_model", new { task = maker, name = "w", model, type = "output" })).Ok();
+        var user = await client.CreateTaskAsync(extra: new { models = new { input = new[] { new { name = "base", model } } } });
+        var bystander = await client.CreateTaskAsync();
+        (await client.CallAsync("tasks.add_or_update_model", new { task = bystander, name = "other", model = "another model", type = "input" })).Ok();
+
+        var usedBy = (await client.CallAsync("tasks.get_all_ex", new Dictionary<string, object> { ["models.input.model"] = new[] { model }, ["only_fields"] = new[] { "name" } })).Ok();
+        Assert.Equal([user], usedBy["tasks"]!.AsArray().Ids());
+        var madeBy = (await client.CallAsync("tasks.get_all_ex", new Dictionary<string, object> { ["models.output.model"] = new[] { model } })).Ok();
+        Assert.Equal([maker], madeBy["tasks"]!.AsArray().Ids());
+        var plain = (await client.CallAsync("tasks.get_all", new Dictionary<string, object> { ["models.output.model"] = new[] { model }, ["only_fields"] = new[] { "id" } })).Ok();
+        Assert.Equal([maker], plain["tasks"]!.AsArray().Ids());
+        var excluded = (await client.CallAsync("tasks.get_all", new Dictionary<string, object>
+        {
+            ["models.output.model"] = new[] { "-" + model },
+            ["id"] = new[] { maker, user },
+            ["only_fields"] = new[] { "id" },
+        })).Ok();
+        Assert.Equal([user], excluded["tasks"]!.AsArray().Ids());
+    }
+
+    [Fact]
+    public async Task Get_by_id_ex_returns_the_named_tasks_with_their_ids_and_needs_an_id_400_11()
+    {
+        using var client = _server.Client();
+        var a = await client.CreateTaskAsync();
+        var b = await client.CreateTaskAsync(extra: new { system_tags = new[] { "hidden" } });
+        var data = (await client.CallAsync("tasks.get_by_id_ex", new { id = new[] { a, b }, only_fields = new[] { "name" }, order_by = new[] { "created" } })).Ok();
+        Assert.Equal([a, b], data["tasks"]!.AsArray().Ids());
+        Assert.All(data["tasks"]!.AsArray(), t => Assert.NotNull(t!["name"]));
+        (await client.CallAsync("tasks.get_by_id_ex", new { only_fields = new[] { "name" } })).Fails(400, 11);
+    }
 }

@@ -119,6 +119,30 @@ public sealed class TasksStatusTests(ServerFixture fixture) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task Reset_takes_the_task_off_its_queue_and_clear_all_empties_execution_script_and_artifacts()
+    {
+        using var client = _server.Client();
+        var execution = new { queue = "queue-1", framework = "PyTorch", artifacts = new object[] { new { key = "in", type = "str", mode = "input" } } };
+        var id = await client.CreateTaskAsync(extra: new { execution, script = new { entry_point = "train.py" } });
+
+        (await client.CallAsync("tasks.reset", new { task = id })).Ok();
+        var task = await client.GetTaskAsync(id);
+        Assert.Null(task["execution"]!["queue"]);
+        Assert.Equal("PyTorch", task["execution"]!["framework"].Text());
+        Assert.Equal(["in"], task["execution"]!["artifacts"]!.AsArray().Select(a => a!["key"].Text()));
+        Assert.Equal("train.py", task["script"]!["entry_point"].Text());
+        Assert.Empty((await client.CallAsync("tasks.get_all", new Dictionary<string, object> { ["execution.queue"] = new[] { "queue-1" }, ["id"] = new[] { id }, ["only_fields"] = new[] { "id" } })).Ok()["tasks"]!.AsArray());
+
+        (await client.CallAsync("tasks.edit", new { task = id, force = true, execution = new { queue = "queue-2" } })).Ok();
+        (await client.CallAsync("tasks.reset", new { task = id, clear_all = true })).Ok();
+        task = await client.GetTaskAsync(id);
+        Assert.Empty(task["execution"]!["artifacts"]!.AsArray());
+        Assert.Null(task["execution"]!["queue"]);
+        Assert.Null(task["execution"]!["framework"]);
+        Assert.Null(task["script"]);
+    }
+
+    [Fact]
     public async Task The_watchdog_stops_in_progress_tasks_that_stopped_pinging()
     {
         using var client = _server.Client();

@@ -42,8 +42,8 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     {
         var task = await NewTaskAsync();
         var log = new JsonObject { ["msg"] = "hello" };
-        Assert.Equal(2, await Store.Events.AddAsync([Scalar(task, 1, 1), Other(task, EventTypes.Log, 0, 5, log)], Now));
-        await Store.Events.AddAsync([Scalar(task, 1, 2), Other(task, EventTypes.Log, 0, 5, log)], Now);
+        Assert.Equal(2, (await Store.Events.AddAsync(Company, [Scalar(task, 1, 1), Other(task, EventTypes.Log, 0, 5, log)], Now)).Added);
+        await Store.Events.AddAsync(Company, [Scalar(task, 1, 2), Other(task, EventTypes.Log, 0, 5, log)], Now);
         Assert.Equal(3, await CountAsync(task));
         var histogram = await Store.Events.GetScalarHistogramAsync((await Store.Events.GetSeriesAsync(task, EventTypes.Scalar)).Single().Id, 100, HistogramAxis.Iteration);
         Assert.Equal([new HistogramPoint(1, 2)], histogram);
@@ -54,8 +54,8 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     public async Task Last_metrics_aggregate_across_batches_and_last_iteration_only_rises()
     {
         var model = await NewModelAsync();
-        await Store.Events.AddAsync([Scalar(model, 1, 0.9), Scalar(model, 2, 0.5), Scalar(model, 3, 0.7)], Later);
-        await Store.Events.AddAsync([Scalar(model, 0, 0.1)], Later);
+        await Store.Events.AddAsync(Company, [Scalar(model, 1, 0.9), Scalar(model, 2, 0.5), Scalar(model, 3, 0.7)], Later);
+        await Store.Events.AddAsync(Company, [Scalar(model, 0, 0.1)], Later);
         var stored = (await Store.Models.GetByIdOrNullAsync(Company, model.Id))!;
         Assert.Equal(3, stored.LastIteration);
         Assert.Equal(Later, stored.LastUpdate);
@@ -76,7 +76,7 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     {
         var task = await NewTaskAsync();
         var events = Enumerable.Range(0, 100).Select(i => Scalar(task, i, i)).Append(Scalar(task, EventTypes.SingleValueIteration, 42)).ToList();
-        await Store.Events.AddAsync(events, Now);
+        await Store.Events.AddAsync(Company, events, Now);
         var series = (await Store.Events.GetSeriesAsync(task, EventTypes.Scalar)).Single().Id;
         var sampled = await Store.Events.GetScalarHistogramAsync(series, 10, HistogramAxis.Iteration);
         Assert.Equal(Enumerable.Range(0, 10).Select(b => new HistogramPoint(b * 10, (b * 10) + 4.5)), sampled);
@@ -91,7 +91,7 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     {
         var task = await NewTaskAsync();
         var large = new string('p', 200_000);
-        await Store.Events.AddAsync(
+        await Store.Events.AddAsync(Company, 
         [
             Other(task, EventTypes.Plot, 1, 1, new JsonObject { ["plot_str"] = "small" }),
             Other(task, EventTypes.Plot, 2, 2, new JsonObject { ["plot_str"] = large }),
@@ -106,7 +106,7 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     public async Task Events_page_by_time_and_logs_read_from_either_end()
     {
         var task = await NewTaskAsync();
-        await Store.Events.AddAsync(
+        await Store.Events.AddAsync(Company, 
         [
             Scalar(task, 1, 1, timestamp: 10),
             Other(task, EventTypes.Log, 0, 20, new JsonObject { ["msg"] = "a" }),
@@ -127,7 +127,7 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     {
         var model = await NewModelAsync();
         var task = await NewTaskAsync();
-        await Store.Events.AddAsync([Scalar(model, 1, 1), Other(model, EventTypes.Plot, 1, 1, []), Scalar(task, 1, 1)], Now);
+        await Store.Events.AddAsync(Company, [Scalar(model, 1, 1), Other(model, EventTypes.Plot, 1, 1, []), Scalar(task, 1, 1)], Now);
         Assert.Equal(2, await Store.Events.DeleteAsync(model));
         Assert.Equal(0, await CountAsync(model));
         Assert.Empty(await Store.Events.GetSeriesAsync(model, null));
@@ -141,8 +141,85 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
         var id = EntityId.New();
         var task = new EventEntity(id, IsModel: false);
         var model = new EventEntity(id, IsModel: true);
-        await Store.Events.AddAsync([Scalar(task, 1, 1), Scalar(model, 1, 2), Scalar(model, 2, 3)], Now);
+        await Provider.InsertTaskAsync(Store, new TaskRow(id, Company, null, "in_progress"));
+        await Store.Models.InsertAsync(new Model { Id = id, Company = Company, Name = "same id", Created = Now, LastUpdate = Now });
+        await Store.Events.AddAsync(Company, [Scalar(task, 1, 1), Scalar(model, 1, 2), Scalar(model, 2, 3)], Now);
         Assert.Equal(1, await CountAsync(task));
         Assert.Equal(2, await CountAsync(model));
+    }
+
+    [Fact]
+    public async Task Locked_and_foreign_entities_get_none_of_their_events_while_the_rest_are_stored()
+    {
+        var open = await NewTaskAsync();
+        var published = EntityId.New();
+        await Provider.InsertTaskAsync(Store, new TaskRow(published, Company, null, "published"));
+        var ready = EntityId.New();
+        await Store.Models.InsertAsync(new Model { Id = ready, Company = Company, Name = "ready", Created = Now, LastUpdate = Now, Ready = true });
+        var foreign = EntityId.New();
+        await Provider.InsertTaskAsync(Store, new TaskRow(foreign, OtherCompany, null, "in_progress"));
+        var publishedTask = new EventEntity(published, IsModel: false);
+        var readyModel = new EventEntity(ready, IsModel: true);
+        var foreignTask = new EventEntity(foreign, IsModel: false);
+        var missing = new EventEntity(EntityId.New(), IsModel: false);
+
+        var result = await Store.Events.AddAsync(Company,
+            [Scalar(open, 1, 1), Scalar(publishedTask, 1, 1), Scalar(readyModel, 1, 1), Scalar(foreignTask, 1, 1), Scalar(missing, 1, 1)], Now);
+
+        Assert.Equal(1, result.Added);
+        Assert.Equal(new HashSet<EventEntity> { publishedTask, readyModel, foreignTask, missing }, result.Refused.ToHashSet());
+        Assert.Equal(0, await CountAsync(publishedTask));
+        Assert.Equal(0, await CountAsync(readyModel));
+        Assert.Equal(0, await CountAsync(foreignTask));
+        Assert.Empty(await Store.Events.GetSeriesAsync(publishedTask, null));
+        Assert.Equal(0, (await Store.Tasks.GetInfoOrNullAsync(Company, published))!.LastIteration);
+    }
+
+    [Fact]
+    public async Task Allow_locked_lets_events_reach_a_published_task_and_a_ready_model()
+    {
+        var published = EntityId.New();
+        await Provider.InsertTaskAsync(Store, new TaskRow(published, Company, null, "publishing"));
+        var ready = EntityId.New();
+        await Store.Models.InsertAsync(new Model { Id = ready, Company = Company, Name = "ready", Created = Now, LastUpdate = Now, Ready = true });
+        var task = new EventEntity(published, IsModel: false);
+        var model = new EventEntity(ready, IsModel: true);
+
+        var result = await Store.Events.AddAsync(Company,
+            [Scalar(task, 1, 1) with { AllowLocked = true }, Scalar(model, 1, 1) with { AllowLocked = true }], Now);
+
+        Assert.Equal(2, result.Added);
+        Assert.Empty(result.Refused);
+        Assert.Equal(1, await CountAsync(task));
+        Assert.Equal(1, await CountAsync(model));
+    }
+
+    [Fact]
+    public async Task A_batch_changes_only_the_last_metrics_entries_of_the_series_it_touched()
+    {
+        // An entry no series backs (written by an older server, or by an import): a rebuild from
+        // the series would drop it, an update of the touched entries keeps it.
+        var foreign = new JsonObject { ["v"] = new JsonObject { ["metric"] = "kept", ["variant"] = "v", ["value"] = 7.0 } };
+        var id = EntityId.New();
+        await Store.Tasks.InsertAsync(new Cairn.Core.Tasks.TaskRecord
+        {
+            Id = id, Company = Company, Name = "metrics task", Type = "training", Status = "in_progress", Created = Now, LastUpdate = Now,
+            LastMetrics = new JsonObject { ["foreign"] = foreign.DeepClone() },
+        });
+        var task = new EventEntity(id, IsModel: false);
+        await Store.Events.AddAsync(Company, [Scalar(task, 1, 1, metric: "loss"), Scalar(task, 1, 5, metric: "acc")], Now);
+        var before = (await Store.Tasks.GetByIdOrNullAsync(Company, id))!.LastMetrics!;
+        Assert.Equal(3, before.Count);
+
+        await Store.Events.AddAsync(Company, [Scalar(task, 2, 3, metric: "loss")], Later);
+
+        var after = (await Store.Tasks.GetByIdOrNullAsync(Company, id))!.LastMetrics!;
+        Assert.True(JsonNode.DeepEquals(foreign, after["foreign"]), after.ToJsonString());
+        Assert.Equal(3, after.Count);
+        var acc = before.Select(kv => kv.Value!.AsObject().Single().Value!).Single(m => m["metric"]!.GetValue<string>() == "acc");
+        Assert.True(JsonNode.DeepEquals(acc, after.Select(kv => kv.Value!.AsObject().First().Value!).Single(m => m["metric"]!.GetValue<string>() == "acc")));
+        var loss = after.Select(kv => kv.Value!.AsObject().First().Value!).Single(m => m["metric"]!.GetValue<string>() == "loss");
+        Assert.Equal(3.0, loss["value"]!.GetValue<double>());
+        Assert.Equal(2, loss["count"]!.GetValue<long>());
     }
 }

@@ -131,8 +131,8 @@ public abstract class TaskStoreContract(IStoreProvider provider) : StoreContract
             Output = new JsonObject { ["destination"] = "d", ["error"] = "e" },
             OutputModels = [new TaskModelItem("w", "m", Now)],
         });
-        Assert.False(await Store.Tasks.ResetAsync(Company, id, TaskStatuses.InProgress, Later, User));
-        Assert.True(await Store.Tasks.ResetAsync(Company, id, TaskStatuses.Stopped, Later, User));
+        Assert.False((await Store.Tasks.ResetAsync(Company, id, TaskStatuses.InProgress, clearAll: false, Later, User)).Reset);
+        Assert.Equal([new TaskModelItem("w", "m", Now)], (await Store.Tasks.ResetAsync(Company, id, TaskStatuses.Stopped, clearAll: false, Later, User)).OutputModels);
         var read = await GetAsync(id);
         Assert.Equal(TaskStatuses.Created, read.Status);
         Assert.Null(read.Started);
@@ -168,14 +168,94 @@ public abstract class TaskStoreContract(IStoreProvider provider) : StoreContract
         await Store.Tasks.InsertAsync(NewTask(id) with { OutputModels = [new TaskModelItem("w", draft.Id, Now), new TaskModelItem("r", ready.Id, Now)] });
         var child = await InsertAsync(t => t with { Parent = id });
 
-        var result = await Store.Tasks.DeleteAsync(Company, id, deleteOutputModels: true, Later);
-        Assert.Equal(new TaskDeleteResult(true, 1, 1, 1, ["http://f/w.bin"]) with { DeletedModelUrls = result.DeletedModelUrls }, result);
+        var result = await Store.Tasks.DeleteAsync(Company, id, force: true, deleteOutputModels: true, Later);
+        Assert.Equal(new TaskDeleteResult(TaskDeleteOutcome.Deleted, result.Task, 1, 1, 1, result.DeletedModelUrls), result);
+        Assert.Equal(id, result.Task!.Id);
         Assert.Equal(["http://f/w.bin"], result.DeletedModelUrls);
         Assert.Null(await Store.Tasks.GetByIdOrNullAsync(Company, id));
         Assert.Null(await Store.Models.GetByIdOrNullAsync(Company, draft.Id));
         Assert.Equal(Model.DeletedPrefix + id, (await Store.Models.GetByIdOrNullAsync(Company, ready.Id))!.Task);
         Assert.Equal(Model.DeletedPrefix + id, (await GetAsync(child)).Parent);
-        Assert.False((await Store.Tasks.DeleteAsync(Company, id, true, Later)).Deleted);
+        Assert.Equal(TaskDeleteOutcome.NotFound, (await Store.Tasks.DeleteAsync(Company, id, true, true, Later)).Outcome);
+    }
+
+    [Fact]
+    public async Task Delete_without_force_checks_clearmls_rules_against_the_stored_rows_and_changes_nothing_when_refused()
+    {
+        var running = await InsertAsync(t => t with { Status = TaskStatuses.InProgress });
+        var refused = await Store.Tasks.DeleteAsync(Company, running, force: false, deleteOutputModels: true, Later);
+        Assert.Equal(TaskDeleteOutcome.InvalidStatus, refused.Outcome);
+        Assert.Equal(TaskStatuses.InProgress, refused.Task!.Status);
+        Assert.NotNull(await Store.Tasks.GetByIdOrNullAsync(Company, running));
+
+        var parent = await InsertAsync();
+        await InsertAsync(t => t with { Parent = parent, Status = TaskStatuses.Published });
+        var children = await Store.Tasks.DeleteAsync(Company, parent, force: false, deleteOutputModels: true, Later);
+        Assert.Equal((TaskDeleteOutcome.HasPublishedChildren, 1), (children.Outcome, children.BlockingCount));
+
+        var creator = await InsertAsync();
+        var made = new Model { Id = EntityId.New(), Company = Company, Name = "made", Created = Now, LastUpdate = Now, Task = creator, Ready = true };
+        await Store.Models.InsertAsync(made);
+        Assert.Equal(TaskDeleteOutcome.HasPublishedModels, (await Store.Tasks.DeleteAsync(Company, creator, false, true, Later)).Outcome);
+
+        // A ready model in the output list that another task created still blocks.
+        var lister = await InsertAsync(t => t with { OutputModels = [new TaskModelItem("w", made.Id, Now)] });
+        var output = await Store.Tasks.DeleteAsync(Company, lister, false, true, Later);
+        Assert.Equal((TaskDeleteOutcome.HasPublishedOutputModel, made.Id), (output.Outcome, output.BlockingModel));
+
+        foreach (var id in new[] { parent, creator, lister })
+        {
+            Assert.NotNull(await Store.Tasks.GetByIdOrNullAsync(Company, id));
+        }
+        Assert.Equal(creator, (await Store.Models.GetByIdOrNullAsync(Company, made.Id))!.Task);
+        Assert.True((await Store.Tasks.DeleteAsync(Company, lister, force: true, deleteOutputModels: true, Later)).Deleted);
+        Assert.Equal(TaskDeleteOutcome.NotFound, (await Store.Tasks.DeleteAsync(OtherCompany, creator, true, true, Later)).Outcome);
+    }
+
+    [Fact]
+    public async Task Reset_leaves_the_queue_and_with_clear_all_the_execution_script_and_every_artifact()
+    {
+        var artifacts = TaskRules.MergeArtifacts([], [new JsonObject { ["key"] = "o", ["type"] = "str", ["mode"] = "output" }, new JsonObject { ["key"] = "i", ["type"] = "str", ["mode"] = "input" }]);
+        TaskRecord Run(TaskRecord t) => t with
+        {
+            Status = TaskStatuses.Stopped,
+            Artifacts = artifacts,
+            Execution = new JsonObject { ["queue"] = "q1", ["framework"] = "PyTorch" },
+            Script = new JsonObject { ["entry_point"] = "train.py" },
+        };
+        var plain = await InsertAsync(Run);
+        var all = await InsertAsync(Run);
+
+        Assert.True((await Store.Tasks.ResetAsync(Company, plain, TaskStatuses.Stopped, clearAll: false, Later, User)).Reset);
+        Assert.True((await Store.Tasks.ResetAsync(Company, all, TaskStatuses.Stopped, clearAll: true, Later, User)).Reset);
+
+        var kept = await GetAsync(plain);
+        AssertJson(new JsonObject { ["framework"] = "PyTorch" }, kept.Execution);
+        AssertJson(new JsonObject { ["entry_point"] = "train.py" }, kept.Script);
+        Assert.Equal(["i"], kept.Artifacts.Select(TaskRules.KeyOf));
+        var cleared = await GetAsync(all);
+        AssertJson(new JsonObject(), cleared.Execution);
+        Assert.Null(cleared.Script);
+        Assert.Empty(cleared.Artifacts);
+    }
+
+    [Fact]
+    public async Task Model_lists_and_execution_are_read_and_written_only_within_the_company()
+    {
+        var id = await InsertAsync(t => t with { Execution = new JsonObject { ["framework"] = "ONNX" }, InputModels = [new TaskModelItem("in", "m-in", Now)] });
+        var shared = await InsertAsync(t => t with { Execution = new JsonObject { ["framework"] = "public" } }, company: PublicCompany);
+
+        Assert.True(await Store.Tasks.AddOrUpdateModelAsync(Company, id, output: true, new TaskModelItem("w", "m-out", Now)));
+        Assert.False(await Store.Tasks.AddOrUpdateModelAsync(OtherCompany, id, output: true, new TaskModelItem("x", "m-x", Now)));
+        Assert.False(await Store.Tasks.AddOrUpdateModelAsync(Company, shared, output: true, new TaskModelItem("x", "m-x", Now)));
+
+        Assert.Equal(["m-out"], (await Store.Tasks.GetModelsAsync(Company, id, output: true)).Select(m => m.Model));
+        Assert.Equal(["m-in"], (await Store.Tasks.GetModelsAsync(Company, id, output: false)).Select(m => m.Model));
+        Assert.Empty(await Store.Tasks.GetModelsAsync(OtherCompany, id, output: false));
+        Assert.Empty(await Store.Tasks.GetModelsAsync(Company, shared, output: true));
+        Assert.Equal("ONNX", (await Store.Tasks.GetExecutionAsync(Company, id))!["framework"]!.GetValue<string>());
+        Assert.Null(await Store.Tasks.GetExecutionAsync(OtherCompany, id));
+        Assert.Equal("public", (await Store.Tasks.GetExecutionAsync(OtherCompany, shared))!["framework"]!.GetValue<string>());
     }
 
     [Fact]
