@@ -21,6 +21,28 @@ public static class TaskDetailApi
         }
     }
 
+    /// <summary>
+    /// The task with its project's and user's names filled in: <c>tasks.get_all_ex</c> returns
+    /// bare ids (it does not join names), so the project is read by id and the user is named when
+    /// it is the signed-in user.
+    /// </summary>
+    public static async Task<TaskDetail> WithNamesAsync(this CairnApi api, TaskDetail task, CancellationToken cancellationToken = default)
+    {
+        if (task.Project is { Name: null } project && await api.GetProjectOrNullAsync(project.Id, cancellationToken).ConfigureAwait(false) is { } named)
+        {
+            task = task with { Project = named };
+        }
+        if (task.User is { Name: null } user)
+        {
+            var current = await api.CallAsync("users.get_current_user", null, cancellationToken).ConfigureAwait(false);
+            if (current["user"] is JsonObject me && Json.String(me["id"]) == user.Id)
+            {
+                task = task with { User = new EntityRef(user.Id, Json.String(me["name"])) };
+            }
+        }
+        return task;
+    }
+
     /// <summary>Tasks whose input models include the model (<c>models.input.model</c>), newest first.</summary>
     public static Task<IReadOnlyList<TaskDetail>> GetConsumersAsync(this CairnApi api, string modelId, CancellationToken cancellationToken = default) =>
         QueryAsync(api, new JsonObject

@@ -10,7 +10,8 @@ public sealed class TaskPageTests(WebFixture web) : IClassFixture<WebFixture>
     [Fact]
     public async Task The_artifacts_tab_lists_input_and_output_models_and_other_artifacts()
     {
-        var project = await web.CreateProjectAsync(Seed.Unique("task page"));
+        var projectName = Seed.Unique("task page");
+        var project = await web.CreateProjectAsync(projectName);
         using var api = web.Api();
         var task = await Seed.TaskAsync(api, project, "fine-tune bert");
         var input = await Seed.ModelAsync(api, project, "bert base");
@@ -36,7 +37,10 @@ public sealed class TaskPageTests(WebFixture web) : IClassFixture<WebFixture>
 
         var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{task}");
         await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveTextAsync("fine-tune bert");
-        await Assertions.Expect(page.Locator("[data-testid=task-fields]")).ToContainTextAsync("training");
+        var fields = page.Locator("[data-testid=task-fields]");
+        await Assertions.Expect(fields).ToContainTextAsync("training");
+        await Assertions.Expect(fields).ToContainTextAsync(projectName);
+        await Assertions.Expect(fields).ToContainTextAsync("Test User");
 
         var inputRow = page.Locator($"[data-testid=input-models] tr[data-model-id='{input}']");
         await Assertions.Expect(inputRow).ToContainTextAsync("pretrained");
