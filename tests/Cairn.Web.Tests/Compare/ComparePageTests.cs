@@ -5,6 +5,7 @@ using Xunit;
 
 namespace Cairn.Web.Tests.Compare;
 
+[Collection(DetailPagesCollection.Name)]
 public sealed class ComparePageTests(WebFixture web) : IClassFixture<WebFixture>
 {
     [Fact]

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace Cairn.Web.Tests.ModelDetail;
 
+[Collection(DetailPagesCollection.Name)]
 public sealed class ModelDetailPageTests(WebFixture web) : IClassFixture<WebFixture>
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace Cairn.Web.Tests.ModelDetail;
 
+[Collection(DetailPagesCollection.Name)]
 public sealed class StoredWeightsTests(WebFixture web) : IClassFixture<WebFixture>
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace Cairn.Web.Tests.Tasks;
 
+[Collection(DetailPagesCollection.Name)]
 public sealed class TaskPageTests(WebFixture web) : IClassFixture<WebFixture>
 {
     [Fact]
