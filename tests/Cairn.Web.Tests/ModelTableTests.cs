@@ -181,6 +181,24 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task Two_selected_models_open_side_by_side_in_the_comparison()
+    {
+        var project = await SeedTaggedAsync("compare from table");
+        var page = await web.SignedInPageAsync($"/projects/{project}/models");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(4);
+        await page.Locator("[data-testid=model-row][data-model-name=alpha] " + Input("select-row")).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=bulk-compare]")).ToBeDisabledAsync();
+        await page.Locator("[data-testid=model-row][data-model-name=beta] " + Input("select-row")).ClickAsync();
+        await page.ClickAsync("[data-testid=bulk-compare]");
+
+        await page.WaitForURLAsync($"**/projects/{project}/models/compare?ids=*");
+        var headers = page.Locator("[data-testid=compare-table] th[data-model-id]");
+        await Assertions.Expect(headers).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=compare-table]")).ToContainTextAsync("alpha");
+        await Assertions.Expect(page.Locator("[data-testid=compare-table]")).ToContainTextAsync("beta");
+    }
+
+    [Fact]
     public async Task Selected_models_are_archived_restored_and_deleted_from_the_archive_with_confirmation()
     {
         var project = await SeedTaggedAsync("lifecycle");

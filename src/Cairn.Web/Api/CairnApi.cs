@@ -18,6 +18,13 @@ public sealed class CairnApi(ApiTransport transport, AuthenticationStateProvider
         return await transport.CallAsync(endpoint, body, authorization, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The signed-in user's API authorization, for requests to the file server; null when signed out.</summary>
+    public async Task<AuthenticationHeaderValue?> AuthorizationAsync()
+    {
+        var state = await authentication.GetAuthenticationStateAsync().ConfigureAwait(false);
+        return SessionClaims.Authorization(state.User);
+    }
+
     /// <summary>Calls an endpoint with explicit credentials (sign-in uses the user's name and password).</summary>
     public Task<JsonObject> CallAsAsync(string endpoint, JsonObject? body, AuthenticationHeaderValue authorization, CancellationToken cancellationToken = default) =>
         transport.CallAsync(endpoint, body, authorization, cancellationToken);

@@ -50,6 +50,9 @@ public sealed partial class ModelTable
 
     private List<ModelRow> Selected => [.. _rows.Where(r => _selected.Contains(r.Id))];
 
+    private string CompareUrl(IEnumerable<ModelRow> rows) =>
+        $"projects/{Uri.EscapeDataString(ProjectId)}/models/compare?ids={string.Join(',', rows.Select(r => r.Id))}";
+
     private bool? AllSelected => _selected.Count == 0 ? false : _rows.All(r => _selected.Contains(r.Id)) ? true : null;
 
     protected override void OnInitialized() => Navigation.LocationChanged += OnLocationChanged;

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using Cairn.Web.Tests.ModelDetail;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace Cairn.Web.Tests.Tasks;
+
+[Collection(DetailPagesCollection.Name)]
+public sealed class TaskPageTests(WebFixture web) : IClassFixture<WebFixture>
+{
+    [Fact]
+    public async Task The_artifacts_tab_lists_input_and_output_models_and_other_artifacts()
+    {
+        var projectName = Seed.Unique("task page");
+        var project = await web.CreateProjectAsync(projectName);
+        using var api = web.Api();
+        var task = await Seed.TaskAsync(api, project, "fine-tune bert");
+        var input = await Seed.ModelAsync(api, project, "bert base");
+        var output = await Seed.ModelAsync(api, project, "bert tuned", task: task);
+        await Seed.LinkAsync(api, task, input, "pretrained");
+        await Seed.LinkAsync(api, task, output, "tuned", output: true);
+        var artifacts = new JsonObject
+        {
+            ["task"] = task,
+            ["artifacts"] = new JsonArray(new JsonObject
+            {
+                ["key"] = "eval-report",
+                ["type"] = "pandas",
+                ["mode"] = "output",
+                ["uri"] = "https://example.com/artifacts/eval-report.csv.gz",
+                ["content_size"] = 2048,
+                ["hash"] = "5d41402abc4b2a76b9719d911017c592",
+                ["type_data"] = new JsonObject { ["preview"] = "label,precision\ncat,0.91\ndog,0.88", ["content_type"] = "text/csv" },
+                ["display_data"] = new JsonArray(new JsonArray("rows", "2")),
+            }),
+        };
+        (await api.CallAsync("tasks.add_or_update_artifacts", artifacts)).Ok();
+
+        var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{task}");
+        await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveTextAsync("fine-tune bert");
+        var fields = page.Locator("[data-testid=task-fields]");
+        await Assertions.Expect(fields).ToContainTextAsync("training");
+        await Assertions.Expect(fields).ToContainTextAsync(projectName);
+        await Assertions.Expect(fields).ToContainTextAsync("Test User");
+
+        var inputRow = page.Locator($"[data-testid=input-models] tr[data-model-id='{input}']");
+        await Assertions.Expect(inputRow).ToContainTextAsync("pretrained");
+        await Assertions.Expect(inputRow.Locator("[data-testid=model-link]")).ToHaveTextAsync("bert base");
+        await Assertions.Expect(inputRow).ToContainTextAsync("https://example.com/models/bert%20base.pt");
+        await Assertions.Expect(page.Locator($"[data-testid=output-models] tr[data-model-id='{output}'] [data-testid=model-link]")).ToHaveTextAsync("bert tuned");
+
+        var artifact = page.Locator("[data-artifact=eval-report]");
+        await Assertions.Expect(artifact).ToContainTextAsync("pandas");
+        await Assertions.Expect(artifact.Locator("[data-testid=artifact-size]")).ToHaveTextAsync("2 KB");
+        await Assertions.Expect(artifact).ToContainTextAsync("5d41402abc4b2a76b9719d911017c592");
+        await Assertions.Expect(artifact).ToContainTextAsync("ROWS");
+        await Assertions.Expect(artifact.Locator("[data-testid=artifact-preview]")).ToContainTextAsync("cat,0.91");
+        Assert.Equal("https://example.com/artifacts/eval-report.csv.gz?download",
+            await artifact.Locator("[data-testid=artifact-download]").GetAttributeAsync("href"));
+        await WebFixture.ScreenshotAsync(page, "task-artifacts");
+
+        await inputRow.Locator("[data-testid=model-link]").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/projects/{project}/models/{input}/general");
+        await Assertions.Expect(page.Locator("[data-testid=model-name]")).ToHaveTextAsync("bert base");
+    }
+
+    [Fact]
+    public async Task A_missing_task_shows_the_not_found_page()
+    {
+        var project = await web.CreateProjectAsync(Seed.Unique("no task"));
+        var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{new string('0', 32)}");
+        await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveCountAsync(0);
+    }
+}
