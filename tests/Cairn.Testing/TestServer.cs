@@ -56,7 +56,8 @@ public sealed class TestServer : IAsyncDisposable
         // such a start is retried on fresh ports (the data directory is reused, as on a restart).
         for (var attempt = 1; ; attempt++)
         {
-            var (api, web, files) = (FreePort(), FreePort(), FreePort());
+            var ports = FreePorts(3);
+            var (api, web, files) = (ports[0], ports[1], ports[2]);
             var app = await CairnServer.BuildAsync([.. Arguments(dataDir, api, web, files, seedUser, settings)], configure);
             try
             {
@@ -123,10 +124,25 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
+    public static int FreePort() => FreePorts(1)[0];
+
+    /// <summary>Distinct free ports: all are held open together while they are picked, so none repeats.</summary>
+    public static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = new List<TcpListener>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 }
