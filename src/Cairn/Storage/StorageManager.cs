@@ -133,7 +133,7 @@ public sealed partial class StorageManager
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         var url = StorageUrl.ToUri(remoteUrl);
         var target = Path.GetFullPath(localPath);
-        if (!overwrite && File.Exists(target))
+        if (!overwrite && File.Exists(target) && Matches(target, expected, expected?.Sha256 is null ? null : await FileSha256Async(target, cancellationToken).ConfigureAwait(false)))
         {
             return target;
         }
@@ -154,7 +154,8 @@ public sealed partial class StorageManager
 
     /// <summary>
     /// As <see cref="GetLocalCopyAsync(string, bool, bool, IProgress{TransferProgress}?, CancellationToken)"/>, checking a
-    /// download against <paramref name="expected"/> (size and SHA-256). A cache hit is checked by size only, so it stays instant.
+    /// download against <paramref name="expected"/> (size and SHA-256). A cache hit is checked against the SHA-256 recorded
+    /// when the entry was filled (a sidecar file), so it stays instant and an entry with other bytes is downloaded again.
     /// </summary>
     /// <exception cref="FileNotFoundException">Nothing is stored at the URL.</exception>
     /// <exception cref="StorageIntegrityException">The bytes received differ from <paramref name="expected"/> or the server's report; nothing is cached.</exception>
@@ -183,7 +184,7 @@ public sealed partial class StorageManager
         {
             // ClearML names cache files by the URL-quoted file name.
             source = _cache.EntryPath(key, quoted.TrimEnd('/').Split('/')[^1].Split('?')[0]);
-            var hit = !forceDownload && File.Exists(source) && (expected?.Size is not { } size || new FileInfo(source).Length == size);
+            var hit = !forceDownload && File.Exists(source) && Matches(source, expected, _cache.RecordedSha256(source));
             if (hit)
             {
                 LocalCache.Touch(source);
@@ -191,7 +192,8 @@ public sealed partial class StorageManager
             }
             else
             {
-                await FillAsync(url, source, expected, progress, cancellationToken).ConfigureAwait(false);
+                var filledSha = await FillAsync(url, source, expected, progress, cancellationToken).ConfigureAwait(false);
+                _cache.RecordSha256(source, filledSha);
                 _cache.Evict(source);
             }
         }
@@ -232,8 +234,23 @@ public sealed partial class StorageManager
         return GetDriver(url).DeleteAsync(url, cancellationToken);
     }
 
-    /// <summary>Downloads into a temporary sibling of <paramref name="target"/>, checks it, and renames it into place.</summary>
-    private async Task FillAsync(Uri url, string target, FileIntegrity? expected, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the local file at <paramref name="path"/> is what <paramref name="expected"/> asks for:
+    /// its size, and its SHA-256 (<paramref name="sha256"/>: the one recorded when the file was filled,
+    /// or hashed now) when one is expected. Same-size new bytes at an old URL are thus never served stale.
+    /// </summary>
+    private static bool Matches(string path, FileIntegrity? expected, string? sha256) =>
+        (expected?.Size is not { } size || new FileInfo(path).Length == size)
+        && (expected?.Sha256 is not { } wanted || string.Equals(wanted, sha256, StringComparison.OrdinalIgnoreCase));
+
+    private static async Task<string> FileSha256Async(string path, CancellationToken cancellationToken)
+    {
+        await using var file = TransferCopy.OpenRead(path);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Downloads into a temporary sibling of <paramref name="target"/>, checks it, and renames it into place; returns the SHA-256 of the bytes.</summary>
+    private async Task<string> FillAsync(Uri url, string target, FileIntegrity? expected, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var driver = GetDriver(url);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -261,6 +278,7 @@ public sealed partial class StorageManager
             }
             File.Move(temp, target, overwrite: true);
             Downloaded(_logger, url.AbsoluteUri, received.Size, target);
+            return received.Sha256;
         }
         finally
         {

@@ -230,4 +230,27 @@ public sealed class StorageManagerTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(copies[0]));
         Assert.DoesNotContain(Directory.EnumerateFiles(storage1.CacheFolder), f => f.EndsWith(".partial", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task New_bytes_of_the_same_size_at_the_same_url_replace_the_cached_copy_when_their_hash_is_expected()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var url = $"{StorageTestKit.FilesHost(Server)}same/{StorageTestKit.NewTaskId()}/w.bin";
+        var first = await storage.UploadFileAsync(StorageTestKit.RandomFile(_temp.Path, "w1.bin", 50_000), url);
+        var copy = await storage.GetLocalCopyAsync(url, new FileIntegrity(first.Size, first.Sha256));
+        Assert.Equal(first.Sha256, StorageTestKit.Sha256(copy));
+
+        var second = await storage.UploadFileAsync(StorageTestKit.RandomFile(_temp.Path, "w2.bin", 50_000), url);
+        Assert.Equal(first.Size, second.Size);
+        Assert.NotEqual(first.Sha256, second.Sha256);
+        var fresh = await storage.GetLocalCopyAsync(url, new FileIntegrity(second.Size, second.Sha256));
+        Assert.Equal(second.Sha256, StorageTestKit.Sha256(fresh));
+
+        // A download to a path keeps an existing file only when it is what the caller expects.
+        var target = Path.Combine(_temp.Path, "out", "w.bin");
+        File.Copy(StorageTestKit.RandomFile(_temp.Path, "w3.bin", 50_000), Path.Combine(Directory.CreateDirectory(Path.GetDirectoryName(target)!).FullName, "w.bin"));
+        await storage.DownloadFileAsync(url, target, new FileIntegrity(second.Size, second.Sha256));
+        Assert.Equal(second.Sha256, StorageTestKit.Sha256(target));
+    }
 }
