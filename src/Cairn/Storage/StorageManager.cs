@@ -13,7 +13,7 @@ namespace Cairn.Storage;
 /// the cache is kept under its byte limit by evicting the least recently used entries.
 /// Thread-safe; several processes may share one cache folder.
 /// </summary>
-public sealed partial class StorageManager
+public sealed partial class StorageManager : IDisposable
 {
     private const int UploadAttempts = 3;
 
@@ -216,6 +216,15 @@ public sealed partial class StorageManager
             _cache.Evict(source, folder);
         }
         return folder;
+    }
+
+    /// <summary>Disposes the registered drivers that are disposable (the file-server driver's HTTP client).</summary>
+    public void Dispose()
+    {
+        foreach (var driver in _drivers.Values.Distinct())
+        {
+            (driver as IDisposable)?.Dispose();
+        }
     }
 
     /// <summary>Whether something is stored at <paramref name="remoteUrl"/>.</summary>
