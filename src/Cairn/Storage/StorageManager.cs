@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Cairn.Configuration;
 using Cairn.Session;
 using Microsoft.Extensions.Logging;
@@ -15,8 +14,6 @@ namespace Cairn.Storage;
 /// </summary>
 public sealed partial class StorageManager : IDisposable
 {
-    private const int UploadAttempts = 3;
-
     private readonly ConcurrentDictionary<string, IStorageDriver> _drivers = new(StringComparer.OrdinalIgnoreCase);
 
     private readonly LocalCache _cache;
@@ -67,7 +64,7 @@ public sealed partial class StorageManager : IDisposable
 
     /// <summary>
     /// Uploads a local file to <paramref name="remoteUrl"/> (the full target, file name included),
-    /// streaming it and retrying connection errors and 429/502/503/504 up to three times.
+    /// streaming it and retrying connection errors and 429/502/503/504 until the session's retry deadline.
     /// </summary>
     /// <returns>The stored URL (path-quoted for http(s)), the size and the SHA-256 of the bytes sent.</returns>
     /// <exception cref="FileNotFoundException"><paramref name="localPath"/> does not exist.</exception>
@@ -83,19 +80,34 @@ public sealed partial class StorageManager : IDisposable
         }
         var url = StorageUrl.ToUri(remoteUrl);
         var driver = GetDriver(url);
-        for (var attempt = 1; ; attempt++)
+        return await WithRetriesAsync("Upload to", url, async () =>
         {
             await using var file = TransferCopy.OpenRead(localPath);
+            var result = await driver.UploadAsync(file, url, file.Length, progress, cancellationToken).ConfigureAwait(false);
+            Uploaded(_logger, result.Url, result.Size);
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one transfer, retrying connection errors and 429/502/503/504 with the session's backoff
+    /// policy until its retry deadline. Transfers are safe to repeat: an upload writes the same path
+    /// again, a download fills a fresh temporary file.
+    /// </summary>
+    private async Task<T> WithRetriesAsync<T>(string what, Uri url, Func<Task<T>> transfer, CancellationToken cancellationToken)
+    {
+        var backoff = new RetryBackoff(Session.Settings.RetryDeadline, TimeProvider.System);
+        while (true)
+        {
             try
             {
-                var result = await driver.UploadAsync(file, url, file.Length, progress, cancellationToken).ConfigureAwait(false);
-                Uploaded(_logger, result.Url, result.Size);
-                return result;
+                return await transfer().ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when (attempt < UploadAttempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (HttpRequestException e) when ((e.StatusCode is not { } status || RetryBackoff.IsTransient(status)) && !cancellationToken.IsCancellationRequested
+                && backoff.NextDelay(null) is { } delay)
             {
-                UploadRetry(_logger, url.AbsoluteUri, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
+                TransferRetry(_logger, what, url.AbsoluteUri, backoff.FailedAttempts, e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -138,7 +150,7 @@ public sealed partial class StorageManager : IDisposable
             return target;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        await FillAsync(url, target, expected, progress, cancellationToken).ConfigureAwait(false);
+        await WithRetriesAsync("Download of", url, () => FillAsync(url, target, expected, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
         return target;
     }
 
@@ -192,7 +204,7 @@ public sealed partial class StorageManager : IDisposable
             }
             else
             {
-                var filledSha = await FillAsync(url, source, expected, progress, cancellationToken).ConfigureAwait(false);
+                var filledSha = await WithRetriesAsync("Download of", url, () => FillAsync(url, source, expected, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
                 _cache.RecordSha256(source, filledSha);
                 _cache.Evict(source);
             }
@@ -298,14 +310,11 @@ public sealed partial class StorageManager : IDisposable
         }
     }
 
-    private static bool IsTransient(HttpRequestException e) =>
-        e.StatusCode is null or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
-
     [LoggerMessage(LogLevel.Information, "Uploaded {Url} ({Bytes} bytes)")]
     private static partial void Uploaded(ILogger logger, string url, long bytes);
 
-    [LoggerMessage(LogLevel.Warning, "Upload to {Url} failed (attempt {Attempt}): {Reason}; retrying")]
-    private static partial void UploadRetry(ILogger logger, string url, int attempt, string reason);
+    [LoggerMessage(LogLevel.Warning, "{What} {Url} failed (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void TransferRetry(ILogger logger, string what, string url, int attempt, string reason);
 
     [LoggerMessage(LogLevel.Information, "Downloaded {Url} ({Bytes} bytes) to {Path}")]
     private static partial void Downloaded(ILogger logger, string url, long bytes, string path);
