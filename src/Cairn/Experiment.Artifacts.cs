@@ -79,10 +79,17 @@ public sealed partial class Experiment
         {
             pending = [.. _pendingArtifactUploads];
         }
-        await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
-        lock (_pendingArtifactUploads)
+        try
         {
-            _pendingArtifactUploads.RemoveAll(pending.Contains);
+            await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A finished upload is reported once: a failure surfaced here is not rethrown by later flushes.
+            lock (_pendingArtifactUploads)
+            {
+                _pendingArtifactUploads.RemoveAll(t => t.IsCompleted && pending.Contains(t));
+            }
         }
     }
 
@@ -118,12 +125,20 @@ public sealed partial class Experiment
                 record["content_size"] = uploaded.Size;
                 record["hash"] = uploaded.Sha256;
             }
-            await Session.CallAsync("tasks.add_or_update_artifacts", new JsonObject
+            try
             {
-                ["task"] = Id,
-                ["artifacts"] = new JsonArray(record.DeepClone()),
-                ["force"] = true,
-            }, cancellationToken).ConfigureAwait(false);
+                await Session.CallAsync("tasks.add_or_update_artifacts", new JsonObject
+                {
+                    ["task"] = Id,
+                    ["artifacts"] = new JsonArray(record.DeepClone()),
+                    ["force"] = true,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch when (payload.RegisterUri is null)
+            {
+                await DeleteOrphanAsync(record["uri"]!.GetValue<string>()).ConfigureAwait(false);
+                throw;
+            }
             var artifact = new Artifact(Storage, record);
             _artifacts[name] = artifact;
             return artifact;
@@ -132,6 +147,20 @@ public sealed partial class Experiment
         {
             // Only the SDK's own temporary files are deleted here, never the user's.
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>Best effort: a file no record points to is deleted, so a refused registration leaves no orphan behind.</summary>
+    private async Task DeleteOrphanAsync(string url)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await Storage.DeleteAsync(url, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or UnauthorizedAccessException)
+        {
+            // The registration's own failure is the one the caller needs; the orphan stays.
         }
     }
 

@@ -17,7 +17,7 @@ public partial class Model
     private EventBatcher? _reports;
 
     /// <summary>Reports one point of a scalar series (<c>training_stats_scalar</c>).</summary>
-    /// <exception cref="InvalidOperationException">The model has no id yet, or the report queue stayed full for 30 s.</exception>
+    /// <exception cref="InvalidOperationException">The model has no id yet.</exception>
     public void ReportScalar(string title, string series, double value, long iteration)
     {
         ArgumentNullException.ThrowIfNull(title);
@@ -28,7 +28,7 @@ public partial class Model
     }
 
     /// <summary>Reports a single value (metric <c>Summary</c>, iteration <see cref="SingleValueIteration"/>).</summary>
-    /// <exception cref="InvalidOperationException">The model has no id yet, or the report queue stayed full for 30 s.</exception>
+    /// <exception cref="InvalidOperationException">The model has no id yet.</exception>
     public void ReportSingleValue(string name, double value) => ReportScalar("Summary", name, value, SingleValueIteration);
 
     /// <summary>Reports a bar histogram of one row of values (a bar per value).</summary>

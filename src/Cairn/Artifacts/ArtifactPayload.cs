@@ -16,7 +16,17 @@ internal sealed record ArtifactPayload(string Type, string FileName, string Cont
 
     private static readonly string[] RemoteSchemes = ["http", "https", "s3", "gs", "azure"];
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.General) { WriteIndented = true };
+    /// <summary>
+    /// The one JSON spelling of <c>dict</c> artifacts, for writing and reading: camelCase names as
+    /// JSON usually has them, read case-insensitively so a dict stored by Python fills a record.
+    /// </summary>
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>
+    /// The SDK's own files are named by their kind, never by the artifact's name: the scratch
+    /// folder is per upload, and a name such as <c>a/b</c> or <c>../../x</c> must not become a path.
+    /// </summary>
+    private const string ScratchStem = "artifact";
 
     /// <summary>Serializes <paramref name="value"/> into <paramref name="scratch"/> when it is not already a file.</summary>
     /// <exception cref="ArgumentException">The object cannot be stored (e.g. it does not serialize to JSON).</exception>
@@ -36,15 +46,15 @@ internal sealed record ArtifactPayload(string Type, string FileName, string Cont
                 var remoteName = text.TrimEnd('/').Split('/')[^1];
                 return new ArtifactPayload("custom", remoteName, ArtifactNames.ContentType(remoteName), null, false, preview ?? text, text);
             case string text:
-                var textPath = Path.Combine(scratch, name + ".txt");
+                var textPath = Path.Combine(scratch, ScratchStem + ".txt");
                 await File.WriteAllTextAsync(textPath, text, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
                 return new ArtifactPayload("string", name + ".txt", "text/plain", textPath, true, preview ?? Cap(text), null);
             case byte[] bytes:
-                var bytesPath = Path.Combine(scratch, name + ".bin");
+                var bytesPath = Path.Combine(scratch, ScratchStem + ".bin");
                 await File.WriteAllBytesAsync(bytesPath, bytes, cancellationToken).ConfigureAwait(false);
                 return new ArtifactPayload("custom", name + ".bin", "application/octet-stream", bytesPath, true, preview ?? $"{bytes.Length} bytes", null);
             case Stream stream:
-                var streamPath = Path.Combine(scratch, name + ".bin");
+                var streamPath = Path.Combine(scratch, ScratchStem + ".bin");
                 long length;
                 await using (var output = new FileStream(streamPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
                 {
@@ -87,7 +97,7 @@ internal sealed record ArtifactPayload(string Type, string FileName, string Cont
 
     private static async Task<ArtifactPayload> FromJsonAsync(string name, object value, string scratch, string? preview, CancellationToken cancellationToken)
     {
-        var jsonPath = Path.Combine(scratch, name + ".json");
+        var jsonPath = Path.Combine(scratch, ScratchStem + ".json");
         try
         {
             await using (var output = new FileStream(jsonPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Cairn.Configuration;
 
 /// <summary>
@@ -63,4 +65,21 @@ public sealed record ClearMLSettings
     /// <exception cref="Hocon.HoconParseException">The configuration file is not valid HOCON (the message gives the line and column).</exception>
     public static ClearMLSettings Load(ClearMLSettingsOverrides? overrides = null) =>
         SettingsLoader.Load(overrides, Environment.GetEnvironmentVariable);
+
+    /// <summary>Prints the members for the generated <c>ToString</c>, with the secret key redacted so logs never carry it.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("ApiHost = ").Append(ApiHost)
+            .Append(", WebHost = ").Append(WebHost)
+            .Append(", FilesHost = ").Append(FilesHost)
+            .Append(", AccessKey = ").Append(AccessKey)
+            .Append(", SecretKey = ").Append(SecretKey is null ? "" : "***")
+            .Append(", DefaultOutputUri = ").Append(DefaultOutputUri)
+            .Append(", CacheDirectory = ").Append(CacheDirectory)
+            .Append(", CacheSizeLimitBytes = ").Append(CacheSizeLimitBytes)
+            .Append(", RetryDeadline = ").Append(RetryDeadline)
+            .Append(", StorageBlocks = ").Append(StorageBlocks.Count).Append(" keys")
+            .Append(", ConfigFile = ").Append(ConfigFile);
+        return true;
+    }
 }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Cairn.Configuration;
 
 /// <summary>
@@ -35,4 +37,20 @@ public sealed record ClearMLSettingsOverrides
 
     /// <summary>How long one call retries transient failures.</summary>
     public TimeSpan? RetryDeadline { get; init; }
+
+    /// <summary>Prints the members for the generated <c>ToString</c>, with the secret key redacted so logs never carry it.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("ConfigFile = ").Append(ConfigFile)
+            .Append(", ApiHost = ").Append(ApiHost)
+            .Append(", WebHost = ").Append(WebHost)
+            .Append(", FilesHost = ").Append(FilesHost)
+            .Append(", AccessKey = ").Append(AccessKey)
+            .Append(", SecretKey = ").Append(SecretKey is null ? "" : "***")
+            .Append(", DefaultOutputUri = ").Append(DefaultOutputUri)
+            .Append(", CacheDirectory = ").Append(CacheDirectory)
+            .Append(", CacheSizeLimitBytes = ").Append(CacheSizeLimitBytes)
+            .Append(", RetryDeadline = ").Append(RetryDeadline);
+        return true;
+    }
 }

@@ -31,7 +31,7 @@ internal static class SettingsLoader
 
         var cache = overrides.CacheDirectory ?? Env("CACHE_DIR") ?? Conf("sdk.storage.cache.default_base_dir") ?? "~/.clearml/cache";
         var deadline = overrides.RetryDeadline
-            ?? (config.GetDouble("api.http.retry_deadline_sec") is { } seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(5));
+            ?? ReadDeadline(config, "api.http.retry_deadline_sec") ?? TimeSpan.FromMinutes(5);
         return new ClearMLSettings
         {
             ApiHost = apiHost!,
@@ -111,6 +111,18 @@ internal static class SettingsLoader
         path == "~" ? home
         : path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal) ? Path.Combine(home, path[2..])
         : path;
+
+    /// <summary>A retry deadline in seconds: positive and at most a day (larger values overflow a TimeSpan or never give up).</summary>
+    private static TimeSpan? ReadDeadline(HoconConfig config, string path)
+    {
+        if (config.GetDouble(path) is not { } seconds)
+        {
+            return null;
+        }
+        return seconds is > 0 and <= 86_400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ClearMLConfigurationException($"{path} must be a number of seconds between 0 and 86400, not {seconds.ToString(CultureInfo.InvariantCulture)}.");
+    }
 
     /// <summary>A size in bytes, written plainly or with a unit (<c>512MB</c>, <c>10GiB</c>, <c>2g</c>; units count in 1024s).</summary>
     private static long? ReadSize(HoconConfig config, string path)

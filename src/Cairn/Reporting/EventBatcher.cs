@@ -7,9 +7,9 @@ namespace Cairn.Reporting;
 
 /// <summary>
 /// Sends events in the background with <c>events.add_batch</c>, as ClearML's reporter does: every
-/// 5 seconds or once 100 events wait, whichever comes first. The queue is bounded: when the server
-/// cannot keep up, a report waits for room for at most 30 seconds and then fails, never forever.
-/// Failed batches are logged and surface from <see cref="FlushAsync"/>.
+/// 5 seconds or once 100 events wait, whichever comes first. The queue is bounded and never blocks
+/// a reporting thread: when the server cannot keep up, the oldest waiting event is dropped with a
+/// logged warning. Failed batches are logged and surface from <see cref="FlushAsync"/>.
 /// </summary>
 internal sealed partial class EventBatcher
 {
@@ -22,16 +22,13 @@ internal sealed partial class EventBatcher
 
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan FullWait = TimeSpan.FromSeconds(30);
-
     private readonly ClearMLSession _session;
 
     private readonly ILogger _logger;
 
     private readonly Queue<JsonObject> _queue = new();
 
-    // A plain object, not System.Threading.Lock: the full-queue wait needs Monitor.Wait.
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
 
     private readonly SemaphoreSlim _sendLock = new(1, 1);
 
@@ -47,21 +44,15 @@ internal sealed partial class EventBatcher
         _logger = session.LoggerFactory.CreateLogger<EventBatcher>();
     }
 
-    /// <summary>Queues an event; starts the background sender when none runs.</summary>
-    /// <exception cref="InvalidOperationException">The queue stayed full for 30 seconds (the server is not taking events).</exception>
+    /// <summary>Queues an event (dropping the oldest waiting one when the queue is full); starts the background sender when none runs.</summary>
     public void Add(JsonObject item)
     {
         lock (_gate)
         {
-            var deadline = DateTime.UtcNow + FullWait;
-            while (_queue.Count >= Capacity)
+            if (_queue.Count >= Capacity)
             {
-                var remaining = deadline - DateTime.UtcNow;
-                if (remaining <= TimeSpan.Zero || !Monitor.Wait(_gate, remaining))
-                {
-                    throw new InvalidOperationException(
-                        $"{Capacity} reports are waiting to be sent and none went out for {FullWait.TotalSeconds:0} s: the server is not accepting events.");
-                }
+                _queue.Dequeue();
+                QueueFull(_logger, Capacity);
             }
             _queue.Enqueue(item);
             if (_queue.Count == FlushThreshold)
@@ -119,6 +110,9 @@ internal sealed partial class EventBatcher
         {
             while (true)
             {
+                // Cancelling a flush stops it between batches: a batch once taken is always sent
+                // (its call is bounded by the retry deadline), so cancelling never loses events.
+                cancellationToken.ThrowIfCancellationRequested();
                 var batch = new List<JsonObject>();
                 lock (_gate)
                 {
@@ -126,7 +120,6 @@ internal sealed partial class EventBatcher
                     {
                         batch.Add(item);
                     }
-                    Monitor.PulseAll(_gate);
                 }
                 if (batch.Count == 0)
                 {
@@ -134,14 +127,14 @@ internal sealed partial class EventBatcher
                 }
                 try
                 {
-                    var result = await _session.CallBatchAsync("events.add_batch", batch, cancellationToken).ConfigureAwait(false);
+                    var result = await _session.CallBatchAsync("events.add_batch", batch, CancellationToken.None).ConfigureAwait(false);
                     if (result["errors"] is JsonValue errors && errors.TryGetValue<int>(out var refused) && refused > 0)
                     {
                         throw new ClearMLRequestException("events.add_batch", 200, 0,
                             $"{refused} of {batch.Count} events were refused: {result["errors_info"]?.ToJsonString()}", null);
                     }
                 }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (Exception e)
                 {
                     BatchFailed(_logger, batch.Count, e.Message);
                     _errors.Enqueue(e);
@@ -153,6 +146,9 @@ internal sealed partial class EventBatcher
             _sendLock.Release();
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "{Capacity} model reports are waiting to be sent: the oldest was dropped (the server is not keeping up)")]
+    private static partial void QueueFull(ILogger logger, int capacity);
 
     [LoggerMessage(LogLevel.Warning, "A batch of {Count} model reports was not stored: {Reason}")]
     private static partial void BatchFailed(ILogger logger, int count, string reason);

@@ -30,6 +30,8 @@ public sealed class ClearMLSession : IAsyncDisposable
 
     private static readonly MediaTypeHeaderValue JsonLinesContentType = new(ClearmlHeaders.JsonLines);
 
+    private static readonly AsyncLocal<CallScope?> CurrentCall = new();
+
     private readonly HttpClient _http;
 
     private readonly ILogger _logger;
@@ -214,24 +216,18 @@ public sealed class ClearMLSession : IAsyncDisposable
 
     private async Task<AccessToken> LoginAsync(CancellationToken cancellationToken)
     {
-        // auth.login carries no version segment, as in ClearML's SDK.
+        // auth.login carries no version segment and no body, as in ClearML's SDK; a token without
+        // an api_version claim means the oldest version the SDK assumes (2.23), as Python does,
+        // without asking server.info.
         var login = await SendCoreAsync("auth.login", new Uri(_apiBase, "auth.login"),
-            () => Content("{}"u8.ToArray(), 2, JsonContentType), _ => ValueTask.FromResult(_basic), reauthenticate: false,
+            () => null, _ => ValueTask.FromResult(_basic), reauthenticate: false,
             cancellationToken).ConfigureAwait(false);
         if (login["token"] is not JsonValue value || !value.TryGetValue<string>(out var text) || text.Length == 0)
         {
             throw new ClearMLRequestException("auth.login", 200, 0, "the answer carries no token", null);
         }
         var token = AccessToken.Parse(text);
-        var version = token.ApiVersion;
-        if (version is null)
-        {
-            // A token without the claim: ask the server, with the new token.
-            var bearer = new AuthenticationHeaderValue("Bearer", token.Value);
-            var info = await SendCoreAsync("server.info", Endpoint("server.info"), () => Content("{}"u8.ToArray(), 2, JsonContentType),
-                _ => ValueTask.FromResult(bearer), reauthenticate: false, cancellationToken).ConfigureAwait(false);
-            version = info["api_version"]?.GetValue<string>();
-        }
+        var version = token.ApiVersion ?? ClientApiVersion.ToString();
         ServerApiVersion = version;
         if (ApiVersion.TryParse(version, out var server) && server.Value < ClientApiVersion)
         {
@@ -243,7 +239,7 @@ public sealed class ClearMLSession : IAsyncDisposable
 
     private Uri Endpoint(string endpoint) => new(_apiBase, $"v{_requestVersion}/{endpoint}");
 
-    private Task<JsonObject> SendAsync(string endpoint, Func<HttpContent> content, CancellationToken cancellationToken) =>
+    private Task<JsonObject> SendAsync(string endpoint, Func<HttpContent?> content, CancellationToken cancellationToken) =>
         SendCoreAsync(endpoint, null, content, async ct => new AuthenticationHeaderValue("Bearer", await GetTokenAsync(ct).ConfigureAwait(false)),
             reauthenticate: true, cancellationToken);
 
@@ -255,61 +251,96 @@ public sealed class ClearMLSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// One call with its retries: transient failures wait and try again until the deadline; a 401
-    /// on a token logs in again once; anything else is the envelope's answer.
+    /// One call with its retries (<see cref="RetryRule"/> says which failures may be retried): a
+    /// transient failure waits and tries again; a 401 on a token logs in again once; anything else
+    /// is the envelope's answer. One deadline bounds the whole call, the login and every attempt
+    /// included; when it passes the call fails with a "gave up" <see cref="ClearMLRequestException"/>.
     /// </summary>
-    private async Task<JsonObject> SendCoreAsync(string endpoint, Uri? url, Func<HttpContent> content,
+    private async Task<JsonObject> SendCoreAsync(string endpoint, Uri? url, Func<HttpContent?> content,
         Func<CancellationToken, ValueTask<AuthenticationHeaderValue>> authorize, bool reauthenticate, CancellationToken cancellationToken)
     {
         var backoff = new RetryBackoff(Settings.RetryDeadline, TimeProvider.System);
-        var reauthenticated = false;
-        while (true)
+        // A login made for a call runs under that call's deadline rather than starting its own.
+        var outer = CurrentCall.Value;
+        var nested = outer is not null && outer.Deadline.Token == cancellationToken;
+        using var owned = nested ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        owned?.CancelAfter(Settings.RetryDeadline);
+        var scope = nested ? outer! : new CallScope(owned!, cancellationToken);
+        CurrentCall.Value = scope;
+        var call = scope.Deadline;
+        Failure? last = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var authorization = await authorize(cancellationToken).ConfigureAwait(false);
-            using var request = new HttpRequestMessage(HttpMethod.Post, url ?? Endpoint(endpoint)) { Content = content() };
-            request.Headers.Authorization = authorization;
-            var started = Stopwatch.GetTimestamp();
-            Failure failure;
-            try
+            var reauthenticated = false;
+            while (true)
             {
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-                var status = (int)response.StatusCode;
-                if (status == 401 && reauthenticate && !reauthenticated)
+                call.Token.ThrowIfCancellationRequested();
+                var authorization = await authorize(call.Token).ConfigureAwait(false);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url ?? Endpoint(endpoint)) { Content = content() };
+                request.Headers.Authorization = authorization;
+                var started = Stopwatch.GetTimestamp();
+                Failure failure;
+                try
                 {
-                    reauthenticated = true;
-                    SessionLog.Reauthenticating(_logger, endpoint);
-                    Invalidate(authorization.Parameter!);
-                    continue;
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, call.Token).ConfigureAwait(false);
+                    var status = (int)response.StatusCode;
+                    if (status == 401 && reauthenticate && !reauthenticated)
+                    {
+                        reauthenticated = true;
+                        SessionLog.Reauthenticating(_logger, endpoint);
+                        Invalidate(authorization.Parameter!);
+                        continue;
+                    }
+                    var envelope = Envelope.Read(response);
+                    SessionLog.Called(_logger, endpoint, status, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, envelope?.Trx);
+                    var unprocessed = RetryRule.IsUnprocessed(response.StatusCode);
+                    if (!unprocessed && !(RetryRule.IsUncertain(response.StatusCode) && RetryRule.IsIdempotent(endpoint)))
+                    {
+                        return Envelope.DataOrThrow(endpoint, status, envelope);
+                    }
+                    failure = new Failure($"HTTP {status}", status, envelope, null, response.Headers.RetryAfter);
                 }
-                var envelope = Envelope.Read(response);
-                SessionLog.Called(_logger, endpoint, status, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, envelope?.Trx);
-                if (!RetryBackoff.IsTransient(response.StatusCode))
+                catch (HttpRequestException e) when (e.StatusCode is null)
                 {
-                    return Envelope.DataOrThrow(endpoint, status, envelope);
+                    failure = new Failure(e.Message, 0, null, e, null);
+                    if (!RetryRule.MayRetry(endpoint, RetryRule.IsUnsent(e)))
+                    {
+                        throw GaveUp(endpoint, backoff, failure, " (not retried: the server may have processed it)");
+                    }
                 }
-                failure = new Failure($"HTTP {status}", status, envelope, null, response.Headers.RetryAfter);
+                catch (TaskCanceledException e) when (!call.IsCancellationRequested)
+                {
+                    // HttpClient's own timeout: the request was sent and may have been processed.
+                    failure = new Failure("no answer within the request timeout", 0, null, e, null);
+                    if (!RetryRule.IsIdempotent(endpoint))
+                    {
+                        throw GaveUp(endpoint, backoff, failure, " (not retried: the server may have processed it)");
+                    }
+                }
+                last = failure;
+                var delay = backoff.NextDelay(failure.RetryAfterDelay);
+                if (delay is null)
+                {
+                    throw GaveUp(endpoint, backoff, failure, "");
+                }
+                SessionLog.Retrying(_logger, endpoint, backoff.FailedAttempts, failure.Reason, (long)delay.Value.TotalMilliseconds);
+                await Task.Delay(delay.Value, call.Token).ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when (e.StatusCode is null)
-            {
-                failure = new Failure(e.Message, 0, null, e, null);
-            }
-            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = new Failure("no answer within the request timeout", 0, null, e, null);
-            }
-            var delay = backoff.NextDelay(failure.RetryAfterDelay);
-            if (delay is null)
-            {
-                SessionLog.GaveUp(_logger, endpoint, backoff.FailedAttempts, failure.Reason);
-                throw new ClearMLRequestException(endpoint, failure.Status, failure.Envelope?.Subcode ?? 0,
-                    $"gave up after {backoff.FailedAttempts} attempts within the retry deadline of {Settings.RetryDeadline}: "
-                    + (failure.Envelope?.Message is { Length: > 0 } message ? $"{failure.Reason} ({message})" : failure.Reason),
-                    failure.Envelope?.Trx, failure.Error);
-            }
-            SessionLog.Retrying(_logger, endpoint, backoff.FailedAttempts, failure.Reason, (long)delay.Value.TotalMilliseconds);
-            await Task.Delay(delay.Value, cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException e) when (call.IsCancellationRequested && !scope.Caller.IsCancellationRequested)
+        {
+            throw GaveUp(endpoint, backoff, last ?? new Failure("no answer within the retry deadline", 0, null, e, null), "");
+        }
+    }
+
+    private ClearMLRequestException GaveUp(string endpoint, RetryBackoff backoff, Failure failure, string note)
+    {
+        var attempts = Math.Max(backoff.FailedAttempts, 1);
+        SessionLog.GaveUp(_logger, endpoint, attempts, failure.Reason);
+        return new ClearMLRequestException(endpoint, failure.Status, failure.Envelope?.Subcode ?? 0,
+            $"gave up after {attempts} attempts within the retry deadline of {Settings.RetryDeadline}{note}: "
+            + (failure.Envelope?.Message is { Length: > 0 } message ? $"{failure.Reason} ({message})" : failure.Reason),
+            failure.Envelope?.Trx, failure.Error);
     }
 
     private static ByteArrayContent Content(byte[] bytes, int length, MediaTypeHeaderValue type)
@@ -345,6 +376,9 @@ public sealed class ClearMLSession : IAsyncDisposable
         }
         return total;
     }
+
+    /// <summary>The deadline of the call in progress and the caller's own token (to tell its cancellation from the deadline).</summary>
+    private sealed record CallScope(CancellationTokenSource Deadline, CancellationToken Caller);
 
     private sealed record Failure(string Reason, int Status, Envelope? Envelope, Exception? Error, RetryConditionHeaderValue? RetryAfter)
     {

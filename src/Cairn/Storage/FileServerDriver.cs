@@ -71,7 +71,9 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
         var part = new UploadContent(content, length, quotedUrl, progress);
         var disposition = EscapeDisposition(name);
         part.Headers.TryAddWithoutValidation("Content-Disposition", $"form-data; name=\"{disposition}\"; filename=\"{disposition}\"");
-        part.Headers.ContentType = OctetStream;
+        // As Python: the type guessed from the extension, binary/octet-stream when there is no guess.
+        var guessed = Artifacts.ArtifactNames.ContentType(name);
+        part.Headers.ContentType = guessed == "application/octet-stream" && Path.GetExtension(name).Length == 0 ? OctetStream : new MediaTypeHeaderValue(guessed);
         body.Add(part);
         using var request = new HttpRequestMessage(HttpMethod.Post, root + "/") { Content = body };
         await AuthorizeAsync(request, url, cancellationToken).ConfigureAwait(false);
@@ -174,7 +176,11 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
         var text = "";
         if (response.RequestMessage?.Method != HttpMethod.Head)
         {
-            text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            // At most 1 KB of the body: an error page may be large, only its start goes in the message.
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[1024];
+            var read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            text = Encoding.UTF8.GetString(buffer, 0, read);
             text = text.Split('\n', 2)[0].Trim();
             text = text.Length > 300 ? text[..300] : text;
         }

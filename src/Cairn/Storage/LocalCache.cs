@@ -52,6 +52,23 @@ internal sealed partial class LocalCache
         return CacheLock.AcquireAsync(LockPath(key), cancellationToken);
     }
 
+    /// <summary>The SHA-256 recorded when the entry at <paramref name="entryPath"/> was filled; null when none was.</summary>
+    public string? RecordedSha256(string entryPath)
+    {
+        try
+        {
+            var text = File.ReadAllText(Sha256Path(entryPath)).Trim();
+            return text.Length == 64 ? text : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records the SHA-256 of a just-filled entry (a hidden sidecar, so eviction does not count it as an entry).</summary>
+    public void RecordSha256(string entryPath, string sha256) => File.WriteAllText(Sha256Path(entryPath), sha256);
+
     /// <summary>Marks an entry as just used (its modification time is the LRU clock, as in ClearML).</summary>
     public static void Touch(string path)
     {
@@ -121,6 +138,7 @@ internal sealed partial class LocalCache
                 else
                 {
                     File.Delete(entry.Path);
+                    File.Delete(Sha256Path(entry.Path));
                 }
                 total -= entry.Size;
                 Evicted(_logger, entry.Path, entry.Size);
@@ -131,6 +149,8 @@ internal sealed partial class LocalCache
             }
         }
     }
+
+    private string Sha256Path(string entryPath) => Path.Combine(Folder, "." + Path.GetFileName(entryPath) + ".sha256");
 
     private string LockPath(string key) => Path.Combine(LocksFolder, key + ".lock");
 

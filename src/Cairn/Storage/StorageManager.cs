@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Cairn.Configuration;
 using Cairn.Session;
 using Microsoft.Extensions.Logging;
@@ -13,10 +12,8 @@ namespace Cairn.Storage;
 /// the cache is kept under its byte limit by evicting the least recently used entries.
 /// Thread-safe; several processes may share one cache folder.
 /// </summary>
-public sealed partial class StorageManager
+public sealed partial class StorageManager : IDisposable
 {
-    private const int UploadAttempts = 3;
-
     private readonly ConcurrentDictionary<string, IStorageDriver> _drivers = new(StringComparer.OrdinalIgnoreCase);
 
     private readonly LocalCache _cache;
@@ -67,7 +64,7 @@ public sealed partial class StorageManager
 
     /// <summary>
     /// Uploads a local file to <paramref name="remoteUrl"/> (the full target, file name included),
-    /// streaming it and retrying connection errors and 429/502/503/504 up to three times.
+    /// streaming it and retrying connection errors and 429/502/503/504 until the session's retry deadline.
     /// </summary>
     /// <returns>The stored URL (path-quoted for http(s)), the size and the SHA-256 of the bytes sent.</returns>
     /// <exception cref="FileNotFoundException"><paramref name="localPath"/> does not exist.</exception>
@@ -83,19 +80,34 @@ public sealed partial class StorageManager
         }
         var url = StorageUrl.ToUri(remoteUrl);
         var driver = GetDriver(url);
-        for (var attempt = 1; ; attempt++)
+        return await WithRetriesAsync("Upload to", url, async () =>
         {
             await using var file = TransferCopy.OpenRead(localPath);
+            var result = await driver.UploadAsync(file, url, file.Length, progress, cancellationToken).ConfigureAwait(false);
+            Uploaded(_logger, result.Url, result.Size);
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one transfer, retrying connection errors and 429/502/503/504 with the session's backoff
+    /// policy until its retry deadline. Transfers are safe to repeat: an upload writes the same path
+    /// again, a download fills a fresh temporary file.
+    /// </summary>
+    private async Task<T> WithRetriesAsync<T>(string what, Uri url, Func<Task<T>> transfer, CancellationToken cancellationToken)
+    {
+        var backoff = new RetryBackoff(Session.Settings.RetryDeadline, TimeProvider.System);
+        while (true)
+        {
             try
             {
-                var result = await driver.UploadAsync(file, url, file.Length, progress, cancellationToken).ConfigureAwait(false);
-                Uploaded(_logger, result.Url, result.Size);
-                return result;
+                return await transfer().ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when (attempt < UploadAttempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (HttpRequestException e) when ((e.StatusCode is not { } status || RetryBackoff.IsTransient(status)) && !cancellationToken.IsCancellationRequested
+                && backoff.NextDelay(null) is { } delay)
             {
-                UploadRetry(_logger, url.AbsoluteUri, attempt, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
+                TransferRetry(_logger, what, url.AbsoluteUri, backoff.FailedAttempts, e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -133,12 +145,12 @@ public sealed partial class StorageManager
         ArgumentException.ThrowIfNullOrEmpty(localPath);
         var url = StorageUrl.ToUri(remoteUrl);
         var target = Path.GetFullPath(localPath);
-        if (!overwrite && File.Exists(target))
+        if (!overwrite && File.Exists(target) && Matches(target, expected, expected?.Sha256 is null ? null : await FileSha256Async(target, cancellationToken).ConfigureAwait(false)))
         {
             return target;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        await FillAsync(url, target, expected, progress, cancellationToken).ConfigureAwait(false);
+        await WithRetriesAsync("Download of", url, () => FillAsync(url, target, expected, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
         return target;
     }
 
@@ -154,7 +166,8 @@ public sealed partial class StorageManager
 
     /// <summary>
     /// As <see cref="GetLocalCopyAsync(string, bool, bool, IProgress{TransferProgress}?, CancellationToken)"/>, checking a
-    /// download against <paramref name="expected"/> (size and SHA-256). A cache hit is checked by size only, so it stays instant.
+    /// download against <paramref name="expected"/> (size and SHA-256). A cache hit is checked against the SHA-256 recorded
+    /// when the entry was filled (a sidecar file), so it stays instant and an entry with other bytes is downloaded again.
     /// </summary>
     /// <exception cref="FileNotFoundException">Nothing is stored at the URL.</exception>
     /// <exception cref="StorageIntegrityException">The bytes received differ from <paramref name="expected"/> or the server's report; nothing is cached.</exception>
@@ -183,7 +196,7 @@ public sealed partial class StorageManager
         {
             // ClearML names cache files by the URL-quoted file name.
             source = _cache.EntryPath(key, quoted.TrimEnd('/').Split('/')[^1].Split('?')[0]);
-            var hit = !forceDownload && File.Exists(source) && (expected?.Size is not { } size || new FileInfo(source).Length == size);
+            var hit = !forceDownload && File.Exists(source) && Matches(source, expected, _cache.RecordedSha256(source));
             if (hit)
             {
                 LocalCache.Touch(source);
@@ -191,7 +204,8 @@ public sealed partial class StorageManager
             }
             else
             {
-                await FillAsync(url, source, expected, progress, cancellationToken).ConfigureAwait(false);
+                var filledSha = await WithRetriesAsync("Download of", url, () => FillAsync(url, source, expected, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                _cache.RecordSha256(source, filledSha);
                 _cache.Evict(source);
             }
         }
@@ -216,6 +230,15 @@ public sealed partial class StorageManager
         return folder;
     }
 
+    /// <summary>Disposes the registered drivers that are disposable (the file-server driver's HTTP client).</summary>
+    public void Dispose()
+    {
+        foreach (var driver in _drivers.Values.Distinct())
+        {
+            (driver as IDisposable)?.Dispose();
+        }
+    }
+
     /// <summary>Whether something is stored at <paramref name="remoteUrl"/>.</summary>
     /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
     public Task<bool> ExistsAsync(string remoteUrl, CancellationToken cancellationToken = default)
@@ -232,8 +255,23 @@ public sealed partial class StorageManager
         return GetDriver(url).DeleteAsync(url, cancellationToken);
     }
 
-    /// <summary>Downloads into a temporary sibling of <paramref name="target"/>, checks it, and renames it into place.</summary>
-    private async Task FillAsync(Uri url, string target, FileIntegrity? expected, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the local file at <paramref name="path"/> is what <paramref name="expected"/> asks for:
+    /// its size, and its SHA-256 (<paramref name="sha256"/>: the one recorded when the file was filled,
+    /// or hashed now) when one is expected. Same-size new bytes at an old URL are thus never served stale.
+    /// </summary>
+    private static bool Matches(string path, FileIntegrity? expected, string? sha256) =>
+        (expected?.Size is not { } size || new FileInfo(path).Length == size)
+        && (expected?.Sha256 is not { } wanted || string.Equals(wanted, sha256, StringComparison.OrdinalIgnoreCase));
+
+    private static async Task<string> FileSha256Async(string path, CancellationToken cancellationToken)
+    {
+        await using var file = TransferCopy.OpenRead(path);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Downloads into a temporary sibling of <paramref name="target"/>, checks it, and renames it into place; returns the SHA-256 of the bytes.</summary>
+    private async Task<string> FillAsync(Uri url, string target, FileIntegrity? expected, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var driver = GetDriver(url);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -261,6 +299,7 @@ public sealed partial class StorageManager
             }
             File.Move(temp, target, overwrite: true);
             Downloaded(_logger, url.AbsoluteUri, received.Size, target);
+            return received.Sha256;
         }
         finally
         {
@@ -271,14 +310,11 @@ public sealed partial class StorageManager
         }
     }
 
-    private static bool IsTransient(HttpRequestException e) =>
-        e.StatusCode is null or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
-
     [LoggerMessage(LogLevel.Information, "Uploaded {Url} ({Bytes} bytes)")]
     private static partial void Uploaded(ILogger logger, string url, long bytes);
 
-    [LoggerMessage(LogLevel.Warning, "Upload to {Url} failed (attempt {Attempt}): {Reason}; retrying")]
-    private static partial void UploadRetry(ILogger logger, string url, int attempt, string reason);
+    [LoggerMessage(LogLevel.Warning, "{What} {Url} failed (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void TransferRetry(ILogger logger, string what, string url, int attempt, string reason);
 
     [LoggerMessage(LogLevel.Information, "Downloaded {Url} ({Bytes} bytes) to {Path}")]
     private static partial void Downloaded(ILogger logger, string url, long bytes, string path);

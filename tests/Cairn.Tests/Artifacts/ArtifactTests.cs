@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Server.Files;
 using Cairn.Session;
 using Cairn.Storage;
 using Cairn.Testing;
@@ -140,6 +141,36 @@ public sealed class ArtifactTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal("tasks.add_or_update_artifacts", refused.Endpoint);
         Assert.Equal(400, refused.ResultCode);
         await Assert.ThrowsAsync<ClearMLRequestException>(() => failing);
+
+        // The failure was reported once; the refused upload's file was deleted, not left as an orphan.
+        await ghost.FlushArtifactsAsync(CancellationToken.None);
+        var root = Server.Service<FileStorage>().Root;
+        Assert.DoesNotContain(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories), f => f.Contains(ghost.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Names_with_slashes_and_dots_never_become_paths_of_the_temp_files()
+    {
+        var experiment = await NewExperimentAsync();
+        var nested = await experiment.UploadArtifactAsync("a/b", "nested text");
+        var escaping = await experiment.UploadArtifactAsync("../../escape", new byte[] { 1, 2 });
+        Assert.Equal("nested text", await nested.GetAsync<string>());
+        Assert.Equal([1, 2], await escaping.GetAsync<byte[]>());
+        Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), "..", "escape.bin")));
+    }
+
+    [Fact]
+    public async Task A_dict_written_by_python_reads_into_a_record_whatever_the_case_of_its_keys()
+    {
+        var experiment = await NewExperimentAsync();
+        var pythonDict = StorageTestKit.RandomFile(_temp.Path, "metrics.json", 1);
+        File.WriteAllText(pythonDict, """{"accuracy": 0.75, "classes": ["x", "y"]}""");
+        var uploaded = await experiment.UploadArtifactAsync("metrics", new FileInfo(pythonDict));
+        var read = await uploaded.GetAsync<Metrics>();
+        Assert.Equal(0.75, read.Accuracy);
+        Assert.Equal(["x", "y"], read.Classes);
+        var written = await experiment.UploadArtifactAsync("written", new Metrics(0.25, ["z"]));
+        Assert.Contains("\"accuracy\"", await File.ReadAllTextAsync(await written.GetLocalCopyAsync()), StringComparison.Ordinal);
     }
 
     [Fact]

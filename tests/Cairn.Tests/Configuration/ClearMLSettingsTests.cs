@@ -55,7 +55,7 @@ public sealed class ClearMLSettingsTests : IDisposable
         Assert.Equal("wIvySq4WwYTzJaxWX_u8vOhXFYKRdCrRDIksvT6QFYnCh7X2oeroD5o_mzftpbNQkLE", settings.SecretKey);
         Assert.Equal("8388608", settings.StorageBlocks["sdk.aws.boto3.multipart_chunksize"]);
         var config = HoconConfig.Parse(RealConfigFiles.ClearmlInitOutput, null, _ => null);
-        Assert.Equal("file://*", config.GetString("sdk.storage.direct_access.0.url") ?? config.Flatten("sdk.storage.direct_access").Single().Value);
+        Assert.Equal("file://*", config.Flatten("sdk.storage.direct_access").Single().Value);
         Assert.Equal(72.0, config.GetDouble("sdk.development.task_reuse_time_window_in_hours"));
     }
 
@@ -141,5 +141,28 @@ public sealed class ClearMLSettingsTests : IDisposable
         var e = Assert.Throws<HoconParseException>(() => Load());
         Assert.Equal(file, e.File);
         Assert.Equal(2, e.Line);
+    }
+
+    [Theory]
+    [InlineData("1e300")]
+    [InlineData("-5")]
+    [InlineData("0")]
+    public void A_retry_deadline_out_of_range_is_refused_naming_the_key(string seconds)
+    {
+        WriteHomeConfig($"api {{ api_server: \"http://a\", credentials {{ access_key: k, secret_key: s }}, http {{ retry_deadline_sec: {seconds} }} }}");
+        var e = Assert.Throws<ClearMLConfigurationException>(() => Load());
+        Assert.Contains("api.http.retry_deadline_sec", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_secret_key_never_appears_in_the_printed_settings()
+    {
+        var settings = Load(new ClearMLSettingsOverrides { ApiHost = new Uri("http://a"), AccessKey = "the-access", SecretKey = "the-secret-value" });
+        Assert.Equal("the-secret-value", settings.SecretKey);
+        Assert.DoesNotContain("the-secret-value", settings.ToString(), StringComparison.Ordinal);
+        Assert.Contains("the-access", settings.ToString(), StringComparison.Ordinal);
+        var overrides = new ClearMLSettingsOverrides { SecretKey = "the-secret-value", AccessKey = "the-access" };
+        Assert.DoesNotContain("the-secret-value", overrides.ToString(), StringComparison.Ordinal);
+        Assert.Contains("the-access", overrides.ToString(), StringComparison.Ordinal);
     }
 }

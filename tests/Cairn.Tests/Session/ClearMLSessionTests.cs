@@ -79,8 +79,10 @@ public sealed class ClearMLSessionTests(ServerFixture fixture) : IClassFixture<S
     [Fact]
     public async Task A_wrong_secret_fails_the_login_with_401_and_no_retries()
     {
-        await using var session = new ClearMLSession(SettingsFor(Server, secret: "wrong-secret"));
+        using var counting = new CountingHandler();
+        await using var session = new ClearMLSession(SettingsFor(Server, secret: "wrong-secret"), null, counting);
         var e = await Assert.ThrowsAsync<ClearMLRequestException>(() => session.CallAsync("projects.get_all", null));
+        Assert.Equal(1, counting.Requests);
         Assert.Equal("auth.login", e.Endpoint);
         Assert.Equal(401, e.ResultCode);
         Assert.Equal(22, e.ResultSubcode);

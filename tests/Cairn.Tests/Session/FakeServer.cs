@@ -27,6 +27,20 @@ internal sealed class FakeServer : IAsyncDisposable
     /// <summary>Given the number of non-login calls so far (1-based), the status to answer.</summary>
     public Func<int, int> Answer { get; set; } = _ => 200;
 
+    /// <summary>How long each non-login call waits before it answers (a server that hangs).</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The api_version claim of the tokens auth.login gives (null: none).</summary>
+    public string? LoginApiVersion { get; set; } = "2.31";
+
+    /// <summary>The bodies of the auth.login requests, as received.</summary>
+    public ConcurrentQueue<string> LoginBodies { get; } = new();
+
+    /// <summary>How many non-login calls were answered to the end.</summary>
+    public int Answered => Volatile.Read(ref _answered);
+
+    private int _answered;
+
     private int _calls;
 
     public int Calls => Volatile.Read(ref _calls);
@@ -65,17 +79,34 @@ internal sealed class FakeServer : IAsyncDisposable
         if (path == "/auth.login")
         {
             status = 200;
-            data = new { token = Jwt(DateTimeOffset.UtcNow.AddHours(1)) };
+            using var reader = new StreamReader(context.Request.Body);
+            LoginBodies.Enqueue(await reader.ReadToEndAsync());
+            data = new { token = Jwt(DateTimeOffset.UtcNow.AddHours(1), LoginApiVersion) };
         }
         else
         {
             status = Answer(Interlocked.Increment(ref _calls));
+            if (Delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(Delay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             data = status == 200 ? new { answered = true } : new { };
         }
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         var envelope = new { meta = new { result_code = status, result_subcode = 0, result_msg = status == 200 ? "OK" : "busy", trx = "fake-trx" }, data };
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(envelope)));
+        if (path != "/auth.login")
+        {
+            Interlocked.Increment(ref _answered);
+        }
     }
 
     public async ValueTask DisposeAsync()

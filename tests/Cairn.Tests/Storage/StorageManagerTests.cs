@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Cairn.Server.Files;
+using Cairn.Session;
 using Cairn.Storage;
 using Cairn.Testing;
 using Cairn.Tests.Session;
@@ -219,15 +220,64 @@ public sealed class StorageManagerTests(ServerFixture fixture) : IClassFixture<S
     public async Task Concurrent_copies_of_one_url_from_two_managers_share_one_complete_file()
     {
         var settings = StorageTestKit.Settings(Server, Cache);
-        var (session1, storage1) = StorageTestKit.Open(settings);
-        var (session2, storage2) = StorageTestKit.Open(settings);
-        await using var _1 = session1;
-        await using var _2 = session2;
+        using var counting = new CountingHandler();
+        await using var session1 = new ClearMLSession(settings, null, counting);
+        await using var session2 = new ClearMLSession(settings, null, counting);
+        using var storage1 = new StorageManager(session1);
+        using var storage2 = new StorageManager(session2);
         var local = StorageTestKit.RandomFile(_temp.Path, "shared.bin", 2_000_000);
         var uploaded = await storage1.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}shared/{StorageTestKit.NewTaskId()}/shared.bin");
         var copies = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => (i % 2 == 0 ? storage1 : storage2).GetLocalCopyAsync(uploaded.Url)));
         Assert.Single(copies.Distinct());
         Assert.Equal(uploaded.Sha256, StorageTestKit.Sha256(copies[0]));
         Assert.DoesNotContain(Directory.EnumerateFiles(storage1.CacheFolder), f => f.EndsWith(".partial", StringComparison.Ordinal));
+        Assert.Equal(1, counting.Gets);
+    }
+
+    [Fact]
+    public async Task New_bytes_of_the_same_size_at_the_same_url_replace_the_cached_copy_when_their_hash_is_expected()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var url = $"{StorageTestKit.FilesHost(Server)}same/{StorageTestKit.NewTaskId()}/w.bin";
+        var first = await storage.UploadFileAsync(StorageTestKit.RandomFile(_temp.Path, "w1.bin", 50_000), url);
+        var copy = await storage.GetLocalCopyAsync(url, new FileIntegrity(first.Size, first.Sha256));
+        Assert.Equal(first.Sha256, StorageTestKit.Sha256(copy));
+
+        var second = await storage.UploadFileAsync(StorageTestKit.RandomFile(_temp.Path, "w2.bin", 50_000), url);
+        Assert.Equal(first.Size, second.Size);
+        Assert.NotEqual(first.Sha256, second.Sha256);
+        var fresh = await storage.GetLocalCopyAsync(url, new FileIntegrity(second.Size, second.Sha256));
+        Assert.Equal(second.Sha256, StorageTestKit.Sha256(fresh));
+
+        // A download to a path keeps an existing file only when it is what the caller expects.
+        var target = Path.Combine(_temp.Path, "out", "w.bin");
+        File.Copy(StorageTestKit.RandomFile(_temp.Path, "w3.bin", 50_000), Path.Combine(Directory.CreateDirectory(Path.GetDirectoryName(target)!).FullName, "w.bin"));
+        await storage.DownloadFileAsync(url, target, new FileIntegrity(second.Size, second.Sha256));
+        Assert.Equal(second.Sha256, StorageTestKit.Sha256(target));
+    }
+
+    [Fact]
+    public async Task Disposing_the_manager_disposes_its_file_server_driver()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        var local = StorageTestKit.RandomFile(_temp.Path, "d.json", 100);
+        var url = $"{StorageTestKit.FilesHost(Server)}disposed/{StorageTestKit.NewTaskId()}/d.json";
+        await storage.UploadFileAsync(local, url);
+        storage.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => storage.UploadFileAsync(local, url));
+    }
+
+    [Fact]
+    public async Task A_download_answered_503_is_retried_with_the_session_backoff()
+    {
+        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache));
+        await using var _ = session;
+        await using var foreign = await FakeServer.StartAsync();
+        foreign.Answer = n => n == 1 ? 503 : 200;
+        var target = await storage.DownloadFileAsync(new Uri(foreign.Url, "busy/file.bin").ToString(), Path.Combine(_temp.Path, "busy.bin"));
+        Assert.Equal(2, foreign.Calls);
+        Assert.Contains("answered", await File.ReadAllTextAsync(target), StringComparison.Ordinal);
     }
 }
