@@ -76,6 +76,7 @@ public static class CairnWeb
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
             .RequireAuthorization();
+        WebWarmUp.Register(app, app.Services.GetRequiredService<CairnWebOptions>());
     }
 
     // The manifests are named after the server's assembly, not the entry assembly (a test host is another one).

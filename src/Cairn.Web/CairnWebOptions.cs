@@ -12,6 +12,9 @@ public sealed class CairnWebOptions
     /// <summary>The file server address written into clearml.conf snippets.</summary>
     public string FilesUrl { get; set; } = "http://127.0.0.1:8081";
 
+    /// <summary>The port the UI is served on (for the warm-up request after start).</summary>
+    public int WebPort { get; set; } = 8080;
+
     /// <summary>
     /// Where the keys that protect sign-in cookies and antiforgery tokens are kept, so sessions
     /// survive a restart; replicas behind one load balancer must share it.

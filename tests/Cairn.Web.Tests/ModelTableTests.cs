@@ -17,8 +17,13 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
     private static async Task<List<string>> RowNamesAsync(IPage page) =>
         [.. await Rows(page).EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.modelName)")];
 
+    // Waits for exactly these rows: a count alone can match the previous view before the new one loads.
     private static async Task ExpectRowsAsync(IPage page, params string[] names)
     {
+        foreach (var name in names)
+        {
+            await Assertions.Expect(page.Locator($"[data-testid=model-row][data-model-name='{name}']")).ToHaveCountAsync(1);
+        }
         await Assertions.Expect(Rows(page)).ToHaveCountAsync(names.Length);
         Assert.Equal(names.Order(), (await RowNamesAsync(page)).Order());
     }

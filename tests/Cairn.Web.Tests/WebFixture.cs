@@ -49,7 +49,9 @@ public sealed class WebFixture : IAsyncLifetime
             BaseURL = WebUrl,
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
         });
-        context.SetDefaultTimeout(20_000);
+        // Generous: the tests share a small machine with builds; nothing here measures time.
+        context.SetDefaultTimeout(60_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
         return await context.NewPageAsync();
     }
 

@@ -91,6 +91,7 @@ public static class CairnServer
             ApiUrl = options.ApiUrl,
             WebUrl = options.WebUrl,
             FilesUrl = options.FilesUrl,
+            WebPort = options.WebPort,
             KeysDirectory = Path.Combine(options.DataDir, "web-keys"),
             SessionLifetime = options.TokenLifetime < TimeSpan.FromDays(7) ? options.TokenLifetime : TimeSpan.FromDays(7),
         }, sp => sp.GetRequiredService<ApiDispatcher>().HandleAsync);

@@ -152,7 +152,8 @@ public sealed record ModelTableState
             {
                 continue;
             }
-            var values = rest.Split("+$+").Select(v => Uri.UnescapeDataString(v)).Select(v => v.Length == 0 ? null : v).ToList();
+            // A "+" in a hand-written or ClearML link arrives decoded as a space.
+            var values = rest.Split(["+$+", " $ "], StringSplitOptions.None).Select(v => Uri.UnescapeDataString(v)).Select(v => v.Length == 0 ? null : v).ToList();
             if (values.Count > 0)
             {
                 yield return (column, new ColumnFilter(values, all));
@@ -279,11 +280,11 @@ public sealed record ModelTableState
                     var bounds = new JsonArray();
                     if (filter.Values.ElementAtOrDefault(0) is { } from && DateOnly.TryParse(from, CultureInfo.InvariantCulture, out var fromDate))
                     {
-                        bounds.Add(">=" + fromDate.ToString("yyyy-MM-dd'T'00:00:00", CultureInfo.InvariantCulture));
+                        bounds.Add(">=" + fromDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00");
                     }
                     if (filter.Values.ElementAtOrDefault(1) is { } to && DateOnly.TryParse(to, CultureInfo.InvariantCulture, out var toDate))
                     {
-                        bounds.Add("<" + toDate.AddDays(1).ToString("yyyy-MM-dd'T'00:00:00", CultureInfo.InvariantCulture));
+                        bounds.Add("<" + toDate.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00");
                     }
                     if (bounds.Count > 0)
                     {
