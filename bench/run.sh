@@ -8,6 +8,8 @@
 #   bench/run.sh --files              # 1 GiB upload and download through the file server against cp and curl floors (~2 min, 4 GiB of disk)
 #   bench/run.sh --events             # events.add_batch throughput and the scalar histogram over 1,000,000 points
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
+#   bench/run.sh --web                # the web UI's model table over 100,000 models in Chromium (Playwright) (~5 min)
+#   bench/run.sh --web --runs 5       # arguments after --web go to bench/Cairn.Bench.Web
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -19,5 +21,10 @@ if [ "${1:-}" = "--sdk" ]; then
     exec bench/Cairn.Bench.Sdk/bin/Release/net10.0/Cairn.Bench.Sdk "$@"
 fi
 dotnet build -c Release src/Cairn.Server >&2
+if [ "${1:-}" = "--web" ]; then
+    shift
+    dotnet build -c Release bench/Cairn.Bench.Web >&2
+    exec bench/Cairn.Bench.Web/bin/Release/net10.0/Cairn.Bench.Web "$@"
+fi
 dotnet build -c Release bench/Cairn.Bench >&2
 exec bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench "$@"
