@@ -50,6 +50,22 @@ internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentitySt
     public Task<IReadOnlyDictionary<string, string>> GetUserNamesAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default) =>
         NameLookup.GetAsync(database, "users", null, ids, cancellationToken);
 
+    public async Task<IReadOnlyList<User>> GetUsersAsync(string company, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var inIds = ids is null ? "" : $" AND id IN {command.AddList("$ids", ids)}";
+        command.CommandText = $"SELECT {UserColumns} FROM users WHERE company = $company{inIds} ORDER BY name, id";
+        command.Add("$company", company);
+        var users = new List<User>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            users.Add(ReadUser(reader));
+        }
+        return users;
+    }
+
     public Task<User?> FindUserByUsernameOrNullAsync(string username, CancellationToken cancellationToken = default) =>
         QueryUserAsync("username = $v", username, cancellationToken);
 
@@ -156,7 +172,11 @@ internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentitySt
         {
             return null;
         }
-        return new User
+        return ReadUser(reader);
+    }
+
+    private static User ReadUser(SqliteDataReader reader) =>
+        new()
         {
             Id = reader.GetString(0),
             Company = reader.GetString(1),
@@ -166,7 +186,6 @@ internal sealed class SqliteIdentityStore(SqliteDatabase database) : IIdentitySt
             Role = reader.GetString(5),
             Created = SqlValues.ToDateTime(reader.GetInt64(6)),
         };
-    }
 
     private async Task<IReadOnlyList<Credential>> QueryCredentialsAsync(string where, string value, CancellationToken cancellationToken)
     {

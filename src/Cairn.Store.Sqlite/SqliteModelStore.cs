@@ -177,6 +177,26 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         return frameworks;
     }
 
+    public async Task<IReadOnlyList<string>> GetTagsAsync(string company, IReadOnlyCollection<string>? projects, bool systemTags, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var inProjects = projects is null ? "" : $" AND m.project IN {command.AddList("$projects", projects)}";
+        // The model_tags index answers this without reading the JSON columns.
+        command.CommandText =
+            "SELECT DISTINCT t.tag FROM model_tags t JOIN models m ON m.seq = t.model_seq " +
+            $"WHERE t.field = $field AND m.company IN ($company, ''){inProjects} ORDER BY t.tag";
+        command.Add("$company", company);
+        command.Add("$field", systemTags ? 1 : 0);
+        var tags = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tags.Add(reader.GetString(0));
+        }
+        return tags;
+    }
+
     public async Task InsertAsync(Model model, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

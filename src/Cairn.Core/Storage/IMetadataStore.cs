@@ -87,6 +87,9 @@ public interface IIdentityStore
     Task<User?> GetUserOrNullAsync(string id, CancellationToken cancellationToken = default);
 
     /// <summary>Display names of the users among <paramref name="ids"/>, by id.</summary>
+    /// <summary>The company's users, by name; only those in <paramref name="ids"/> when given.</summary>
+    Task<IReadOnlyList<User>> GetUsersAsync(string company, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyDictionary<string, string>> GetUserNamesAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 
     Task<User?> FindUserByUsernameOrNullAsync(string username, CancellationToken cancellationToken = default);
@@ -152,6 +155,9 @@ public interface IModelStore
 
     /// <summary>Distinct non-empty frameworks of the company's and public models, sorted; optionally only in <paramref name="projects"/>.</summary>
     Task<IReadOnlyList<string>> GetFrameworksAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default);
+
+    /// <summary>Distinct tags (or system tags) of the company's and public models, sorted; optionally only in <paramref name="projects"/>.</summary>
+    Task<IReadOnlyList<string>> GetTagsAsync(string company, IReadOnlyCollection<string>? projects, bool systemTags, CancellationToken cancellationToken = default);
 
     Task InsertAsync(Model model, CancellationToken cancellationToken = default);
 

@@ -12,7 +12,7 @@ using Cairn.Server.Querying;
 namespace Cairn.Server.Services;
 
 /// <summary><c>projects.*</c>: the project tree (api.md §5.3).</summary>
-public static class ProjectsEndpoints
+public static partial class ProjectsEndpoints
 {
     public static EndpointRegistry MapProjectsEndpoints(this EndpointRegistry registry) =>
         registry
@@ -21,7 +21,8 @@ public static class ProjectsEndpoints
             .Add("projects.get_all", call => GetAllAsync(call, extended: false))
             .Add("projects.get_all_ex", call => GetAllAsync(call, extended: true))
             .Add("projects.update", UpdateAsync)
-            .Add("projects.delete", DeleteAsync);
+            .Add("projects.delete", DeleteAsync)
+            .Add("projects.get_model_tags", GetModelTagsAsync, "2.8");
 
     private static async Task<object?> CreateAsync(ApiCall call)
     {

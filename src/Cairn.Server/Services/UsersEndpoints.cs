@@ -5,10 +5,13 @@ using Cairn.Server.Api;
 namespace Cairn.Server.Services;
 
 /// <summary><c>users.*</c>: who the caller is.</summary>
-public static class UsersEndpoints
+public static partial class UsersEndpoints
 {
     public static EndpointRegistry MapUsersEndpoints(this EndpointRegistry registry) =>
-        registry.Add("users.get_current_user", GetCurrentUserAsync);
+        registry
+            .Add("users.get_current_user", GetCurrentUserAsync)
+            .Add("users.get_all", GetAllAsync)
+            .Add("users.get_by_id", GetByIdAsync);
 
     private static async Task<object?> GetCurrentUserAsync(ApiCall call)
     {
