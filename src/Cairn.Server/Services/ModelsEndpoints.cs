@@ -227,14 +227,8 @@ public static partial class ModelsEndpoints
     {
         var request = call.Read<GetFrameworksRequest>();
         var store = call.Service<IMetadataStore>();
-        List<string>? projects = null;
-        if (request.Projects is { Count: > 0 } ids)
-        {
-            // Frameworks of the projects and of everything below them.
-            projects = ids.OfType<string>().ToList();
-            var descendants = await store.Projects.GetDescendantsAsync(call.Identity.Company, projects, call.Aborted).ConfigureAwait(false);
-            projects.AddRange(descendants.Select(d => d.Id));
-        }
+        // Frameworks of the projects and of everything below them.
+        var projects = await ProjectsEndpoints.WithSubprojectsAsync(call, request.Projects).ConfigureAwait(false);
         var frameworks = await store.Models.GetFrameworksAsync(call.Identity.Company, projects, call.Aborted).ConfigureAwait(false);
         return new JsonObject { ["frameworks"] = ModelDocuments.Strings(frameworks) };
     }

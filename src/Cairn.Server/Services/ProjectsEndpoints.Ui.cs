@@ -8,6 +8,22 @@ namespace Cairn.Server.Services;
 public static partial class ProjectsEndpoints
 {
     /// <summary>
+    /// The named projects with all their subprojects, the scope <c>models.get_frameworks</c> and
+    /// <c>projects.get_model_tags</c> answer for; null (company-wide) when none are named.
+    /// </summary>
+    internal static async Task<List<string>?> WithSubprojectsAsync(ApiCall call, IEnumerable<string?>? ids)
+    {
+        var projects = ids?.OfType<string>().ToList();
+        if (projects is not { Count: > 0 })
+        {
+            return null;
+        }
+        var descendants = await call.Service<IMetadataStore>().Projects.GetDescendantsAsync(call.Identity.Company, projects, call.Aborted).ConfigureAwait(false);
+        projects.AddRange(descendants.Select(d => d.Id));
+        return projects;
+    }
+
+    /// <summary>
     /// <c>projects.get_model_tags</c>: the distinct tags of the company's and public models, in the
     /// given projects and their subprojects or company-wide; system tags only when asked for.
     /// </summary>
@@ -15,13 +31,7 @@ public static partial class ProjectsEndpoints
     {
         var request = call.Read<ModelTagsRequest>();
         var store = call.Service<IMetadataStore>();
-        List<string>? projects = null;
-        if (request.Projects is { Count: > 0 } ids)
-        {
-            projects = ids.OfType<string>().ToList();
-            var descendants = await store.Projects.GetDescendantsAsync(call.Identity.Company, projects, call.Aborted).ConfigureAwait(false);
-            projects.AddRange(descendants.Select(d => d.Id));
-        }
+        var projects = await WithSubprojectsAsync(call, request.Projects).ConfigureAwait(false);
         var company = call.Identity.Company;
         var tags = await store.Models.GetTagsAsync(company, projects, systemTags: false, call.Aborted).ConfigureAwait(false);
         var result = new JsonObject { ["tags"] = ModelDocuments.Strings(tags) };
