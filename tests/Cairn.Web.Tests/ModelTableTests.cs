@@ -154,10 +154,18 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
         await ExpectRowsAsync(page, "gamma");
         Assert.Contains("q=amm", page.Url, StringComparison.Ordinal);
 
+        // The pattern and at once the toggle, before the typing pause: the toggle takes what is typed.
         await search.FillAsync("^(al|de)");
         await page.ClickAsync("[data-testid=regex-toggle]");
         await ExpectRowsAsync(page, "alpha", "delta");
         Assert.Contains("qreg=true", page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(search).ToHaveValueAsync("^(al|de)");
+
+        // Back returns to the plain search, and the box shows it again.
+        await page.GoBackAsync();
+        await ExpectRowsAsync(page, "gamma");
+        await Assertions.Expect(search).ToHaveValueAsync("amm");
+        Assert.DoesNotContain("qreg=true", page.Url, StringComparison.Ordinal);
         await WebFixture.ScreenshotAsync(page, "model-table-search");
     }
 

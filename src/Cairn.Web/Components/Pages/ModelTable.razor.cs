@@ -18,6 +18,7 @@ namespace Cairn.Web.Components.Pages;
 public sealed partial class ModelTable
 {
     private const int PageSize = 30;
+    private static readonly TimeSpan SearchDebounce = TimeSpan.FromMilliseconds(300);
 
     private ModelTableState _state = new();
     private string? _loadedKey;
@@ -33,6 +34,8 @@ public sealed partial class ModelTable
     private int _loadVersion;
     private Exception? _error;
     private string _searchText = "";
+    private CancellationTokenSource? _searchDebounce;
+    private string? _navigatingTo;
     private List<string> _frameworks = [];
     private List<(string Id, string Name)> _projects = [];
     private List<string> _metadataKeys = [];
@@ -70,6 +73,9 @@ public sealed partial class ModelTable
         }
     }
 
+    private string CurrentQuery() =>
+        ModelTableState.FromQuery(QueryHelpers.ParseQuery(Navigation.ToAbsoluteUri(Navigation.Uri).Query)).ToQueryString();
+
     /// <summary>Reads the view from the URL and reloads the rows when it changed.</summary>
     private async Task SyncWithUrlAsync()
     {
@@ -80,6 +86,15 @@ public sealed partial class ModelTable
         }
         var state = ModelTableState.FromQuery(QueryHelpers.ParseQuery(uri.Query));
         var key = ProjectId + "|" + state.ToQueryString();
+        // While one of our own navigations is on its way, the URLs of earlier ones still arrive;
+        // they are stale (the view already moved past them) and must not overwrite it. A change
+        // of project is a navigation of its own and ends the wait.
+        var ours = _navigatingTo is not null && _navigatingTo.StartsWith(ProjectId + "|", StringComparison.Ordinal);
+        if (ours && key != _navigatingTo)
+        {
+            return;
+        }
+        _navigatingTo = null;
         if (key == _loadedKey)
         {
             return;
@@ -87,8 +102,11 @@ public sealed partial class ModelTable
         _loadedKey = key;
         var searchChanged = state.Search != _state.Search;
         _state = state;
-        if (searchChanged && (_searchText.Length >= ModelTableState.MinSearchLength || state.Search is not null))
+        if (!ours && searchChanged)
         {
+            // Back, forward or a pasted link: the box shows the URL's search. Our own navigations
+            // leave it alone, since the user may have typed on since.
+            CancelSearchDebounce();
             _searchText = state.Search ?? "";
         }
         if (_loadedProject != ProjectId)
@@ -282,39 +300,83 @@ public sealed partial class ModelTable
         {
             _selected.Clear();
         }
-        // The URL catches up asynchronously; quick successive changes build on this one meanwhile.
+        var query = next.ToQueryString();
+        if (_navigatingTo is null && query == CurrentQuery())
+        {
+            return; // Already showing this view; no navigation means no LocationChanged to wait for.
+        }
+        // The URL catches up asynchronously; quick successive changes build on this one meanwhile,
+        // and SyncWithUrlAsync skips the URLs of the earlier ones until this one arrives.
         _state = next;
-        Navigation.NavigateTo($"projects/{Uri.EscapeDataString(ProjectId).Replace("%2A", "*", StringComparison.Ordinal)}/models{next.ToQueryString()}", replace: replace);
+        _navigatingTo = ProjectId + "|" + query;
+        Navigation.NavigateTo($"projects/{Uri.EscapeDataString(ProjectId).Replace("%2A", "*", StringComparison.Ordinal)}/models{query}", replace: replace);
     }
 
     // ---- search ----
 
-    private void OnSearchTyped(string? text) => _searchText = text ?? "";
-
-    private void OnSearchSettled(string? text)
+    /// <summary>
+    /// The box's text is kept at every keystroke (so Enter and the regex toggle always see what is
+    /// typed) and becomes the view's search once typing pauses for <see cref="SearchDebounce"/>.
+    /// </summary>
+    private void OnSearchTyped(string? text)
     {
-        text ??= "";
-        var next = _state.WithSearch(text, _state.SearchIsRegex);
-        if (next.Search != _state.Search)
+        _searchText = text ?? "";
+        CancelSearchDebounce();
+        var debounce = _searchDebounce = new CancellationTokenSource();
+        _ = ApplySearchAfterPauseAsync(debounce.Token);
+    }
+
+    private async Task ApplySearchAfterPauseAsync(CancellationToken cancel)
+    {
+        try
         {
-            Apply(next, replace: true);
+            await Task.Delay(SearchDebounce, cancel);
         }
+        catch (OperationCanceledException)
+        {
+            return; // More typing, Enter, Escape or the toggle came first.
+        }
+        await InvokeAsync(() =>
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                return;
+            }
+            var next = _state.WithSearch(_searchText, _state.SearchIsRegex);
+            if (next.Search != _state.Search)
+            {
+                Apply(next, replace: true);
+            }
+        });
+    }
+
+    private void CancelSearchDebounce()
+    {
+        _searchDebounce?.Cancel();
+        _searchDebounce?.Dispose();
+        _searchDebounce = null;
     }
 
     private void OnSearchKeyDown(KeyboardEventArgs e)
     {
         if (e.Key == "Enter")
         {
+            CancelSearchDebounce();
             Apply(_state.WithSearch(_searchText, _state.SearchIsRegex));
         }
         else if (e.Key == "Escape")
         {
+            CancelSearchDebounce();
             _searchText = "";
             Apply(_state.WithSearch(null, _state.SearchIsRegex));
         }
     }
 
-    private void ToggleRegex(bool on) => Apply(_state.WithSearch(_searchText, on));
+    private void ToggleRegex(bool on)
+    {
+        CancelSearchDebounce();
+        Apply(_state.WithSearch(_searchText, on));
+    }
 
     // ---- filters ----
 
@@ -523,6 +585,7 @@ public sealed partial class ModelTable
     public async ValueTask DisposeAsync()
     {
         Navigation.LocationChanged -= OnLocationChanged;
+        CancelSearchDebounce();
         if (_observer is not null)
         {
             try
