@@ -319,4 +319,26 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
         await page.GotoAsync("/projects/0123456789abcdef0123456789abcdef/models");
         await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
     }
+
+    [Fact]
+    public async Task After_a_missing_project_the_next_projects_table_still_pages_as_it_is_scrolled()
+    {
+        var project = await web.CreateProjectAsync("paged after not found");
+        using (var api = web.Api())
+        {
+            for (var i = 0; i < 45; i++)
+            {
+                (await api.CallAsync("models.create", new { name = $"model-{i:D2}", project, uri = "https://example.com/m.pt" })).Ok();
+            }
+        }
+        var page = await web.SignedInPageAsync("/projects/0123456789abcdef0123456789abcdef/models");
+        await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
+
+        // Navigating inside the circuit keeps the same table component: the not-found page removed
+        // the element that marks the table's end, and the new table's one must be watched instead.
+        await page.EvaluateAsync("path => Blazor.navigateTo(path)", $"/projects/{project}/models");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(30);
+        await page.Locator(".cairn-grid-wrap").EvaluateAsync("e => e.scrollTop = e.scrollHeight");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(45);
+    }
 }

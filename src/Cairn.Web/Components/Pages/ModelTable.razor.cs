@@ -44,6 +44,7 @@ public sealed partial class ModelTable
     private readonly SortedSet<string> _knownTags = new(StringComparer.Ordinal);
     private ElementReference _sentinel;
     private IJSObjectReference? _observer;
+    private string? _observedSentinel;
     private DotNetObjectReference<ModelTable>? _self;
 
     [Parameter]
@@ -64,13 +65,21 @@ public sealed partial class ModelTable
 
     private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(SyncWithUrlAsync);
 
+    /// <summary>
+    /// Watches the end of the table for scroll paging. The sentinel element is created anew whenever
+    /// the table is (a not-found page in between removes it), and may already be gone by the time the
+    /// browser runs the call, so the observer follows the element rather than the first render.
+    /// </summary>
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (firstRender && RendererInfo.IsInteractive)
+        if (!RendererInfo.IsInteractive || _notFound || _sentinel.Id is null || _sentinel.Id == _observedSentinel)
         {
-            _self = DotNetObjectReference.Create(this);
-            _observer = await JS.InvokeAsync<IJSObjectReference>("cairn.observeEnd", _sentinel, _self);
+            return;
         }
+        _observedSentinel = _sentinel.Id;
+        await DisposeObserverAsync();
+        _self ??= DotNetObjectReference.Create(this);
+        _observer = await JS.InvokeAsync<IJSObjectReference?>("cairn.observeEnd", _sentinel, _self);
     }
 
     private string CurrentQuery() =>
@@ -586,18 +595,26 @@ public sealed partial class ModelTable
     {
         Navigation.LocationChanged -= OnLocationChanged;
         CancelSearchDebounce();
-        if (_observer is not null)
-        {
-            try
-            {
-                await _observer.InvokeVoidAsync("dispose");
-                await _observer.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The browser is gone; nothing to clean up there.
-            }
-        }
+        await DisposeObserverAsync();
         _self?.Dispose();
+    }
+
+    private async Task DisposeObserverAsync()
+    {
+        if (_observer is null)
+        {
+            return;
+        }
+        var observer = _observer;
+        _observer = null;
+        try
+        {
+            await observer.InvokeVoidAsync("dispose");
+            await observer.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser is gone; nothing to clean up there.
+        }
     }
 }
