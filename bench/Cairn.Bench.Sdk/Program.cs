@@ -51,6 +51,9 @@ try
     var curlDown = new List<double>();
     var sdkCold = new List<double>();
     var sdkWarm = new List<double>();
+    // CPU seconds per transfer: the client (SDK process or curl) and the server while it ran.
+    var curlUpCpu = new List<(double Client, double Server)>();
+    var sdkUpCpu = new List<(double Client, double Server)>();
     double upPeak = 0, coldPeak = 0, warmPeak = 0;
     string? sdkUrl = null;
     for (var round = 1; round <= rounds; round++)
@@ -62,15 +65,19 @@ try
             await RunAsync("curl", "--silent", "--output", "/dev/null", "--request", "DELETE", "--header", $"Authorization: Bearer {token}", curlUrl);
             await storage.DeleteAsync(sdkUrl!);
         }
+        var (children, serverCpu) = (CpuTime.Children(), CpuTime.Of(server.ProcessId));
         curlUp.Add(await RunAsync("curl", "--silent", "--show-error", "--fail", "--output", "/dev/null",
             "--header", $"Authorization: Bearer {token}",
             "--form", $"/{curlObject}=@{source};filename=/{curlObject};type=application/octet-stream", server.FilesBase.AbsoluteUri));
+        curlUpCpu.Add((CpuTime.Children() - children, CpuTime.Of(server.ProcessId) - serverCpu));
 
         SelfMemory.ResetPeak();
+        var (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
         var watch = Stopwatch.StartNew();
         sdkUrl = await model.UpdateWeightsAsync(source, iteration: round);
         await OutputModel.WaitForUploadsAsync();
         sdkUp.Add(watch.Elapsed.TotalSeconds);
+        sdkUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
         upPeak = Math.Max(upPeak, SelfMemory.PeakMiB());
 
         File.Delete(curlTarget);
@@ -117,6 +124,8 @@ try
     report.AppendLine(Invariant($"| warm: `GetLocalCopyAsync` cache hit | {Median(sdkWarm):0.00} ms (max {sdkWarm.Max():0.00} ms) | – | – | < 5 ms {Mark(Median(sdkWarm) < 5)} | {warmPeak:0} MiB | < 150 MiB {Mark(warmPeak < 150)} |"));
     report.AppendLine();
     report.AppendLine(Invariant($"All rounds: SDK upload {Join(sdkUp)} s, curl upload {Join(curlUp)} s; SDK cold {Join(sdkCold)} s, curl download {Join(curlDown)} s."));
+    report.AppendLine();
+    report.AppendLine(Invariant($"Upload CPU seconds (medians; client + server while it ran): SDK {Median([.. sdkUpCpu.Select(c => c.Client)]):0.00} + {Median([.. sdkUpCpu.Select(c => c.Server)]):0.00}, curl {Median([.. curlUpCpu.Select(c => c.Client)]):0.00} + {Median([.. curlUpCpu.Select(c => c.Server)]):0.00}."));
     Console.Write(report.ToString());
     return 0;
 }

@@ -24,13 +24,13 @@ public sealed class LocalFileDriver : IStorageDriver
         var temp = $"{target}.{Guid.NewGuid():N}.partial";
         try
         {
-            (long Size, string Sha256) copied;
+            (long Size, string? Sha256) copied;
             await using (var output = TransferCopy.CreateNew(temp))
             {
-                copied = await TransferCopy.CopyAsync(content, output, url.AbsoluteUri, length, progress, cancellationToken).ConfigureAwait(false);
+                copied = await TransferCopy.CopyAsync(content, output, url.AbsoluteUri, length, progress, null, hash: true, cancellationToken).ConfigureAwait(false);
             }
             File.Move(temp, target, overwrite: true);
-            return new UploadResult(url.AbsoluteUri, copied.Size, copied.Sha256);
+            return new UploadResult(url.AbsoluteUri, copied.Size, copied.Sha256!);
         }
         catch
         {

@@ -96,21 +96,28 @@ public sealed partial class StorageManager : IDisposable
     /// </summary>
     private async Task<T> WithRetriesAsync<T>(string what, Uri url, Func<Task<T>> transfer, CancellationToken cancellationToken)
     {
-        var backoff = new RetryBackoff(Session.Settings.RetryDeadline, TimeProvider.System);
+        var backoff = new RetryBackoff(Session.Settings.RetryDeadline, Session.Time);
         while (true)
         {
             try
             {
                 return await transfer().ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when ((e.StatusCode is not { } status || RetryBackoff.IsTransient(status)) && !cancellationToken.IsCancellationRequested
-                && backoff.NextDelay(null) is { } delay)
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested && backoff.NextDelay(null) is { } delay)
             {
                 TransferRetry(_logger, what, url.AbsoluteUri, backoff.FailedAttempts, e.Message);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, Session.Time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>A lost connection, a 429/502/503/504, or a stalled transfer: worth another try.</summary>
+    private static bool IsTransient(Exception e) => e switch
+    {
+        TransferStalledException => true,
+        HttpRequestException h => h.StatusCode is not { } status || RetryBackoff.IsTransient(status),
+        _ => false,
+    };
 
     /// <summary>Uploads <paramref name="content"/> (read to its end, not disposed) to <paramref name="remoteUrl"/>; not retried, as a stream cannot be replayed.</summary>
     /// <param name="content">The bytes to store.</param>
@@ -278,7 +285,7 @@ public sealed partial class StorageManager : IDisposable
         var temp = $"{target}.{Guid.NewGuid():N}.partial";
         try
         {
-            (long Size, string Sha256) received;
+            (long Size, string? Sha256) received;
             string? serverSha;
             long? announced;
             await using (var source = await driver.OpenReadAsync(url, cancellationToken).ConfigureAwait(false))
@@ -287,7 +294,7 @@ public sealed partial class StorageManager : IDisposable
                 serverSha = remote?.ServerSha256;
                 announced = remote is not null ? remote.ContentLength : source.CanSeek ? source.Length : null;
                 await using var output = TransferCopy.CreateNew(temp);
-                received = await TransferCopy.CopyAsync(source, output, url.AbsoluteUri, announced, progress, cancellationToken).ConfigureAwait(false);
+                received = await TransferCopy.CopyAsync(source, output, url.AbsoluteUri, announced, progress, Session.Settings.TransferIdleTimeout, hash: true, cancellationToken).ConfigureAwait(false);
             }
             var wantedSha = expected?.Sha256?.ToLowerInvariant() ?? serverSha;
             var wantedSize = expected?.Size ?? announced;
@@ -295,11 +302,11 @@ public sealed partial class StorageManager : IDisposable
                 || (serverSha is not null && serverSha != received.Sha256)
                 || (wantedSize is not null && wantedSize != received.Size))
             {
-                throw new StorageIntegrityException(url.AbsoluteUri, wantedSha, received.Sha256, wantedSize, received.Size);
+                throw new StorageIntegrityException(url.AbsoluteUri, wantedSha, received.Sha256!, wantedSize, received.Size);
             }
             File.Move(temp, target, overwrite: true);
             Downloaded(_logger, url.AbsoluteUri, received.Size, target);
-            return received.Sha256;
+            return received.Sha256!;
         }
         finally
         {
