@@ -28,7 +28,7 @@ public sealed partial class StorageManager : IDisposable
         _logger = session.LoggerFactory.CreateLogger<StorageManager>();
         var settings = session.Settings;
         var root = settings.CacheDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".clearml", "cache");
-        _cache = new LocalCache(root, settings.CacheSizeLimitBytes ?? ClearMLSettings.DefaultCacheSizeLimitBytes, _logger);
+        _cache = new LocalCache(root, settings.CacheSizeLimitBytes ?? ClearMLSettings.DefaultCacheSizeLimitBytes, _logger, session.Time);
         var local = new LocalFileDriver();
         var http = new FileServerDriver(session);
         RegisterDriver("file", local);
@@ -206,14 +206,15 @@ public sealed partial class StorageManager : IDisposable
             var hit = !forceDownload && File.Exists(source) && Matches(source, expected, _cache.RecordedSha256(source));
             if (hit)
             {
-                LocalCache.Touch(source);
+                _cache.Touch(source);
                 CacheHit(_logger, url.AbsoluteUri, source);
             }
             else
             {
                 var filledSha = await WithRetriesAsync("Download of", url, () => FillAsync(url, source, expected, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
                 _cache.RecordSha256(source, filledSha);
-                _cache.Evict(source);
+                _cache.Touch(source);
+                _cache.Evict(new FileInfo(source).Length, source);
             }
         }
         if (!extract)
@@ -227,12 +228,14 @@ public sealed partial class StorageManager : IDisposable
         }
         if (Directory.Exists(folder))
         {
-            LocalCache.Touch(folder);
+            _cache.Touch(folder);
         }
         else
         {
             await ArchiveExtractor.ExtractAsync(source, folder, cancellationToken).ConfigureAwait(false);
-            _cache.Evict(source, folder);
+            var extractedBytes = _cache.RecordFolderSize(folder);
+            _cache.Touch(folder);
+            _cache.Evict(extractedBytes, source, folder);
         }
         return folder;
     }
