@@ -89,7 +89,7 @@ internal sealed partial class LocalCache
     }
 
     /// <summary>Records the SHA-256 of a just-filled entry (a hidden sidecar, so eviction does not count it as an entry).</summary>
-    public void RecordSha256(string entryPath, string sha256) => File.WriteAllText(Sha256Path(entryPath), sha256);
+    public void RecordSha256(string entryPath, string sha256) => AtomicFile.WriteAllText(Sha256Path(entryPath), sha256);
 
     /// <summary>Marks an entry as just used (its modification time is the LRU clock, as in ClearML).</summary>
     public void Touch(string path)
@@ -109,7 +109,7 @@ internal sealed partial class LocalCache
     public long RecordFolderSize(string folder)
     {
         var size = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        File.WriteAllText(SizePath(folder), size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        AtomicFile.WriteAllText(SizePath(folder), size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return size;
     }
 
@@ -138,7 +138,7 @@ internal sealed partial class LocalCache
         }
         foreach (var item in folder.EnumerateFileSystemInfos())
         {
-            if (item.Name.StartsWith('.') || item.Name.EndsWith(".partial", StringComparison.Ordinal) || item.Name.EndsWith(".extracting", StringComparison.Ordinal))
+            if (item.Name.StartsWith('.') || item.Name.EndsWith(AtomicFile.PartialSuffix, StringComparison.Ordinal) || item.Name.EndsWith(AtomicFile.FolderSuffix, StringComparison.Ordinal))
             {
                 continue;
             }

@@ -284,9 +284,7 @@ public sealed partial class StorageManager : IDisposable
     private async Task<string> FillAsync(Uri url, string target, FileIntegrity? expected, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var driver = GetDriver(url);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = $"{target}.{Guid.NewGuid():N}.partial";
-        try
+        var sha256 = await AtomicFile.WriteAsync(target, async temp =>
         {
             (long Size, string? Sha256) received;
             string? serverSha;
@@ -307,17 +305,10 @@ public sealed partial class StorageManager : IDisposable
             {
                 throw new StorageIntegrityException(url.AbsoluteUri, wantedSha, received.Sha256!, wantedSize, received.Size);
             }
-            File.Move(temp, target, overwrite: true);
             Downloaded(_logger, url.AbsoluteUri, received.Size, target);
             return received.Sha256!;
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        }).ConfigureAwait(false);
+        return sha256;
     }
 
     [LoggerMessage(LogLevel.Information, "Uploaded {Url} ({Bytes} bytes)")]
