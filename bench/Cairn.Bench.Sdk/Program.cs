@@ -54,6 +54,10 @@ try
     // CPU seconds per transfer: the client (SDK process or curl) and the server while it ran.
     var curlUpCpu = new List<(double Client, double Server)>();
     var sdkUpCpu = new List<(double Client, double Server)>();
+    // The bare transfer (StorageManager.UploadFileAsync, no model calls), to tell the two apart.
+    var rawUp = new List<double>();
+    var rawUpCpu = new List<(double Client, double Server)>();
+    var rawUrl = new Uri(server.FilesBase, $"SDK%20bench/raw%20upload.{experiment.Id}/models/model.bin").AbsoluteUri;
     double upPeak = 0, coldPeak = 0, warmPeak = 0;
     string? sdkUrl = null;
     for (var round = 1; round <= rounds; round++)
@@ -78,6 +82,16 @@ try
         await OutputModel.WaitForUploadsAsync();
         sdkUp.Add(watch.Elapsed.TotalSeconds);
         sdkUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
+
+        if (round > 1)
+        {
+            await storage.DeleteAsync(rawUrl);
+        }
+        (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
+        watch.Restart();
+        await storage.UploadFileAsync(source, rawUrl);
+        rawUp.Add(watch.Elapsed.TotalSeconds);
+        rawUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
         upPeak = Math.Max(upPeak, SelfMemory.PeakMiB());
 
         File.Delete(curlTarget);
@@ -125,7 +139,10 @@ try
     report.AppendLine();
     report.AppendLine(Invariant($"All rounds: SDK upload {Join(sdkUp)} s, curl upload {Join(curlUp)} s; SDK cold {Join(sdkCold)} s, curl download {Join(curlDown)} s."));
     report.AppendLine();
-    report.AppendLine(Invariant($"Upload CPU seconds (medians; client + server while it ran): SDK {Median([.. sdkUpCpu.Select(c => c.Client)]):0.00} + {Median([.. sdkUpCpu.Select(c => c.Server)]):0.00}, curl {Median([.. curlUpCpu.Select(c => c.Client)]):0.00} + {Median([.. curlUpCpu.Select(c => c.Server)]):0.00}."));
+    report.AppendLine(Invariant($"Upload CPU seconds (medians; client + server while it ran): SDK {Median([.. sdkUpCpu.Select(c => c.Client)]):0.00} + {Median([.. sdkUpCpu.Select(c => c.Server)]):0.00}, ")
+        + Invariant($"bare StorageManager.UploadFileAsync {Median([.. rawUpCpu.Select(c => c.Client)]):0.00} + {Median([.. rawUpCpu.Select(c => c.Server)]):0.00} ({Median(rawUp):0.00} s wall, rounds {Join(rawUp)}), ")
+        + Invariant($"curl {Median([.. curlUpCpu.Select(c => c.Client)]):0.00} + {Median([.. curlUpCpu.Select(c => c.Server)]):0.00}."));
+    report.AppendLine(Invariant($"Server CPU per round: SDK {Join([.. sdkUpCpu.Select(c => c.Server)])}; bare {Join([.. rawUpCpu.Select(c => c.Server)])}; curl {Join([.. curlUpCpu.Select(c => c.Server)])}."));
     Console.Write(report.ToString());
     return 0;
 }
