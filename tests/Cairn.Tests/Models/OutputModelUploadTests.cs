@@ -89,6 +89,13 @@ public sealed class OutputModelUploadTests(SdkServerFixture fixture) : IClassFix
         var listed = await (await Model.GetAsync(files.Id, fixture.Session)).GetWeightsPackageAsync();
         Assert.True(File.Exists(Path.Combine(listed, "vocab", "tokens.txt")), "paths are kept relative to the files' common folder");
         await Assert.ThrowsAsync<InvalidOperationException>(NotAPackageAsync);
+
+        // autoDeleteFile: false keeps even the SDK's own temporary zip.
+        var kept = new OutputModel(experiment, name: "kept zip");
+        await kept.UpdateWeightsPackageAsync(weightsPath: Path.GetDirectoryName(a)!, autoDeleteFile: false);
+        await OutputModel.WaitForUploadsAsync();
+        var leftZip = Assert.Single(Directory.GetFiles(Path.GetTempPath(), "model_package.*.zip"), z => !tempZipsBefore.Contains(z));
+        File.Delete(leftZip);
     }
 
     private async Task NotAPackageAsync()

@@ -45,6 +45,11 @@ public sealed class TransferTests : IDisposable
         var types = server.Posts.Select(p => PartContentType(p.Body)).ToList();
         Assert.Equal(["application/json", "application/octet-stream", "binary/octet-stream", "binary/octet-stream"], types);
         Assert.All(server.Posts, p => Assert.StartsWith("multipart/form-data; boundary=", p.ContentType, StringComparison.Ordinal));
+        // Like curl's, the body has a length up front: not chunked.
+        var uploads = server.Requests.Where(r => r.Path == "/").ToList();
+        Assert.Equal(4, uploads.Count);
+        Assert.All(uploads, r => Assert.False(r.Headers.ContainsKey("Transfer-Encoding")));
+        Assert.Equal([.. server.Posts.Select(p => p.Body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))], uploads.Select(r => r.Headers["Content-Length"]));
     }
 
     [Fact]
