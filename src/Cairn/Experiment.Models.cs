@@ -33,8 +33,8 @@ public sealed partial class Experiment
         lock (_modelsLock)
         {
             _models = type == "input"
-                ? _models with { Input = _models.Input.With(name ?? "Input Model", model) }
-                : _models with { Output = _models.Output.With(name, model) };
+                ? _models with { Input = _models.Input.With(name ?? "Input Model", model, sameModelRenames: false) }
+                : _models with { Output = _models.Output.With(name, model, sameModelRenames: true) };
         }
     }
 

@@ -40,14 +40,15 @@ public sealed class ModelList : IReadOnlyList<Model>
 
     /// <summary>
     /// This list with <paramref name="model"/> under <paramref name="name"/>, as the server's
-    /// <c>tasks.add_or_update_model</c> records it: an entry of the same model is renamed in place,
-    /// else an entry of the same name is replaced in place, else the model is appended.
+    /// <c>tasks.add_or_update_model</c> records it: with <paramref name="sameModelRenames"/> (outputs,
+    /// listed once created and named when registered) an entry of the same model is renamed in
+    /// place; else an entry of the same name is replaced in place, else the model is appended.
     /// A null name keeps an existing entry's name, or makes ClearML's <c>Output Model #n</c>.
     /// </summary>
-    internal ModelList With(string? name, Model model)
+    internal ModelList With(string? name, Model model, bool sameModelRenames)
     {
         var entries = new List<(string Name, Model Model)>(_entries);
-        var index = model.Id.Length == 0 ? -1 : entries.FindIndex(e => e.Model.Id == model.Id);
+        var index = !sameModelRenames || model.Id.Length == 0 ? -1 : entries.FindIndex(e => e.Model.Id == model.Id);
         if (index >= 0)
         {
             var sameName = name is null ? -1 : entries.FindIndex(e => e.Name == name);
