@@ -51,6 +51,13 @@ try
     var curlDown = new List<double>();
     var sdkCold = new List<double>();
     var sdkWarm = new List<double>();
+    // CPU seconds per transfer: the client (SDK process or curl) and the server while it ran.
+    var curlUpCpu = new List<(double Client, double Server)>();
+    var sdkUpCpu = new List<(double Client, double Server)>();
+    // The bare transfer (StorageManager.UploadFileAsync, no model calls), to tell the two apart.
+    var rawUp = new List<double>();
+    var rawUpCpu = new List<(double Client, double Server)>();
+    var rawUrl = new Uri(server.FilesBase, $"SDK%20bench/raw%20upload.{experiment.Id}/models/model.bin").AbsoluteUri;
     double upPeak = 0, coldPeak = 0, warmPeak = 0;
     string? sdkUrl = null;
     for (var round = 1; round <= rounds; round++)
@@ -62,18 +69,38 @@ try
             await RunAsync("curl", "--silent", "--output", "/dev/null", "--request", "DELETE", "--header", $"Authorization: Bearer {token}", curlUrl);
             await storage.DeleteAsync(sdkUrl!);
         }
+        // Every timed step starts with no dirty pages from the step before (untimed `sync`): otherwise
+        // the second upload of a round pays for writing back the first one's gigabyte.
+        await SyncAsync();
+        var (children, serverCpu) = (CpuTime.Children(), CpuTime.Of(server.ProcessId));
         curlUp.Add(await RunAsync("curl", "--silent", "--show-error", "--fail", "--output", "/dev/null",
             "--header", $"Authorization: Bearer {token}",
             "--form", $"/{curlObject}=@{source};filename=/{curlObject};type=application/octet-stream", server.FilesBase.AbsoluteUri));
+        curlUpCpu.Add((CpuTime.Children() - children, CpuTime.Of(server.ProcessId) - serverCpu));
 
+        await SyncAsync();
         SelfMemory.ResetPeak();
+        var (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
         var watch = Stopwatch.StartNew();
         sdkUrl = await model.UpdateWeightsAsync(source, iteration: round);
         await OutputModel.WaitForUploadsAsync();
         sdkUp.Add(watch.Elapsed.TotalSeconds);
+        sdkUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
+
+        if (round > 1)
+        {
+            await storage.DeleteAsync(rawUrl);
+        }
+        await SyncAsync();
+        (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
+        watch.Restart();
+        await storage.UploadFileAsync(source, rawUrl);
+        rawUp.Add(watch.Elapsed.TotalSeconds);
+        rawUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
         upPeak = Math.Max(upPeak, SelfMemory.PeakMiB());
 
         File.Delete(curlTarget);
+        await SyncAsync();
         curlDown.Add(await RunAsync("curl", "--silent", "--show-error", "--fail", "--header", $"Authorization: Bearer {token}", "--output", curlTarget, curlUrl));
         File.Delete(curlTarget);
 
@@ -82,6 +109,7 @@ try
             Directory.Delete(cacheDir, recursive: true);
         }
         var reader = await Model.GetAsync(model.Id, session);
+        await SyncAsync();
         SelfMemory.ResetPeak();
         watch.Restart();
         var copy = await reader.GetLocalCopyAsync();
@@ -117,6 +145,11 @@ try
     report.AppendLine(Invariant($"| warm: `GetLocalCopyAsync` cache hit | {Median(sdkWarm):0.00} ms (max {sdkWarm.Max():0.00} ms) | – | – | < 5 ms {Mark(Median(sdkWarm) < 5)} | {warmPeak:0} MiB | < 150 MiB {Mark(warmPeak < 150)} |"));
     report.AppendLine();
     report.AppendLine(Invariant($"All rounds: SDK upload {Join(sdkUp)} s, curl upload {Join(curlUp)} s; SDK cold {Join(sdkCold)} s, curl download {Join(curlDown)} s."));
+    report.AppendLine();
+    report.AppendLine(Invariant($"Upload CPU seconds (medians; client + server while it ran): SDK {Median([.. sdkUpCpu.Select(c => c.Client)]):0.00} + {Median([.. sdkUpCpu.Select(c => c.Server)]):0.00}, ")
+        + Invariant($"bare StorageManager.UploadFileAsync {Median([.. rawUpCpu.Select(c => c.Client)]):0.00} + {Median([.. rawUpCpu.Select(c => c.Server)]):0.00} ({Median(rawUp):0.00} s wall, rounds {Join(rawUp)}), ")
+        + Invariant($"curl {Median([.. curlUpCpu.Select(c => c.Client)]):0.00} + {Median([.. curlUpCpu.Select(c => c.Server)]):0.00}."));
+    report.AppendLine(Invariant($"Server CPU per round: SDK {Join([.. sdkUpCpu.Select(c => c.Server)])}; bare {Join([.. rawUpCpu.Select(c => c.Server)])}; curl {Join([.. curlUpCpu.Select(c => c.Server)])}."));
     Console.Write(report.ToString());
     return 0;
 }
@@ -155,6 +188,8 @@ static async Task<double> RunAsync(string program, params string[] arguments)
     }
     return seconds;
 }
+
+static Task SyncAsync() => RunAsync("sync");
 
 static async Task WriteRandomFileAsync(string path, long bytes)
 {

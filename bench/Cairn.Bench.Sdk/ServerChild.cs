@@ -24,6 +24,9 @@ internal sealed class ServerChild : IAsyncDisposable
 
     public Uri FilesBase { get; }
 
+    /// <summary>The server's process id (for its CPU time).</summary>
+    public int ProcessId => _process.Id;
+
     public static async Task<ServerChild> StartAsync(string binary, string dataDir, CancellationToken cancellationToken)
     {
         var (api, web, files) = (FreePort(), FreePort(), FreePort());

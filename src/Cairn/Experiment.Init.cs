@@ -67,11 +67,11 @@ public sealed partial class Experiment
             await session.CallAsync("tasks.edit", new JsonObject { ["task"] = id, ["force"] = true, ["output_dest"] = destination }, cancellationToken).ConfigureAwait(false);
         }
         var experiment = new Experiment(session, id, taskName, projectId, fullProjectName ?? projectName, destination);
-        await experiment.RefreshAsync(cancellationToken).ConfigureAwait(false);
-        return experiment;
+        await experiment.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return experiment; // A new task has no models: Models is empty without asking.
     }
 
-    /// <summary>Opens the experiment <paramref name="id"/> (<c>tasks.get_by_id</c>, <c>projects.get_by_id</c>).</summary>
+    /// <summary>Opens the experiment <paramref name="id"/> (<c>tasks.get_by_id</c>, <c>projects.get_by_id</c>) with its <see cref="Models"/> loaded.</summary>
     /// <exception cref="ClearMLRequestException">No such task (400/101), or a call failed.</exception>
     public static async Task<Experiment> GetAsync(string id, ClearMLSession? session = null, CancellationToken cancellationToken = default)
     {
@@ -86,6 +86,7 @@ public sealed partial class Experiment
         {
             _data = task,
         };
+        await experiment.LoadModelsAsync(cancellationToken).ConfigureAwait(false);
         return experiment;
     }
 

@@ -100,7 +100,7 @@ public sealed partial class Experiment : IAsyncDisposable
                 ["publish"] = false,
             }, cancellationToken).ConfigureAwait(false);
         }
-        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the experiment (see <see cref="CloseAsync"/>); a failed upload is thrown from here too, never lost.</summary>

@@ -7,14 +7,40 @@ namespace Cairn;
 public sealed partial class Experiment
 {
     /// <summary>
-    /// The experiment's models, read fresh (ClearML's <c>task.models</c>): <c>Input</c> as
-    /// registered; <c>Output</c> the models this experiment created, oldest first, then other
-    /// models registered as its outputs, so <c>Output[^1]</c> is the latest. Every model comes back loaded.
+    /// The experiment's models (ClearML's <c>task.models</c>): <c>Input</c> as registered;
+    /// <c>Output</c> the models this experiment created, oldest first, then other models registered
+    /// as its outputs, so <c>Output[^1]</c> is the latest. Read by <see cref="GetAsync"/> (empty
+    /// after <see cref="InitAsync"/>), kept current by this process's own calls (connecting an
+    /// input model, creating or connecting an output model), and read again by
+    /// <see cref="RefreshAsync"/> (to see what other processes did). Every model in it is loaded:
+    /// its properties can be read without a call. An output model made in this process is listed
+    /// as that same <see cref="OutputModel"/> object, so it shows its upload as it finishes.
     /// </summary>
-    /// <exception cref="ClearMLRequestException">A call failed.</exception>
-    public async Task<ExperimentModels> GetModelsAsync(CancellationToken cancellationToken = default)
+    public ExperimentModels Models
     {
-        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        get
+        {
+            lock (_modelsLock)
+            {
+                return _models;
+            }
+        }
+    }
+
+    /// <summary>Notes a model this process registered (<c>tasks.add_or_update_model</c>) or created for this experiment.</summary>
+    internal void NoteModel(string type, string? name, Model model)
+    {
+        lock (_modelsLock)
+        {
+            _models = type == "input"
+                ? _models with { Input = _models.Input.With(name ?? "Input Model", model, sameModelRenames: false) }
+                : _models with { Output = _models.Output.With(name, model, sameModelRenames: true) };
+        }
+    }
+
+    /// <summary>Reads the models of the task document <see cref="Data"/> (two <c>models.get_all</c> calls at most).</summary>
+    private async Task LoadModelsAsync(CancellationToken cancellationToken)
+    {
         var inputEntries = Entries("input");
         var outputEntries = Entries("output");
 
@@ -42,20 +68,36 @@ public sealed partial class Experiment
             linked[model["id"]!.ToString()] = model;
         }
 
-        var input = inputEntries.Where(e => linked.ContainsKey(e.ModelId))
-            .Select(e => (e.Name, Loaded(linked[e.ModelId]))).ToList();
-        var output = new List<(string, Model)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var id in owned.Select(m => m["id"]!.ToString()).Concat(outputEntries.Select(e => e.ModelId)))
+        lock (_modelsLock)
         {
-            if (!linked.TryGetValue(id, out var model) || !seen.Add(id))
+            // Objects this process holds (its OutputModels, connected InputModels) stay the listed ones, refreshed.
+            var known = _models.Input.Concat(_models.Output).Where(m => m.Id.Length > 0)
+                .GroupBy(m => m.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            Model Loaded(JsonObject data)
             {
-                continue;
+                if (known.TryGetValue(data["id"]!.ToString(), out var mine))
+                {
+                    mine.Refreshed(data);
+                    return mine;
+                }
+                return Model.FromDocument(Session, data);
             }
-            var name = outputEntries.FirstOrDefault(e => e.ModelId == id).Name ?? $"Output Model #{output.Count}";
-            output.Add((name, Loaded(model)));
+
+            var input = inputEntries.Where(e => linked.ContainsKey(e.ModelId))
+                .Select(e => (e.Name, Loaded(linked[e.ModelId]))).ToList();
+            var output = new List<(string, Model)>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in owned.Select(m => m["id"]!.ToString()).Concat(outputEntries.Select(e => e.ModelId)))
+            {
+                if (!linked.TryGetValue(id, out var model) || !seen.Add(id))
+                {
+                    continue;
+                }
+                var name = outputEntries.FirstOrDefault(e => e.ModelId == id).Name ?? $"Output Model #{output.Count}";
+                output.Add((name, Loaded(model)));
+            }
+            _models = new ExperimentModels(new ModelList(input), new ModelList(output));
         }
-        return new ExperimentModels(new ModelList(input), new ModelList(output));
     }
 
     /// <summary>
@@ -108,21 +150,22 @@ public sealed partial class Experiment
     }
 
     /// <summary><c>tasks.add_or_update_model</c>: registers a model on this experiment under an entry name.</summary>
-    internal async Task RegisterModelAsync(string modelId, string name, string type, CancellationToken cancellationToken)
+    internal async Task RegisterModelAsync(Model model, string name, string type, CancellationToken cancellationToken)
     {
         await Session.CallAsync("tasks.add_or_update_model", new JsonObject
         {
             ["task"] = Id,
             ["name"] = name,
-            ["model"] = modelId,
+            ["model"] = model.Id,
             ["type"] = type,
         }, cancellationToken).ConfigureAwait(false);
+        NoteModel(type, name, model);
     }
 
     /// <summary>Copies labels and design to the experiment when it has none, as ClearML's SDK does on connect.</summary>
     internal async Task AdoptLabelsAndDesignAsync(IReadOnlyDictionary<string, int> labels, string design, bool overwriteLabels, CancellationToken cancellationToken)
     {
-        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
         if (labels.Count > 0 && (overwriteLabels || Labels.Count == 0))
         {
             var execution = _data["execution"] is JsonObject e ? (JsonObject)e.DeepClone() : [];
@@ -141,7 +184,7 @@ public sealed partial class Experiment
             updated["General"] = new JsonObject { ["name"] = "General", ["value"] = design, ["type"] = "legacy", ["description"] = "" };
             await Session.CallAsync("tasks.edit", new JsonObject { ["task"] = Id, ["force"] = true, ["configuration"] = updated }, cancellationToken).ConfigureAwait(false);
         }
-        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends a line to the experiment's comment (ClearML notes each connected input model this way).</summary>
@@ -167,5 +210,4 @@ public sealed partial class Experiment
             .Where(e => e["model"] is not null)
             .Select(e => (e["name"]?.ToString() ?? "", e["model"]!.ToString()))];
 
-    private Model Loaded(JsonObject data) => Model.FromDocument(Session, data);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Experiments;
 using Cairn.Models;
 using Cairn.Session;
 using Cairn.Storage;
@@ -17,6 +18,8 @@ public sealed partial class Experiment
     private readonly List<Model> _touchedModels = [];
 
     private JsonObject _data;
+
+    private ExperimentModels _models = ExperimentModels.Empty;
 
     private StorageManager? _storage;
 
@@ -79,9 +82,19 @@ public sealed partial class Experiment
     /// <summary>The task document when last read.</summary>
     internal JsonObject Data => _data;
 
-    /// <summary>Reads the task again (<c>tasks.get_by_id</c>).</summary>
-    /// <exception cref="ClearMLRequestException">The task is gone or the call failed.</exception>
+    /// <summary>
+    /// Reads the task (<c>tasks.get_by_id</c>) and its <see cref="Models"/> again, to see what
+    /// other processes changed; this process's own changes are reflected without it.
+    /// </summary>
+    /// <exception cref="ClearMLRequestException">The task is gone or a call failed.</exception>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        await LoadModelsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the task document again (<c>tasks.get_by_id</c>), not its models.</summary>
+    internal async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var data = await Session.CallAsync("tasks.get_by_id", new JsonObject { ["task"] = Id }, cancellationToken).ConfigureAwait(false);
         _data = data["task"] as JsonObject ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {Id} holds no task", null);

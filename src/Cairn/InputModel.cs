@@ -18,11 +18,26 @@ public sealed class InputModel : Model
     {
     }
 
-    /// <summary>A handle on model <paramref name="id"/>; nothing is sent until it is loaded.</summary>
+    /// <summary>
+    /// A lazy handle on model <paramref name="id"/>: nothing is sent until a method needs the model
+    /// (<see cref="ConnectAsync"/>, <see cref="Model.GetLocalCopyAsync"/>…, which load it) or
+    /// <see cref="Model.LoadAsync"/> is called. Its properties can be read once it is loaded
+    /// (<see cref="Model.IsLoaded"/>); <see cref="GetAsync"/> returns a loaded one in one step.
+    /// </summary>
     /// <exception cref="ArgumentException"><paramref name="id"/> is empty.</exception>
     public InputModel(string id, ClearMLSession? session = null)
         : base(id, session)
     {
+    }
+
+    /// <summary>The model <paramref name="id"/>, loaded (ClearML's <c>InputModel(model_id=…)</c>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty.</exception>
+    /// <exception cref="ClearMLRequestException">No such model (400/201), or the call failed.</exception>
+    public static new async Task<InputModel> GetAsync(string id, ClearMLSession? session = null, CancellationToken cancellationToken = default)
+    {
+        var model = new InputModel(id, session);
+        await model.LoadAsync(cancellationToken).ConfigureAwait(false);
+        return model;
     }
 
     /// <summary>The experiment this model was connected to in this process, if any.</summary>
@@ -161,7 +176,7 @@ public sealed class InputModel : Model
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         await experiment.AppendCommentLineAsync($"Using model id: {Id}", cancellationToken).ConfigureAwait(false);
         var entry = name ?? EntryNameFromUrl(Url) ?? "Input Model";
-        await experiment.RegisterModelAsync(Id, entry, "input", cancellationToken).ConfigureAwait(false);
+        await experiment.RegisterModelAsync(this, entry, "input", cancellationToken).ConfigureAwait(false);
         await experiment.AdoptLabelsAndDesignAsync(Labels, ConfigText, overwriteLabels: false, cancellationToken).ConfigureAwait(false);
         ConnectedExperiment = experiment;
         experiment.Touch(this);

@@ -7,9 +7,12 @@ namespace Cairn;
 
 /// <summary>
 /// A model stored on the server; the base of <see cref="InputModel"/> and <see cref="OutputModel"/>.
-/// <c>new Model(id, session)</c> makes no call: the server's copy is read by <see cref="LoadAsync"/>
-/// (or by any method that needs it), and every edit reloads it, as ClearML's SDK does. Properties
-/// read that cached copy and throw <see cref="InvalidOperationException"/> before the first load.
+/// Models come loaded from every factory (<see cref="GetAsync"/>, <see cref="QueryModelsAsync"/>,
+/// <see cref="InputModel.GetNewestAsync"/>, <see cref="Experiment.Models"/>…), and every edit
+/// reloads them, as ClearML's SDK does; properties read that copy without a call.
+/// <c>new Model(id)</c> is the one lazy handle: it sends nothing until a method needs the model
+/// (the async methods load it themselves); read its properties after <see cref="LoadAsync"/>
+/// (<see cref="IsLoaded"/> says whether it was), as they cannot make a call.
 /// </summary>
 public partial class Model
 {
@@ -21,7 +24,11 @@ public partial class Model
         Id = id;
     }
 
-    /// <summary>A handle on the model <paramref name="id"/>; nothing is sent until it is loaded.</summary>
+    /// <summary>
+    /// A lazy handle on the model <paramref name="id"/>: nothing is sent until it is loaded (by
+    /// <see cref="LoadAsync"/>, or by any async method); its properties throw
+    /// <see cref="InvalidOperationException"/> until then. <see cref="GetAsync"/> loads in one step.
+    /// </summary>
     /// <param name="id">The model id.</param>
     /// <param name="session">The connection; null for the one made from the configuration (<see cref="SdkContext.DefaultSession"/>).</param>
     /// <exception cref="ArgumentException"><paramref name="id"/> is empty.</exception>
@@ -42,7 +49,7 @@ public partial class Model
 
     /// <summary>The server's copy, as last read.</summary>
     private protected JsonObject Data =>
-        _data ?? throw new InvalidOperationException($"Model {Id} is not loaded yet: call LoadAsync first (or get it from Model.GetAsync or QueryModelsAsync).");
+        _data ?? throw new InvalidOperationException($"Model {Id} was made with new Model(id), a lazy handle, and is not loaded yet: await LoadAsync() before reading its properties, or get it loaded from Model.GetAsync / InputModel.GetAsync.");
 
     /// <summary>Loads the model with <paramref name="id"/>.</summary>
     /// <exception cref="ClearMLRequestException">No such model (400/201), or the call failed.</exception>
@@ -82,6 +89,9 @@ public partial class Model
     private protected void SetData(JsonObject data) => _data = data;
 
     private protected void ForgetData() => _data = null;
+
+    /// <summary>Takes a newer copy of this model's document read by someone else (the experiment's <c>RefreshAsync</c>).</summary>
+    internal void Refreshed(JsonObject data) => SetData(data);
 
     private static string RequireId(string id)
     {

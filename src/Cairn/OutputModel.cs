@@ -235,6 +235,7 @@ public sealed partial class OutputModel : Model
             _created = true;
             await base.LoadAsync(cancellationToken).ConfigureAwait(false);
             Experiment.Touch(this);
+            Experiment.NoteModel("output", null, this);
         }
         finally
         {
@@ -302,7 +303,7 @@ public sealed partial class OutputModel : Model
         {
             return;
         }
-        await Experiment.RegisterModelAsync(Id, _entryName, "output", cancellationToken).ConfigureAwait(false);
+        await Experiment.RegisterModelAsync(this, _entryName, "output", cancellationToken).ConfigureAwait(false);
         _entryRegistered = true;
     }
 

@@ -47,6 +47,13 @@ public sealed record ClearMLSettings
     public TimeSpan RetryDeadline { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// How long a file transfer may go without moving a byte before it is abandoned as stalled
+    /// and retried (<c>sdk.storage.transfer_idle_timeout_sec</c>, a Cairn key; default 2 minutes).
+    /// It bounds each chunk, not the whole transfer, so large files are never cut short.
+    /// </summary>
+    public TimeSpan TransferIdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// Storage blocks (<c>sdk.aws.s3</c>, <c>sdk.aws.boto3</c>, <c>sdk.azure.storage</c>, <c>sdk.google.storage</c>)
     /// as read from the configuration, kept for drivers; keys are the full configuration paths, list
     /// items numbered (<c>sdk.aws.s3.credentials.0.bucket</c>).
@@ -78,6 +85,7 @@ public sealed record ClearMLSettings
             .Append(", CacheDirectory = ").Append(CacheDirectory)
             .Append(", CacheSizeLimitBytes = ").Append(CacheSizeLimitBytes)
             .Append(", RetryDeadline = ").Append(RetryDeadline)
+            .Append(", TransferIdleTimeout = ").Append(TransferIdleTimeout)
             .Append(", StorageBlocks = ").Append(StorageBlocks.Count).Append(" keys")
             .Append(", ConfigFile = ").Append(ConfigFile);
         return true;

@@ -38,6 +38,9 @@ public sealed record ClearMLSettingsOverrides
     /// <summary>How long one call retries transient failures.</summary>
     public TimeSpan? RetryDeadline { get; init; }
 
+    /// <summary>How long a file transfer may move no byte before it is retried.</summary>
+    public TimeSpan? TransferIdleTimeout { get; init; }
+
     /// <summary>Prints the members for the generated <c>ToString</c>, with the secret key redacted so logs never carry it.</summary>
     private bool PrintMembers(StringBuilder builder)
     {
@@ -50,7 +53,8 @@ public sealed record ClearMLSettingsOverrides
             .Append(", DefaultOutputUri = ").Append(DefaultOutputUri)
             .Append(", CacheDirectory = ").Append(CacheDirectory)
             .Append(", CacheSizeLimitBytes = ").Append(CacheSizeLimitBytes)
-            .Append(", RetryDeadline = ").Append(RetryDeadline);
+            .Append(", RetryDeadline = ").Append(RetryDeadline)
+            .Append(", TransferIdleTimeout = ").Append(TransferIdleTimeout);
         return true;
     }
 }

@@ -43,6 +43,8 @@ internal static class SettingsLoader
             CacheDirectory = ExpandHome(cache, home),
             CacheSizeLimitBytes = overrides.CacheSizeLimitBytes ?? ReadSize(config, "sdk.storage.cache.size.max_used_bytes") ?? ClearMLSettings.DefaultCacheSizeLimitBytes,
             RetryDeadline = deadline,
+            TransferIdleTimeout = overrides.TransferIdleTimeout
+                ?? ReadDeadline(config, "sdk.storage.transfer_idle_timeout_sec") ?? TimeSpan.FromMinutes(2),
             StorageBlocks = StorageBlockPaths
                 .SelectMany(config.Flatten)
                 .Where(pair => pair.Value is not null)

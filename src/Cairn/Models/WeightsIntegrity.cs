@@ -77,11 +77,7 @@ public static class WeightsIntegrity
         Verified[fullPath] = entry;
         try
         {
-            Directory.CreateDirectory(recordFolder);
-            var recordPath = RecordPath(recordFolder, fullPath);
-            var temp = $"{recordPath}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(temp, string.Create(CultureInfo.InvariantCulture, $"{entry.Length} {entry.Fingerprint} {entry.Sha256}"));
-            File.Move(temp, recordPath, overwrite: true);
+            Storage.AtomicFile.WriteAllText(RecordPath(recordFolder, fullPath), string.Create(CultureInfo.InvariantCulture, $"{entry.Length} {entry.Fingerprint} {entry.Sha256}"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -90,7 +90,18 @@ internal sealed partial class EventBatcher
     {
         while (true)
         {
-            await _wake.WaitAsync(Interval).ConfigureAwait(false);
+            // The session's clock times the interval, so a test can move it.
+            using (var interval = new CancellationTokenSource(Interval, _session.Time))
+            {
+                try
+                {
+                    await _wake.WaitAsync(interval.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The interval passed: send what is queued.
+                }
+            }
             await SendQueuedAsync(CancellationToken.None).ConfigureAwait(false);
             lock (_gate)
             {

@@ -50,8 +50,9 @@ public sealed class ClearMLSession : IAsyncDisposable
     /// <param name="settings">Where the server is and the key pair.</param>
     /// <param name="loggerFactory">Logging; null for none.</param>
     /// <param name="handler">The HTTP handler (tests may pass their own); null for a pooled default. A given handler is not disposed with the session.</param>
+    /// <param name="timeProvider">The clock for token refresh, retry backoff and the report batcher's interval; null for the system clock.</param>
     /// <exception cref="ArgumentException">The settings lack the access or secret key.</exception>
-    public ClearMLSession(ClearMLSettings settings, ILoggerFactory? loggerFactory = null, HttpMessageHandler? handler = null)
+    public ClearMLSession(ClearMLSettings settings, ILoggerFactory? loggerFactory = null, HttpMessageHandler? handler = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (string.IsNullOrEmpty(settings.AccessKey) || string.IsNullOrEmpty(settings.SecretKey))
@@ -61,6 +62,7 @@ public sealed class ClearMLSession : IAsyncDisposable
                 + "or CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY.", nameof(settings));
         }
         Settings = settings;
+        Time = timeProvider ?? TimeProvider.System;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = LoggerFactory.CreateLogger<ClearMLSession>();
         var ownsHandler = handler is null;
@@ -96,6 +98,9 @@ public sealed class ClearMLSession : IAsyncDisposable
     internal HttpMessageHandler Handler { get; }
 
     internal ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>The clock the session, its storage retries and its report batchers read.</summary>
+    internal TimeProvider Time { get; }
 
     /// <summary>
     /// Calls <paramref name="endpoint"/> (<c>service.action</c>) with <paramref name="body"/>
@@ -192,7 +197,7 @@ public sealed class ClearMLSession : IAsyncDisposable
     private async ValueTask<AccessToken> GetAccessTokenAsync(CancellationToken cancellationToken)
     {
         var token = Volatile.Read(ref _token);
-        if (token is not null && !token.NeedsRefresh(DateTimeOffset.UtcNow))
+        if (token is not null && !token.NeedsRefresh(Time.GetUtcNow()))
         {
             return token;
         }
@@ -200,7 +205,7 @@ public sealed class ClearMLSession : IAsyncDisposable
         try
         {
             token = Volatile.Read(ref _token);
-            if (token is not null && !token.NeedsRefresh(DateTimeOffset.UtcNow))
+            if (token is not null && !token.NeedsRefresh(Time.GetUtcNow()))
             {
                 return token;
             }
@@ -259,7 +264,7 @@ public sealed class ClearMLSession : IAsyncDisposable
     private async Task<JsonObject> SendCoreAsync(string endpoint, Uri? url, Func<HttpContent?> content,
         Func<CancellationToken, ValueTask<AuthenticationHeaderValue>> authorize, bool reauthenticate, CancellationToken cancellationToken)
     {
-        var backoff = new RetryBackoff(Settings.RetryDeadline, TimeProvider.System);
+        var backoff = new RetryBackoff(Settings.RetryDeadline, Time);
         // A login made for a call runs under that call's deadline rather than starting its own.
         var outer = CurrentCall.Value;
         var nested = outer is not null && outer.Deadline.Token == cancellationToken;
@@ -318,13 +323,13 @@ public sealed class ClearMLSession : IAsyncDisposable
                     }
                 }
                 last = failure;
-                var delay = backoff.NextDelay(failure.RetryAfterDelay);
+                var delay = backoff.NextDelay(failure.RetryAfterDelay(Time));
                 if (delay is null)
                 {
                     throw GaveUp(endpoint, backoff, failure, "");
                 }
                 SessionLog.Retrying(_logger, endpoint, backoff.FailedAttempts, failure.Reason, (long)delay.Value.TotalMilliseconds);
-                await Task.Delay(delay.Value, call.Token).ConfigureAwait(false);
+                await Task.Delay(delay.Value, Time, call.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException e) when (call.IsCancellationRequested && !scope.Caller.IsCancellationRequested)
@@ -382,10 +387,10 @@ public sealed class ClearMLSession : IAsyncDisposable
 
     private sealed record Failure(string Reason, int Status, Envelope? Envelope, Exception? Error, RetryConditionHeaderValue? RetryAfter)
     {
-        public TimeSpan? RetryAfterDelay => RetryAfter switch
+        public TimeSpan? RetryAfterDelay(TimeProvider time) => RetryAfter switch
         {
             { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            { Date: { } date } => date - time.GetUtcNow(),
             _ => null,
         };
     }

@@ -19,10 +19,8 @@ internal static class ArchiveExtractor
     /// </summary>
     public static async Task ExtractAsync(string archive, string folder, CancellationToken cancellationToken)
     {
-        var temp = $"{folder}.{Guid.NewGuid():N}.extracting";
-        try
+        await AtomicFile.WriteFolderAsync(folder, async temp =>
         {
-            Directory.CreateDirectory(temp);
             var suffix = ArchiveSuffix(archive) ?? ArchiveSuffix(folder) ?? ".zip";
             if (suffix == ".zip")
             {
@@ -34,21 +32,6 @@ internal static class ArchiveExtractor
                 await using Stream tar = suffix == ".tar" ? file : new GZipStream(file, CompressionMode.Decompress);
                 await TarFile.ExtractToDirectoryAsync(tar, temp, overwriteFiles: false, cancellationToken).ConfigureAwait(false);
             }
-            try
-            {
-                Directory.Move(temp, folder);
-            }
-            catch (IOException) when (Directory.Exists(folder))
-            {
-                // Another thread or process extracted the same archive first; theirs is as good.
-            }
-        }
-        finally
-        {
-            if (Directory.Exists(temp))
-            {
-                Directory.Delete(temp, recursive: true);
-            }
-        }
+        }).ConfigureAwait(false);
     }
 }

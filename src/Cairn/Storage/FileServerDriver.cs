@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -9,8 +10,11 @@ namespace Cairn.Storage;
 /// http(s) URLs: ClearML's file server (and plain web servers for reading). Uploads are one
 /// multipart POST to the server's root whose part is named by the destination path, as the
 /// Python SDK sends them; the session's token goes only to the configured files host. Bodies are
-/// streamed both ways and hashed on the fly; Cairn's <c>X-Cairn-Sha256</c>/<c>X-Cairn-Size</c>
-/// answers are checked against what was sent.
+/// streamed both ways. A download is hashed on the fly. An upload's SHA-256 is the one Cairn's file
+/// server computes while receiving (<c>X-Cairn-Sha256</c>; its <c>X-Cairn-Size</c> is checked
+/// against the bytes sent), so the client does not hash a file it sends to Cairn; for a server that
+/// reports no hash (ClearML's), or a stream that cannot be re-read, the client hashes what it sends,
+/// and when both hashes exist they must agree.
 /// </summary>
 public sealed class FileServerDriver : IStorageDriver, IDisposable
 {
@@ -27,6 +31,9 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
     private readonly Uri? _filesHost;
 
     private readonly HttpClient _http;
+
+    // Per server root: whether its last upload answer carried the SHA-256 of what it stored.
+    private readonly ConcurrentDictionary<string, bool> _reportsSha256 = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A driver using <paramref name="session"/>'s connections, files host and token.</summary>
     public FileServerDriver(ClearMLSession session)
@@ -67,13 +74,18 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
         var name = "/" + StorageUrl.Unquote(url.AbsolutePath[(rootPath.Length - 1)..]).TrimStart('/');
         var quotedUrl = StorageUrl.Quote(root + name);
 
+        // A seekable source need not be hashed while it is sent when the server reports the hash of
+        // what it stored (Cairn's file server does): that saves the client a SHA-256 pass competing
+        // with the transfer for CPU. A server that did not report one last time (ClearML's) gets the
+        // source hashed on the way, as does a stream that cannot be read twice.
+        var start = content.CanSeek ? content.Position : -1;
+        var hashWhileSending = start < 0 || _reportsSha256.TryGetValue(root, out var reports) && !reports;
+
         using var body = new MultipartFormDataContent($"----cairn-{Guid.NewGuid():N}") { HeaderEncodingSelector = (_, _) => Encoding.UTF8 };
-        var part = new UploadContent(content, length, quotedUrl, progress);
+        var part = new UploadContent(content, length, quotedUrl, progress, _session.Settings.TransferIdleTimeout, hashWhileSending);
         var disposition = EscapeDisposition(name);
         part.Headers.TryAddWithoutValidation("Content-Disposition", $"form-data; name=\"{disposition}\"; filename=\"{disposition}\"");
-        // As Python: the type guessed from the extension, binary/octet-stream when there is no guess.
-        var guessed = Artifacts.ArtifactNames.ContentType(name);
-        part.Headers.ContentType = guessed == "application/octet-stream" && Path.GetExtension(name).Length == 0 ? OctetStream : new MediaTypeHeaderValue(guessed);
+        part.Headers.ContentType = PartContentType(name);
         body.Add(part);
         using var request = new HttpRequestMessage(HttpMethod.Post, root + "/") { Content = body };
         await AuthorizeAsync(request, url, cancellationToken).ConfigureAwait(false);
@@ -82,14 +94,34 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
         {
             throw await FailureAsync(response, "upload to", quotedUrl, cancellationToken).ConfigureAwait(false);
         }
-        var (size, sha256) = part.Sent ?? throw new IOException($"The upload to {quotedUrl} was answered before its body was sent.");
-        var serverSha = Header(response, Sha256Header);
+        var (size, sentSha) = part.Sent ?? throw new IOException($"The upload to {quotedUrl} was answered before its body was sent.");
+        var serverSha = Header(response, Sha256Header)?.ToLowerInvariant();
         var serverSize = long.TryParse(Header(response, SizeHeader), out var parsed) ? parsed : (long?)null;
-        if ((serverSha is not null && !serverSha.Equals(sha256, StringComparison.OrdinalIgnoreCase)) || (serverSize is not null && serverSize != size))
+        _reportsSha256[root] = serverSha is { Length: 64 };
+        if ((serverSha is not null && sentSha is not null && serverSha != sentSha) || (serverSize is not null && serverSize != size))
         {
-            throw new StorageIntegrityException(quotedUrl, sha256, serverSha ?? "(not reported)", size, serverSize ?? -1);
+            throw new StorageIntegrityException(quotedUrl, sentSha, serverSha ?? "(not reported)", size, serverSize ?? -1);
+        }
+        var sha256 = serverSha is { Length: 64 } ? serverSha : sentSha;
+        if (sha256 is null)
+        {
+            // No hash from the server and none taken on the way: read the source once more.
+            content.Position = start;
+            sha256 = await TransferCopy.Sha256Async(content, cancellationToken).ConfigureAwait(false);
         }
         return new UploadResult(quotedUrl, size, sha256);
+    }
+
+    /// <summary>
+    /// The content type of an upload part, as Python's SDK sends it: guessed from the file
+    /// extension, <c>binary/octet-stream</c> when the extension gives no guess (or there is none).
+    /// </summary>
+    internal static MediaTypeHeaderValue PartContentType(string name)
+    {
+        // Python's mimetypes knows ".bin" as application/octet-stream; other extensions it cannot guess (".pt", ".onnx") fall back.
+        var guessed = Artifacts.ArtifactNames.ContentType(name);
+        return guessed == "application/octet-stream" && !Path.GetExtension(name).Equals(".bin", StringComparison.OrdinalIgnoreCase)
+            ? OctetStream : new MediaTypeHeaderValue(guessed);
     }
 
     /// <inheritdoc />

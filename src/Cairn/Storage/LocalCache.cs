@@ -10,8 +10,21 @@ namespace Cairn.Storage;
 /// by evicting the least recently used entries. Entries are locked per URL across threads and
 /// processes while they are filled, extracted or evicted.
 /// </summary>
+/// <remarks>
+/// A path handed to a caller is read after its lock is released, so entries used within
+/// <see cref="RecentUse"/> are never evicted (the cache may then stay over its limit for a while).
+/// Sizes are counted cheaply: one listing of the cache folder (an extracted folder's size is
+/// recorded once, when it is extracted), and no listing at all while this process's running
+/// total, re-counted at least every <see cref="RecountInterval"/>, stays under the limit.
+/// </remarks>
 internal sealed partial class LocalCache
 {
+    /// <summary>How long an entry just returned to a caller is safe from eviction.</summary>
+    public static readonly TimeSpan RecentUse = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long the running total may be trusted before the folder is counted again (other processes fill it too).</summary>
+    public static readonly TimeSpan RecountInterval = TimeSpan.FromSeconds(30);
+
     /// <summary>File names are kept well under the usual 255-byte limit.</summary>
     private const int MaxNameLength = 120;
 
@@ -19,12 +32,21 @@ internal sealed partial class LocalCache
 
     private readonly ILogger _logger;
 
-    public LocalCache(string root, long limitBytes, ILogger logger)
+    private readonly TimeProvider _time;
+
+    private readonly Lock _totalLock = new();
+
+    private long? _total;
+
+    private DateTimeOffset _counted;
+
+    public LocalCache(string root, long limitBytes, ILogger logger, TimeProvider time)
     {
         Folder = Path.Combine(root, "storage_manager", "global");
         LocksFolder = Path.Combine(Folder, ".locks");
         _limitBytes = limitBytes;
         _logger = logger;
+        _time = time;
     }
 
     public string Folder { get; }
@@ -67,12 +89,12 @@ internal sealed partial class LocalCache
     }
 
     /// <summary>Records the SHA-256 of a just-filled entry (a hidden sidecar, so eviction does not count it as an entry).</summary>
-    public void RecordSha256(string entryPath, string sha256) => File.WriteAllText(Sha256Path(entryPath), sha256);
+    public void RecordSha256(string entryPath, string sha256) => AtomicFile.WriteAllText(Sha256Path(entryPath), sha256);
 
     /// <summary>Marks an entry as just used (its modification time is the LRU clock, as in ClearML).</summary>
-    public static void Touch(string path)
+    public void Touch(string path)
     {
-        var now = DateTime.UtcNow;
+        var now = _time.GetUtcNow().UtcDateTime;
         if (Directory.Exists(path))
         {
             Directory.SetLastWriteTimeUtc(path, now);
@@ -83,12 +105,31 @@ internal sealed partial class LocalCache
         }
     }
 
-    /// <summary>
-    /// Deletes least-recently-used entries until the cache fits its limit. Entries in
-    /// <paramref name="keep"/> (the one just filled) and entries locked by someone are skipped.
-    /// </summary>
-    public void Evict(params string[] keep)
+    /// <summary>Records (and returns) the size of a just-extracted folder, so counting the cache never walks it again.</summary>
+    public long RecordFolderSize(string folder)
     {
+        var size = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        AtomicFile.WriteAllText(SizePath(folder), size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return size;
+    }
+
+    /// <summary>
+    /// Notes <paramref name="addedBytes"/> just filled and, when the cache may be over its limit,
+    /// deletes least-recently-used entries until it fits. Entries in <paramref name="keep"/> (the
+    /// one just filled), entries used within <see cref="RecentUse"/> and entries locked by someone
+    /// are skipped. An evicted entry's lock file goes with it.
+    /// </summary>
+    public void Evict(long addedBytes, params string[] keep)
+    {
+        var now = _time.GetUtcNow();
+        lock (_totalLock)
+        {
+            if (_total is { } total && total + addedBytes <= _limitBytes && now - _counted < RecountInterval)
+            {
+                _total = total + addedBytes;
+                return;
+            }
+        }
         var entries = new List<(string Path, bool IsFolder, long Size, DateTime Used)>();
         var folder = new DirectoryInfo(Folder);
         if (!folder.Exists)
@@ -97,14 +138,14 @@ internal sealed partial class LocalCache
         }
         foreach (var item in folder.EnumerateFileSystemInfos())
         {
-            if (item.Name.StartsWith('.') || item.Name.EndsWith(".partial", StringComparison.Ordinal) || item.Name.EndsWith(".extracting", StringComparison.Ordinal))
+            if (item.Name.StartsWith('.') || item.Name.EndsWith(AtomicFile.PartialSuffix, StringComparison.Ordinal) || item.Name.EndsWith(AtomicFile.FolderSuffix, StringComparison.Ordinal))
             {
                 continue;
             }
             try
             {
                 entries.Add(item is DirectoryInfo dir
-                    ? (dir.FullName, true, dir.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length), dir.LastWriteTimeUtc)
+                    ? (dir.FullName, true, FolderSize(dir), dir.LastWriteTimeUtc)
                     : (item.FullName, false, ((FileInfo)item).Length, item.LastWriteTimeUtc));
             }
             catch (IOException)
@@ -112,47 +153,75 @@ internal sealed partial class LocalCache
                 // Deleted by another process while we looked; nothing to count.
             }
         }
-        var total = entries.Sum(e => e.Size);
+        var remaining = entries.Sum(e => e.Size);
+        var recent = (now - RecentUse).UtcDateTime;
         foreach (var entry in entries.OrderBy(e => e.Used))
         {
-            if (total <= _limitBytes)
+            if (remaining <= _limitBytes)
             {
-                return;
+                break;
             }
-            if (keep.Contains(entry.Path, StringComparer.Ordinal))
+            if (keep.Contains(entry.Path, StringComparer.Ordinal) || entry.Used > recent)
             {
-                continue;
+                continue; // Just filled or just handed to a caller, who may still be reading it.
             }
             var key = Path.GetFileName(entry.Path).Split('.')[0];
-            using var held = CacheLock.TryAcquire(LockPath(key));
-            if (held is null)
+            var lockPath = LockPath(key);
+            using (var held = CacheLock.TryAcquire(lockPath))
             {
-                continue; // In use by another filler; evict it another time.
-            }
-            try
-            {
-                if (entry.IsFolder)
+                if (held is null)
                 {
-                    Directory.Delete(entry.Path, recursive: true);
+                    continue; // In use by another filler; evict it another time.
                 }
-                else
+                try
                 {
-                    File.Delete(entry.Path);
-                    File.Delete(Sha256Path(entry.Path));
+                    if (entry.IsFolder)
+                    {
+                        Directory.Delete(entry.Path, recursive: true);
+                        File.Delete(SizePath(entry.Path));
+                    }
+                    else
+                    {
+                        File.Delete(entry.Path);
+                        File.Delete(Sha256Path(entry.Path));
+                    }
+                    remaining -= entry.Size;
+                    Evicted(_logger, entry.Path, entry.Size);
                 }
-                total -= entry.Size;
-                Evicted(_logger, entry.Path, entry.Size);
+                catch (IOException)
+                {
+                    // Gone already, or held open on a system that forbids deleting it: skip.
+                    continue;
+                }
+                if (!entries.Any(e => e.Path != entry.Path && Path.GetFileName(e.Path).StartsWith(key + ".", StringComparison.Ordinal) && Path.Exists(e.Path)))
+                {
+                    held.DeleteWhileHeld(); // Its URL has nothing left here: the lock file goes too.
+                }
             }
-            catch (IOException)
-            {
-                // Gone already, or held open on a system that forbids deleting it: skip.
-            }
+        }
+        lock (_totalLock)
+        {
+            _total = remaining;
+            _counted = now;
         }
     }
 
+    private long FolderSize(DirectoryInfo dir)
+    {
+        var sizePath = SizePath(dir.FullName);
+        if (File.Exists(sizePath) && long.TryParse(File.ReadAllText(sizePath), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var recorded))
+        {
+            return recorded;
+        }
+        return RecordFolderSize(dir.FullName);
+    }
+
+    private string SizePath(string folderPath) => Path.Combine(Folder, "." + Path.GetFileName(folderPath) + ".size");
+
     private string Sha256Path(string entryPath) => Path.Combine(Folder, "." + Path.GetFileName(entryPath) + ".sha256");
 
-    private string LockPath(string key) => Path.Combine(LocksFolder, key + ".lock");
+    /// <summary>The lock file of <paramref name="key"/> (tests look for it).</summary>
+    public string LockPath(string key) => Path.Combine(LocksFolder, key + ".lock");
 
     private static string Shorten(string name) => name.Length <= MaxNameLength ? name : name[^MaxNameLength..];
 

@@ -19,24 +19,12 @@ public sealed class LocalFileDriver : IStorageDriver
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(url);
-        var target = url.LocalPath;
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = $"{target}.{Guid.NewGuid():N}.partial";
-        try
+        var copied = await AtomicFile.WriteAsync(url.LocalPath, async temp =>
         {
-            (long Size, string Sha256) copied;
-            await using (var output = TransferCopy.CreateNew(temp))
-            {
-                copied = await TransferCopy.CopyAsync(content, output, url.AbsoluteUri, length, progress, cancellationToken).ConfigureAwait(false);
-            }
-            File.Move(temp, target, overwrite: true);
-            return new UploadResult(url.AbsoluteUri, copied.Size, copied.Sha256);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+            await using var output = TransferCopy.CreateNew(temp);
+            return await TransferCopy.CopyAsync(content, output, url.AbsoluteUri, length, progress, null, hash: true, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return new UploadResult(url.AbsoluteUri, copied.Size, copied.Sha256!);
     }
 
     /// <inheritdoc />

@@ -28,7 +28,7 @@ public sealed partial class StorageManager : IDisposable
         _logger = session.LoggerFactory.CreateLogger<StorageManager>();
         var settings = session.Settings;
         var root = settings.CacheDirectory ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".clearml", "cache");
-        _cache = new LocalCache(root, settings.CacheSizeLimitBytes ?? ClearMLSettings.DefaultCacheSizeLimitBytes, _logger);
+        _cache = new LocalCache(root, settings.CacheSizeLimitBytes ?? ClearMLSettings.DefaultCacheSizeLimitBytes, _logger, session.Time);
         var local = new LocalFileDriver();
         var http = new FileServerDriver(session);
         RegisterDriver("file", local);
@@ -96,21 +96,28 @@ public sealed partial class StorageManager : IDisposable
     /// </summary>
     private async Task<T> WithRetriesAsync<T>(string what, Uri url, Func<Task<T>> transfer, CancellationToken cancellationToken)
     {
-        var backoff = new RetryBackoff(Session.Settings.RetryDeadline, TimeProvider.System);
+        var backoff = new RetryBackoff(Session.Settings.RetryDeadline, Session.Time);
         while (true)
         {
             try
             {
                 return await transfer().ConfigureAwait(false);
             }
-            catch (HttpRequestException e) when ((e.StatusCode is not { } status || RetryBackoff.IsTransient(status)) && !cancellationToken.IsCancellationRequested
-                && backoff.NextDelay(null) is { } delay)
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested && backoff.NextDelay(null) is { } delay)
             {
                 TransferRetry(_logger, what, url.AbsoluteUri, backoff.FailedAttempts, e.Message);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, Session.Time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>A lost connection, a 429/502/503/504, or a stalled transfer: worth another try.</summary>
+    private static bool IsTransient(Exception e) => e switch
+    {
+        TransferStalledException => true,
+        HttpRequestException h => h.StatusCode is not { } status || RetryBackoff.IsTransient(status),
+        _ => false,
+    };
 
     /// <summary>Uploads <paramref name="content"/> (read to its end, not disposed) to <paramref name="remoteUrl"/>; not retried, as a stream cannot be replayed.</summary>
     /// <param name="content">The bytes to store.</param>
@@ -199,14 +206,15 @@ public sealed partial class StorageManager : IDisposable
             var hit = !forceDownload && File.Exists(source) && Matches(source, expected, _cache.RecordedSha256(source));
             if (hit)
             {
-                LocalCache.Touch(source);
+                _cache.Touch(source);
                 CacheHit(_logger, url.AbsoluteUri, source);
             }
             else
             {
                 var filledSha = await WithRetriesAsync("Download of", url, () => FillAsync(url, source, expected, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
                 _cache.RecordSha256(source, filledSha);
-                _cache.Evict(source);
+                _cache.Touch(source);
+                _cache.Evict(new FileInfo(source).Length, source);
             }
         }
         if (!extract)
@@ -220,12 +228,14 @@ public sealed partial class StorageManager : IDisposable
         }
         if (Directory.Exists(folder))
         {
-            LocalCache.Touch(folder);
+            _cache.Touch(folder);
         }
         else
         {
             await ArchiveExtractor.ExtractAsync(source, folder, cancellationToken).ConfigureAwait(false);
-            _cache.Evict(source, folder);
+            var extractedBytes = _cache.RecordFolderSize(folder);
+            _cache.Touch(folder);
+            _cache.Evict(extractedBytes, source, folder);
         }
         return folder;
     }
@@ -274,11 +284,9 @@ public sealed partial class StorageManager : IDisposable
     private async Task<string> FillAsync(Uri url, string target, FileIntegrity? expected, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var driver = GetDriver(url);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = $"{target}.{Guid.NewGuid():N}.partial";
-        try
+        var sha256 = await AtomicFile.WriteAsync(target, async temp =>
         {
-            (long Size, string Sha256) received;
+            (long Size, string? Sha256) received;
             string? serverSha;
             long? announced;
             await using (var source = await driver.OpenReadAsync(url, cancellationToken).ConfigureAwait(false))
@@ -287,7 +295,7 @@ public sealed partial class StorageManager : IDisposable
                 serverSha = remote?.ServerSha256;
                 announced = remote is not null ? remote.ContentLength : source.CanSeek ? source.Length : null;
                 await using var output = TransferCopy.CreateNew(temp);
-                received = await TransferCopy.CopyAsync(source, output, url.AbsoluteUri, announced, progress, cancellationToken).ConfigureAwait(false);
+                received = await TransferCopy.CopyAsync(source, output, url.AbsoluteUri, announced, progress, Session.Settings.TransferIdleTimeout, hash: true, cancellationToken).ConfigureAwait(false);
             }
             var wantedSha = expected?.Sha256?.ToLowerInvariant() ?? serverSha;
             var wantedSize = expected?.Size ?? announced;
@@ -295,19 +303,12 @@ public sealed partial class StorageManager : IDisposable
                 || (serverSha is not null && serverSha != received.Sha256)
                 || (wantedSize is not null && wantedSize != received.Size))
             {
-                throw new StorageIntegrityException(url.AbsoluteUri, wantedSha, received.Sha256, wantedSize, received.Size);
+                throw new StorageIntegrityException(url.AbsoluteUri, wantedSha, received.Sha256!, wantedSize, received.Size);
             }
-            File.Move(temp, target, overwrite: true);
             Downloaded(_logger, url.AbsoluteUri, received.Size, target);
-            return received.Sha256;
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+            return received.Sha256!;
+        }).ConfigureAwait(false);
+        return sha256;
     }
 
     [LoggerMessage(LogLevel.Information, "Uploaded {Url} ({Bytes} bytes)")]

@@ -104,6 +104,8 @@ public sealed class ExperimentTests(SdkServerFixture fixture) : IClassFixture<Sd
     {
         var project = SdkServerFixture.UniqueProject("models");
         var experiment = await Experiment.InitAsync(project, "run", session: fixture.Session);
+        Assert.Empty(experiment.Models.Input);
+        Assert.Empty(experiment.Models.Output);
         var first = new OutputModel(experiment, name: "first");
         await first.UpdateWeightsAsync(registerUri: "https://example.invalid/weights/first.bin");
         var second = new OutputModel(experiment, name: "second");
@@ -111,14 +113,31 @@ public sealed class ExperimentTests(SdkServerFixture fixture) : IClassFixture<Sd
         var imported = await InputModel.ImportModelAsync("https://example.invalid/pretrained.onnx", session: fixture.Session);
         await experiment.ConnectAsync(imported, "backbone");
 
-        var models = await experiment.GetModelsAsync();
-
+        // Kept current by this process's own calls, without a refresh; the listed outputs are the same objects.
+        var models = experiment.Models;
         Assert.Equal([first.Id, second.Id], models.Output.Select(m => m.Id));
-        Assert.Equal(second.Id, models.Output[^1].Id);
-        Assert.Equal("second", models.Output["second"].Name);
+        Assert.Same(second, models.Output[^1]);
+        Assert.Equal(["first", "second"], models.Output.Names);
         Assert.Equal(imported.Id, models.Input["backbone"].Id);
         Assert.Equal(["backbone"], models.Input.Names);
-        Assert.Equal(Framework.Onnx, models.Input[0].Framework);
         Assert.Throws<KeyNotFoundException>(() => models.Input["nothing"]);
+
+        // Read from the server by another handle: the same lists, every model loaded.
+        var opened = await Experiment.GetAsync(experiment.Id, fixture.Session);
+        Assert.Equal([first.Id, second.Id], opened.Models.Output.Select(m => m.Id));
+        Assert.Equal("second", opened.Models.Output["second"].Name);
+        Assert.Equal("https://example.invalid/weights/second.bin", opened.Models.Output[^1].Url);
+        Assert.Equal(imported.Id, opened.Models.Input["backbone"].Id);
+        Assert.Equal(Framework.Onnx, opened.Models.Input[0].Framework);
+        Assert.All(opened.Models.Output, m => Assert.True(m.IsLoaded));
+
+        // What another handle does shows after RefreshAsync.
+        var third = new OutputModel(opened, name: "third");
+        await third.UpdateWeightsAsync(registerUri: "https://example.invalid/weights/third.bin");
+        Assert.Equal(second.Id, experiment.Models.Output[^1].Id);
+        await experiment.RefreshAsync();
+        Assert.Equal([first.Id, second.Id, third.Id], experiment.Models.Output.Select(m => m.Id));
+        Assert.Same(first, experiment.Models.Output[0]);
+        Assert.Equal("third", experiment.Models.Output["third"].Name);
     }
 }

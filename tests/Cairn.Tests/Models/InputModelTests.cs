@@ -27,6 +27,19 @@ public sealed class InputModelTests(SdkServerFixture fixture) : IClassFixture<Sd
     }
 
     [Fact]
+    public async Task Get_by_id_returns_a_loaded_input_model_and_an_unknown_id_is_the_servers_error()
+    {
+        var imported = await InputModel.ImportModelAsync($"https://example.invalid/{Guid.NewGuid():N}/w.onnx", name: "by id", session: fixture.Session);
+
+        var model = await InputModel.GetAsync(imported.Id, fixture.Session);
+
+        Assert.True(model.IsLoaded);
+        Assert.Equal("by id", model.Name);
+        var e = await Assert.ThrowsAsync<ClearMLRequestException>(() => InputModel.GetAsync(Guid.NewGuid().ToString("N"), fixture.Session));
+        Assert.Equal((400, 201), (e.ResultCode, e.ResultSubcode));
+    }
+
+    [Fact]
     public async Task A_local_path_is_imported_as_a_file_url_and_a_package_gets_its_system_tag()
     {
         var path = fixture.WriteFile("import/local model.h5", 10);

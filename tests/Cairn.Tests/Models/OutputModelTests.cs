@@ -51,7 +51,7 @@ public sealed class OutputModelTests(SdkServerFixture fixture) : IClassFixture<S
         Assert.Equal(url, model.Url);
         Assert.Equal(Framework.Onnx, model.Framework);
         Assert.StartsWith("snapshot s3://bucket/models/final.onnx stored", model.Comment);
-        var models = await experiment.GetModelsAsync();
+        var models = experiment.Models;
         Assert.Equal(model.Id, models.Output["final"].Id);
     }
 
@@ -146,6 +146,6 @@ public sealed class OutputModelTests(SdkServerFixture fixture) : IClassFixture<S
         Assert.Equal(second.Id, stored.OriginalTaskId);
         Assert.Contains($"Overwritten by task id: {second.Id}", stored.Comment);
         Assert.Equal("https://example.invalid/base/shared-v2.pt", stored.Url);
-        Assert.Equal(original.Id, (await second.GetModelsAsync()).Output[^1].Id);
+        Assert.Equal(original.Id, second.Models.Output[^1].Id);
     }
 }

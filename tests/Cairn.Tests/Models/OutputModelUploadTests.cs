@@ -29,7 +29,7 @@ public sealed class OutputModelUploadTests(SdkServerFixture fixture) : IClassFix
         Assert.Equal(Sha256(path), stored.GetMetadata(WeightsIntegrity.Sha256Key));
         Assert.Equal(300_000L, stored.GetMetadataCasted(WeightsIntegrity.SizeKey));
         Assert.True(File.Exists(path), "the caller's weights file must never be deleted");
-        Assert.Equal(model.Id, (await experiment.GetModelsAsync()).Output["best weights"].Id);
+        Assert.Equal(model.Id, experiment.Models.Output["best weights"].Id);
 
         var copy = await new Model(model.Id, fixture.Session).GetLocalCopyAsync();
         Assert.NotEqual(Path.GetFullPath(path), copy);
@@ -57,7 +57,7 @@ public sealed class OutputModelUploadTests(SdkServerFixture fixture) : IClassFix
         Assert.Equal(url1, url2);
         Assert.Equal(Sha256(second), reader.GetMetadata(WeightsIntegrity.Sha256Key));
         Assert.Equal(File.ReadAllBytes(second), File.ReadAllBytes(await reader.GetLocalCopyAsync()));
-        Assert.Single((await experiment.GetModelsAsync()).Output);
+        Assert.Single(experiment.Models.Output);
     }
 
     [Fact]
@@ -89,6 +89,13 @@ public sealed class OutputModelUploadTests(SdkServerFixture fixture) : IClassFix
         var listed = await (await Model.GetAsync(files.Id, fixture.Session)).GetWeightsPackageAsync();
         Assert.True(File.Exists(Path.Combine(listed, "vocab", "tokens.txt")), "paths are kept relative to the files' common folder");
         await Assert.ThrowsAsync<InvalidOperationException>(NotAPackageAsync);
+
+        // autoDeleteFile: false keeps even the SDK's own temporary zip.
+        var kept = new OutputModel(experiment, name: "kept zip");
+        await kept.UpdateWeightsPackageAsync(weightsPath: Path.GetDirectoryName(a)!, autoDeleteFile: false);
+        await OutputModel.WaitForUploadsAsync();
+        var leftZip = Assert.Single(Directory.GetFiles(Path.GetTempPath(), "model_package.*.zip"), z => !tempZipsBefore.Contains(z));
+        File.Delete(leftZip);
     }
 
     private async Task NotAPackageAsync()
@@ -163,7 +170,7 @@ public sealed class OutputModelUploadTests(SdkServerFixture fixture) : IClassFix
         await experiment.CloseAsync();
 
         Assert.StartsWith(fixture.FilesHost + "/", url);
-        var models = await experiment.GetModelsAsync();
+        var models = (await Experiment.GetAsync(experiment.Id, fixture.Session)).Models;
         Assert.Equal(2, models.Output.Count);
         var final = models.Output["final"];
         Assert.Equal("trainer - final", final.Name);

@@ -32,7 +32,7 @@ public sealed class SampleTests(SdkServerFixture fixture) : IClassFixture<SdkSer
         Assert.True(use.ExitCode == 0, use.Output + use.Error);
         Assert.Contains("slope", use.Output);
         var consumer = await Experiment.GetByNameAsync("Cairn samples", "find and use", fixture.Session);
-        Assert.Equal(model.Id, (await consumer!.GetModelsAsync()).Input["line fit"].Id);
+        Assert.Equal(model.Id, consumer!.Models.Input["line fit"].Id);
         Assert.Equal("completed", consumer.Status);
     }
 

@@ -36,6 +36,21 @@ internal sealed class FakeServer : IAsyncDisposable
     /// <summary>The bodies of the auth.login requests, as received.</summary>
     public ConcurrentQueue<string> LoginBodies { get; } = new();
 
+    /// <summary>The bodies of non-login POSTs (file uploads among them), with their Content-Type.</summary>
+    public ConcurrentQueue<(string ContentType, byte[] Body)> Posts { get; } = new();
+
+    /// <summary>What a GET answers (a file download); null for the JSON envelope.</summary>
+    public byte[]? Download { get; set; }
+
+    /// <summary>With <see cref="Download"/>: how many of the first GETs send half of it and then hang (a stalled transfer).</summary>
+    public int StalledDownloads
+    {
+        get => Volatile.Read(ref _stalls);
+        set => Volatile.Write(ref _stalls, value);
+    }
+
+    private int _stalls;
+
     /// <summary>How many non-login calls were answered to the end.</summary>
     public int Answered => Volatile.Read(ref _answered);
 
@@ -83,8 +98,35 @@ internal sealed class FakeServer : IAsyncDisposable
             LoginBodies.Enqueue(await reader.ReadToEndAsync());
             data = new { token = Jwt(DateTimeOffset.UtcNow.AddHours(1), LoginApiVersion) };
         }
+        else if (context.Request.Method == "GET" && Download is { } download)
+        {
+            Interlocked.Increment(ref _calls);
+            context.Response.ContentLength = download.Length;
+            context.Response.ContentType = "application/octet-stream";
+            var sent = Interlocked.Decrement(ref _stalls) >= 0 ? download.Length / 2 : download.Length;
+            await context.Response.Body.WriteAsync(download.AsMemory(0, sent));
+            await context.Response.Body.FlushAsync();
+            if (sent < download.Length)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up on the stalled body.
+                }
+            }
+            return;
+        }
         else
         {
+            if (context.Request.Method == "POST")
+            {
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body);
+                Posts.Enqueue((context.Request.ContentType ?? "", body.ToArray()));
+            }
             status = Answer(Interlocked.Increment(ref _calls));
             if (Delay > TimeSpan.Zero)
             {

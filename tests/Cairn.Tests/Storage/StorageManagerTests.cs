@@ -197,24 +197,67 @@ public sealed class StorageManagerTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
-    public async Task The_cache_evicts_the_least_recently_used_entry_beyond_its_byte_limit()
+    public async Task The_cache_evicts_the_least_recently_used_entry_beyond_its_byte_limit_with_its_lock_file()
     {
-        var (session, storage) = StorageTestKit.Open(StorageTestKit.Settings(Server, Cache, cacheLimit: 2_500_000));
-        await using var _ = session;
-        var urls = new List<string>();
-        foreach (var name in new[] { "a", "b", "c" })
-        {
-            var local = StorageTestKit.RandomFile(_temp.Path, name, 1_000_000);
-            urls.Add((await storage.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}lru/{StorageTestKit.NewTaskId()}/{name}")).Url);
-        }
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var session = new ClearMLSession(StorageTestKit.Settings(Server, Cache, cacheLimit: 2_500_000), timeProvider: clock);
+        using var storage = new StorageManager(session);
+        var urls = await UploadAsync(storage, "lru", "a", "b", "c");
         var a = await storage.GetLocalCopyAsync(urls[0]);
+        clock.Now += TimeSpan.FromSeconds(10);
         var b = await storage.GetLocalCopyAsync(urls[1]);
+        clock.Now += TimeSpan.FromMinutes(20);
         Assert.Equal(a, await storage.GetLocalCopyAsync(urls[0])); // a is now the most recent
         var c = await storage.GetLocalCopyAsync(urls[2]);
         Assert.True(File.Exists(a));
         Assert.False(File.Exists(b));
         Assert.True(File.Exists(c));
+        var locks = Path.Combine(storage.CacheFolder, ".locks");
+        Assert.False(File.Exists(Path.Combine(locks, KeyOf(b) + ".lock")), "an evicted entry's lock file goes with it");
+        Assert.True(File.Exists(Path.Combine(locks, KeyOf(a) + ".lock")));
+
+        // The evicted URL is filled again, under a new lock file, and the cache still serves it.
+        clock.Now += TimeSpan.FromMinutes(20);
+        Assert.Equal(b, await storage.GetLocalCopyAsync(urls[1]));
+        Assert.True(File.Exists(b));
     }
+
+    [Fact]
+    public async Task An_entry_just_returned_to_a_caller_is_not_evicted_by_the_next_fill_even_over_the_limit()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var session = new ClearMLSession(StorageTestKit.Settings(Server, Cache, cacheLimit: 1_500_000), timeProvider: clock);
+        using var storage = new StorageManager(session);
+        var urls = await UploadAsync(storage, "recent", "a", "b", "c");
+
+        var a = await storage.GetLocalCopyAsync(urls[0]);
+        clock.Now += TimeSpan.FromSeconds(30);
+        var b = await storage.GetLocalCopyAsync(urls[1]);
+
+        // The caller of a may still be reading it: it stays although the cache is over its limit.
+        Assert.True(File.Exists(a));
+        Assert.True(File.Exists(b));
+
+        // Once both were last used longer ago than the grace, the next fill evicts the older.
+        clock.Now += LocalCache.RecentUse + TimeSpan.FromSeconds(1);
+        var c = await storage.GetLocalCopyAsync(urls[2]);
+        Assert.False(File.Exists(a));
+        Assert.False(File.Exists(b));
+        Assert.True(File.Exists(c));
+    }
+
+    private async Task<List<string>> UploadAsync(StorageManager storage, string folder, params string[] names)
+    {
+        var urls = new List<string>();
+        foreach (var name in names)
+        {
+            var local = StorageTestKit.RandomFile(_temp.Path, $"{folder}-{name}", 1_000_000);
+            urls.Add((await storage.UploadFileAsync(local, $"{StorageTestKit.FilesHost(Server)}{folder}/{StorageTestKit.NewTaskId()}/{name}")).Url);
+        }
+        return urls;
+    }
+
+    private static string KeyOf(string cachedPath) => Path.GetFileName(cachedPath).Split('.')[0];
 
     [Fact]
     public async Task Concurrent_copies_of_one_url_from_two_managers_share_one_complete_file()
