@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
 using Cairn.Core.Events;
@@ -20,8 +19,9 @@ public static partial class EventsEndpoints
 
     public static EndpointRegistry MapEventsEndpoints(this EndpointRegistry registry) =>
         registry
-            .Add("events.add", call => AddAsync(call, [call.Body]))
-            .Add("events.add_batch", call => AddAsync(call, call.Batch ?? (call.Body.Count == 0 ? [] : [call.Body])))
+            .Add("events.add", call => AddAsync(call, [EventFields.Of(call.Body)]))
+            .Add("events.add_batch", call => AddAsync(call,
+                call.BatchBytes is { } batch ? ReadBatch(batch) : call.Body.Count == 0 ? [] : [EventFields.Of(call.Body)]), rawBatch: true)
             .Add("events.get_task_plots", GetTaskPlotsAsync)
             .Add("events.scalar_metrics_iter_histogram", ScalarMetricsIterHistogramAsync)
             .Add("events.get_task_single_value_metrics", GetTaskSingleValueMetricsAsync, "2.20")
@@ -33,14 +33,14 @@ public static partial class EventsEndpoints
             .Add("events.vector_metrics_iter_histogram", VectorMetricsIterHistogramAsync)
             .Add("events.delete_for_model", DeleteForModelAsync, "2.22");
 
-    /// <summary>One event as read from the request, before its entity is checked.</summary>
-    private sealed record Candidate(JsonObject Item, EventEntity Entity, string Type, bool AllowLocked);
+    /// <summary>One event as read from the request, before its entity is checked: its index in the call's events.</summary>
+    private readonly record struct Candidate(int Index, EventEntity Entity, string Type, bool AllowLocked);
 
     /// <summary>
     /// Checks each event, then stores the accepted ones in one transaction. Rejected events are
     /// counted by reason; when none is accepted the call fails with 400/131 and those reasons.
     /// </summary>
-    private static async Task<object?> AddAsync(ApiCall call, IReadOnlyList<JsonObject> items)
+    private static async Task<object?> AddAsync(ApiCall call, List<EventFields> items)
     {
         if (items.Count == 0)
         {
@@ -50,26 +50,24 @@ public static partial class EventsEndpoints
         void Reject(string reason) => errors[reason] = errors.GetValueOrDefault(reason) + 1;
 
         var candidates = new List<Candidate>(items.Count);
-        foreach (var item in items)
+        for (var index = 0; index < items.Count; index++)
         {
-            var isModel = Flag(item, "model_event");
-            if (isModel && item["model"] is { } model && item["task"] is null)
-            {
-                item.Remove("model");
-                item["task"] = model;
-            }
-            if (OptionalString(item, "type") is not { } type)
+            var item = items[index];
+            var isModel = Flag(item.ModelEvent, "model_event");
+            // A model event may name its model in "model" rather than "task".
+            var task = isModel && item.Model.Kind != FieldKind.Null && item.Task.Kind == FieldKind.Null ? item.Model : item.Task;
+            if (OptionalString(item.Type, "type") is not { } type)
             {
                 Reject("Event must have a 'type' field");
                 continue;
             }
-            type = type.Replace(' ', '_');
+            type = ReferenceEquals(type, EventTypes.Scalar) ? type : type.Replace(' ', '_');
             if (!EventTypes.All.Contains(type))
             {
                 Reject($"Invalid event type {type}");
                 continue;
             }
-            if (OptionalString(item, "task") is not { Length: > 0 } id)
+            if (OptionalString(task, "task") is not { Length: > 0 } id)
             {
                 Reject("Event must have a 'task' field");
                 continue;
@@ -79,7 +77,7 @@ public static partial class EventsEndpoints
                 Reject("Log events are not supported for models");
                 continue;
             }
-            candidates.Add(new Candidate(item, new EventEntity(id, isModel), type, Flag(item, "allow_locked")));
+            candidates.Add(new Candidate(index, new EventEntity(id, isModel), type, Flag(item.AllowLocked, "allow_locked")));
         }
 
         CheckConsistent(candidates);
@@ -88,9 +86,9 @@ public static partial class EventsEndpoints
         var events = new List<NewEvent>(candidates.Count);
         foreach (var candidate in candidates)
         {
-            if (ToEvent(candidate, now, worker, out var reason) is { } e)
+            if (ToEvent(items[candidate.Index], candidate, now, worker, out var reason) is { } e)
             {
-                events.Add(e with { AllowLocked = candidate.AllowLocked });
+                events.Add(e);
             }
             else
             {
@@ -101,9 +99,12 @@ public static partial class EventsEndpoints
         // The store checks each entity and writes in one transaction: a task published (or a model
         // made ready) while this call ran gets none of its events.
         var result = await call.Service<IMetadataStore>().Events.AddAsync(call.Identity.Company, events, now, call.Aborted).ConfigureAwait(false);
-        foreach (var e in events.Where(e => result.Refused.Contains(e.Entity)))
+        if (result.Refused.Count > 0)
         {
-            Reject(e.Entity.IsModel ? $"Invalid model id {e.Entity.Id}" : $"Invalid task id {e.Entity.Id}");
+            foreach (var e in events.Where(e => result.Refused.Contains(e.Entity)))
+            {
+                Reject(e.Entity.IsModel ? $"Invalid model id {e.Entity.Id}" : $"Invalid task id {e.Entity.Id}");
+            }
         }
         if (result.Added == 0)
         {
@@ -124,9 +125,16 @@ public static partial class EventsEndpoints
     private static void CheckConsistent(List<Candidate> candidates)
     {
         var allowLocked = new Dictionary<EventEntity, bool>();
+        Candidate? previous = null;
         foreach (var candidate in candidates)
         {
-            if (allowLocked.TryGetValue(candidate.Entity, out var previous) && previous != candidate.AllowLocked)
+            // A batch is mostly one entity's events in a row: only a change needs a look-up.
+            if (previous is { } p && p.Entity == candidate.Entity && p.AllowLocked == candidate.AllowLocked)
+            {
+                continue;
+            }
+            previous = candidate;
+            if (allowLocked.TryGetValue(candidate.Entity, out var locked) && locked != candidate.AllowLocked)
             {
                 throw CairnException.Validation($"inconsistent allow_locked values for the events of {candidate.Entity.Id}");
             }
@@ -140,35 +148,34 @@ public static partial class EventsEndpoints
     }
 
     /// <summary>The stored form of an accepted event, or null with the reason it cannot be stored.</summary>
-    private static NewEvent? ToEvent(Candidate candidate, DateTimeOffset now, string? worker, out string? reason)
+    private static NewEvent? ToEvent(in EventFields item, Candidate candidate, DateTimeOffset now, string? worker, out string? reason)
     {
-        var item = candidate.Item;
         reason = null;
-        if (!TryReadLong(item["iter"], out var iteration))
+        if (!TryReadLong(item.Iter, out var iteration))
         {
             reason = "Invalid iteration";
             return null;
         }
-        if (!TryReadText(item["metric"], out var metric) || !TryReadText(item["variant"], out var variant))
+        if (!TryReadText(item.Metric, out var metric) || !TryReadText(item.Variant, out var variant))
         {
             reason = "Metric and variant must be strings";
             return null;
         }
-        var timestampNode = item["timestamp"] ?? item["ts"];
+        var timestampField = item.Timestamp.Kind == FieldKind.Null ? item.Ts : item.Timestamp;
         long timestamp;
-        if (timestampNode is null)
+        if (timestampField.Kind == FieldKind.Null)
         {
             timestamp = now.ToUnixTimeMilliseconds();
         }
         // Epoch milliseconds a date can hold: a microsecond or nanosecond stamp is refused here,
         // not when a reader turns it into a date.
-        else if (!TryReadLong(timestampNode, out timestamp)
+        else if (!TryReadLong(timestampField, out timestamp)
             || timestamp < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || timestamp > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
         {
             reason = "Invalid timestamp";
             return null;
         }
-        if (!TryReadText(item["x_axis_label"], out var xAxisLabel) || !TryReadText(item["key"], out var key))
+        if (!TryReadText(item.XAxisLabel, out var xAxisLabel) || !TryReadText(item.Key, out var key))
         {
             reason = "x_axis_label and key must be strings";
             return null;
@@ -178,23 +185,26 @@ public static partial class EventsEndpoints
         JsonObject? document = null;
         if (candidate.Type == EventTypes.Scalar)
         {
-            if (item["value"] is not JsonValue number || number.GetValueKind() != JsonValueKind.Number || !number.TryGetValue(out value) || !double.IsFinite(value))
+            if (item.Value is not { Kind: FieldKind.Number, IsDouble: true } number || !double.IsFinite(number.Double))
             {
                 reason = "Scalar event value must be a number";
                 return null;
             }
+            value = number.Double;
         }
         else
         {
+            // Only scalar lines are read without a node tree, so every other event has its object.
+            var source = item.Item ?? throw new InvalidOperationException("a non-scalar event was read without its object");
             document = [];
-            foreach (var (name, node) in item)
+            foreach (var (name, node) in source)
             {
                 if (name is not ("allow_locked" or "model_event" or "model" or "ts" or "values"))
                 {
                     document[name] = node?.DeepClone();
                 }
             }
-            if (candidate.Type == EventTypes.Vector && item["values"] is { } values && item["value"] is null)
+            if (candidate.Type == EventTypes.Vector && source["values"] is { } values && source["value"] is null)
             {
                 document["value"] = values.DeepClone();
             }
@@ -213,27 +223,32 @@ public static partial class EventsEndpoints
                 document["worker"] = worker;
             }
         }
-        return new NewEvent(candidate.Entity, candidate.Type, iteration, metric ?? "", variant ?? "", timestamp, value, key, xAxisLabel, document);
+        return new NewEvent(candidate.Entity, candidate.Type, iteration, metric ?? "", variant ?? "", timestamp, value, key, xAxisLabel, document)
+        {
+            AllowLocked = candidate.AllowLocked,
+        };
     }
 
     /// <summary>A whole number in int64 (a float with no fraction counts); absent or null reads as 0.</summary>
-    private static bool TryReadLong(JsonNode? node, out long value)
+    private static bool TryReadLong(Field field, out long value)
     {
         value = 0;
-        if (node is null)
+        if (field.Kind == FieldKind.Null)
         {
             return true;
         }
-        if (node is not JsonValue number || number.GetValueKind() != JsonValueKind.Number)
+        if (field.Kind != FieldKind.Number)
         {
             return false;
         }
-        if (number.TryGetValue(out value))
+        if (field.IsInt64)
         {
+            value = field.Int64;
             return true;
         }
         // 2^63 is exactly representable as a double; anything at or above it does not fit.
-        if (number.TryGetValue(out double real) && double.IsFinite(real) && Math.Floor(real) == real && real >= long.MinValue && real < 9.2233720368547758E18)
+        var real = field.Double;
+        if (field.IsDouble && double.IsFinite(real) && Math.Floor(real) == real && real >= long.MinValue && real < 9.2233720368547758E18)
         {
             value = (long)real;
             return true;
@@ -241,32 +256,34 @@ public static partial class EventsEndpoints
         return false;
     }
 
-    private static bool TryReadText(JsonNode? node, out string? text)
+    private static bool TryReadText(Field field, out string? text)
     {
-        text = null;
-        if (node is null)
-        {
-            return true;
-        }
-        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String)
-        {
-            text = value.GetValue<string>();
-            return true;
-        }
-        return false;
+        text = field.Kind == FieldKind.String ? field.Text : null;
+        return field.Kind is FieldKind.Null or FieldKind.String;
     }
 
-    private static string? OptionalString(JsonObject body, string field) =>
-        TryReadText(body[field], out var text) ? text : throw CairnException.Validation($"field '{field}' must be a string");
+    private static string? OptionalString(Field field, string name) =>
+        TryReadText(field, out var text) ? text : throw CairnException.Validation($"field '{name}' must be a string");
+
+    private static bool Flag(Field field, string name) => field.Kind switch
+    {
+        FieldKind.Null => false,
+        FieldKind.True => true,
+        FieldKind.False => false,
+        _ => throw CairnException.Validation($"error for field '{name}': expected a boolean, got {JsonText(field)}"),
+    };
+
+    /// <summary>A field as JSON text, for an error message (a field read without its node is a string).</summary>
+    private static string JsonText(Field field) => field.Ref is JsonNode node ? node.ToJsonString() : JsonValue.Create(field.Text)?.ToJsonString() ?? "null";
+
+    private static bool TryReadLong(JsonNode? node, out long value) => TryReadLong(Field.Of(node), out value);
+
+    private static bool TryReadText(JsonNode? node, out string? text) => TryReadText(Field.Of(node), out text);
+
+    private static string? OptionalString(JsonObject body, string field) => OptionalString(Field.Of(body[field]), field);
 
     private static string RequiredString(JsonObject body, string field) =>
         OptionalString(body, field) is { Length: > 0 } text ? text : throw CairnException.RequiredField(field);
 
-    private static bool Flag(JsonObject body, string field) => body[field] switch
-    {
-        null => false,
-        JsonValue value when value.GetValueKind() == JsonValueKind.True => true,
-        JsonValue value when value.GetValueKind() == JsonValueKind.False => false,
-        var other => throw CairnException.Validation($"error for field '{field}': expected a boolean, got {other.ToJsonString()}"),
-    };
+    private static bool Flag(JsonObject body, string field) => Flag(Field.Of(body[field]), field);
 }
