@@ -211,14 +211,34 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         var slots = new Dictionary<SeriesKey, int>();
         var aggregates = new List<SeriesAggregate>();
         var slotOf = new int[events.Count];
+        // The series of the last few events, matched by the identity of their strings: a batch
+        // read from one body shares one string per name, and cycles through a few series, so
+        // most events find theirs here without hashing five fields.
+        var recent = new (NewEvent Event, int Slot)[8];
+        var next = 0;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            var key = SeriesKey.Of(e);
-            if (!slots.TryGetValue(key, out var slot))
+            var slot = -1;
+            foreach (var (seen, seenSlot) in recent)
             {
-                slots[key] = slot = aggregates.Count;
-                aggregates.Add(new SeriesAggregate());
+                if (seen is not null && ReferenceEquals(seen.Entity.Id, e.Entity.Id) && seen.Entity.IsModel == e.Entity.IsModel
+                    && ReferenceEquals(seen.Type, e.Type) && ReferenceEquals(seen.Metric, e.Metric) && ReferenceEquals(seen.Variant, e.Variant))
+                {
+                    slot = seenSlot;
+                    break;
+                }
+            }
+            if (slot < 0)
+            {
+                var key = SeriesKey.Of(e);
+                if (!slots.TryGetValue(key, out slot))
+                {
+                    slots[key] = slot = aggregates.Count;
+                    aggregates.Add(new SeriesAggregate());
+                }
+                recent[next] = (e, slot);
+                next = (next + 1) % recent.Length;
             }
             aggregates[slot].Add(e);
             slotOf[i] = slot;

@@ -58,10 +58,23 @@ internal static class RequestBody
         {
             sizeFeature.MaxRequestBodySize = limit;
         }
-        using var buffer = new MemoryStream();
         try
         {
+            // With a declared length the body is read straight into an array of that size: a
+            // json-lines batch is megabytes, and growing and copying a stream doubles the work.
+            if (request.ContentLength is { } length and > 0 and <= int.MaxValue)
+            {
+                var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+                await request.Body.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                return bytes;
+            }
+            using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new CairnException(ErrorCodes.MalformedRequest, text: $"The request body could not be read: {e.Message}");
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -73,7 +86,6 @@ internal static class RequestBody
             // client's problem, not a server error.
             throw new CairnException(ErrorCodes.MalformedRequest, text: $"The request body could not be read: {e.Message}");
         }
-        return buffer.ToArray();
     }
 
     private static CairnException TooLarge(long limit) =>

@@ -31,9 +31,8 @@ public static partial class EventsEndpoints
 
     /// <summary>
     /// One field of an event: its kind, its string (or, read from an object, its node for error
-    /// messages), and for numbers whether it reads as an
-    /// int64 and as a finite double, decided as <see cref="JsonElement.TryGetInt64"/> and
-    /// <see cref="JsonElement.TryGetDouble"/> decide.
+    /// messages), and for a number whether it reads as an int64 and as a finite double, decided as
+    /// <see cref="JsonElement.TryGetInt64"/> and <see cref="JsonElement.TryGetDouble"/> decide.
     /// </summary>
     private readonly record struct Field(FieldKind Kind, object? Ref = null, long Int64 = 0, bool IsInt64 = false, double Double = 0, bool IsDouble = false)
     {
@@ -66,6 +65,20 @@ public static partial class EventsEndpoints
                     return new Field(FieldKind.Other, node);
             }
         }
+
+        /// <summary>The number at a reader's current token.</summary>
+        public static Field Of(ref Utf8JsonReader reader)
+        {
+            if (reader.TryGetInt64(out var int64))
+            {
+                // Parsing an integer's text as a double rounds it as converting the int64 does, so
+                // only "-0" (whose double is negative) needs the text.
+                var real = int64 == 0 && reader.ValueSpan[0] == (byte)'-' ? -0.0 : int64;
+                return new Field(FieldKind.Number, null, int64, true, real, true);
+            }
+            var isDouble = reader.TryGetDouble(out var value);
+            return new Field(FieldKind.Number, null, 0, false, value, isDouble);
+        }
     }
 
     /// <summary>The fields of one event that the acceptance rules read; <see cref="Item"/> is the whole event when it was parsed as an object.</summary>
@@ -93,18 +106,32 @@ public static partial class EventsEndpoints
         };
     }
 
-    /// <summary>The events of a json-lines body, in order; 400/0 naming the first line that is not a JSON object.</summary>
-    private static List<EventFields> ReadBatch(ReadOnlyMemory<byte> body)
+    /// <summary>
+    /// Hands the events of a json-lines body to <paramref name="intake"/> in order; 400/0 naming the
+    /// first line that is not a JSON object, wherever it is (so every line is read even after an
+    /// event failed the call).
+    /// </summary>
+    private static void ReadBatch(ReadOnlyMemory<byte> body, EventIntake intake)
     {
-        var events = new List<EventFields>();
         var strings = new Utf8StringCache();
         var rest = body.Span;
+        intake.Expect(rest.Count((byte)'\n') + 1);
         var lineNumber = 0;
         while (RequestBody.NextLine(ref rest, ref lineNumber, out var line))
         {
-            events.Add(TryReadScalarLine(line, strings, out var fields) ? fields : EventFields.Of(RequestBody.ParseLine(line, lineNumber)));
+            if (TryReadScalarLine(line, strings, out var fields))
+            {
+                intake.Add(fields);
+            }
+            else
+            {
+                var item = RequestBody.ParseLine(line, lineNumber);
+                if (!intake.Failed)
+                {
+                    intake.Add(EventFields.Of(item));
+                }
+            }
         }
-        return events;
     }
 
     /// <summary>
@@ -138,16 +165,14 @@ public static partial class EventsEndpoints
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.String:
-                        if (reader.ValueIsEscaped || !Utf8.IsValid(reader.ValueSpan))
+                        if (reader.ValueIsEscaped || strings.Get(reader.ValueSpan) is not { } text)
                         {
                             return false;
                         }
-                        value = new Field(FieldKind.String, reader.ValueSpan.SequenceEqual("training_stats_scalar"u8) ? EventTypes.Scalar : strings.Get(reader.ValueSpan));
+                        value = new Field(FieldKind.String, text);
                         break;
                     case JsonTokenType.Number:
-                        var isInt64 = reader.TryGetInt64(out var int64);
-                        var isDouble = reader.TryGetDouble(out var real);
-                        value = new Field(FieldKind.Number, null, int64, isInt64, real, isDouble);
+                        value = Field.Of(ref reader);
                         break;
                     case JsonTokenType.True:
                         value = new Field(FieldKind.True);
@@ -188,28 +213,28 @@ public static partial class EventsEndpoints
     /// <summary>Stores <paramref name="value"/> as the field <paramref name="name"/>; the field's number, or <see cref="UnknownField"/>.</summary>
     private static int Set(ref EventFields fields, ReadOnlySpan<byte> name, Field value)
     {
-        switch (name)
+        switch (name.Length)
         {
-            case var n when n.SequenceEqual("timestamp"u8): fields.Timestamp = value; return 0;
-            case var n when n.SequenceEqual("type"u8): fields.Type = value; return 1;
-            case var n when n.SequenceEqual("task"u8): fields.Task = value; return 2;
-            case var n when n.SequenceEqual("iter"u8): fields.Iter = value; return 3;
-            case var n when n.SequenceEqual("metric"u8): fields.Metric = value; return 4;
-            case var n when n.SequenceEqual("variant"u8): fields.Variant = value; return 5;
-            case var n when n.SequenceEqual("value"u8): fields.Value = value; return 6;
-            case var n when n.SequenceEqual("model_event"u8): fields.ModelEvent = value; return 7;
-            case var n when n.SequenceEqual("allow_locked"u8): fields.AllowLocked = value; return 8;
-            case var n when n.SequenceEqual("model"u8): fields.Model = value; return 9;
-            case var n when n.SequenceEqual("ts"u8): fields.Ts = value; return 10;
-            case var n when n.SequenceEqual("x_axis_label"u8): fields.XAxisLabel = value; return 11;
-            case var n when n.SequenceEqual("key"u8): fields.Key = value; return 12;
+            case 2 when name.SequenceEqual("ts"u8): fields.Ts = value; return 0;
+            case 3 when name.SequenceEqual("key"u8): fields.Key = value; return 1;
+            case 4 when name.SequenceEqual("type"u8): fields.Type = value; return 2;
+            case 4 when name.SequenceEqual("task"u8): fields.Task = value; return 3;
+            case 4 when name.SequenceEqual("iter"u8): fields.Iter = value; return 4;
+            case 5 when name.SequenceEqual("value"u8): fields.Value = value; return 5;
+            case 5 when name.SequenceEqual("model"u8): fields.Model = value; return 6;
+            case 6 when name.SequenceEqual("metric"u8): fields.Metric = value; return 7;
+            case 7 when name.SequenceEqual("variant"u8): fields.Variant = value; return 8;
+            case 9 when name.SequenceEqual("timestamp"u8): fields.Timestamp = value; return 9;
+            case 11 when name.SequenceEqual("model_event"u8): fields.ModelEvent = value; return 10;
+            case 12 when name.SequenceEqual("allow_locked"u8): fields.AllowLocked = value; return 11;
+            case 12 when name.SequenceEqual("x_axis_label"u8): fields.XAxisLabel = value; return 12;
             default: return UnknownField;
         }
     }
 
     /// <summary>
     /// The last few strings read from a batch by their UTF-8 bytes: a batch repeats one task id and
-    /// a handful of metric and variant names thousands of times, and each is decoded once.
+    /// a handful of metric and variant names thousands of times, and each is checked and decoded once.
     /// </summary>
     private sealed class Utf8StringCache
     {
@@ -219,7 +244,8 @@ public static partial class EventsEndpoints
         private int _count;
         private int _next;
 
-        public string Get(ReadOnlySpan<byte> utf8)
+        /// <summary>The string of these bytes; null when they are not valid UTF-8.</summary>
+        public string? Get(ReadOnlySpan<byte> utf8)
         {
             for (var i = 0; i < _count; i++)
             {
@@ -228,7 +254,11 @@ public static partial class EventsEndpoints
                     return _strings[i];
                 }
             }
-            var text = Encoding.UTF8.GetString(utf8);
+            if (!Utf8.IsValid(utf8))
+            {
+                return null;
+            }
+            var text = utf8.SequenceEqual("training_stats_scalar"u8) ? EventTypes.Scalar : Encoding.UTF8.GetString(utf8);
             _bytes[_next] = utf8.ToArray();
             _strings[_next] = text;
             _next = (_next + 1) % Size;

@@ -19,9 +19,18 @@ public static partial class EventsEndpoints
 
     public static EndpointRegistry MapEventsEndpoints(this EndpointRegistry registry) =>
         registry
-            .Add("events.add", call => AddAsync(call, [EventFields.Of(call.Body)]))
-            .Add("events.add_batch", call => AddAsync(call,
-                call.BatchBytes is { } batch ? ReadBatch(batch) : call.Body.Count == 0 ? [] : [EventFields.Of(call.Body)]), rawBatch: true)
+            .Add("events.add", call => AddAsync(call, intake => intake.Add(EventFields.Of(call.Body))))
+            .Add("events.add_batch", call => AddAsync(call, intake =>
+            {
+                if (call.BatchBytes is { } batch)
+                {
+                    ReadBatch(batch, intake);
+                }
+                else if (call.Body.Count > 0)
+                {
+                    intake.Add(EventFields.Of(call.Body));
+                }
+            }), rawBatch: true)
             .Add("events.get_task_plots", GetTaskPlotsAsync)
             .Add("events.scalar_metrics_iter_histogram", ScalarMetricsIterHistogramAsync)
             .Add("events.get_task_single_value_metrics", GetTaskSingleValueMetricsAsync, "2.20")
@@ -33,77 +42,27 @@ public static partial class EventsEndpoints
             .Add("events.vector_metrics_iter_histogram", VectorMetricsIterHistogramAsync)
             .Add("events.delete_for_model", DeleteForModelAsync, "2.22");
 
-    /// <summary>One event as read from the request, before its entity is checked: its index in the call's events.</summary>
-    private readonly record struct Candidate(int Index, EventEntity Entity, string Type, bool AllowLocked);
-
     /// <summary>
-    /// Checks each event, then stores the accepted ones in one transaction. Rejected events are
-    /// counted by reason; when none is accepted the call fails with 400/131 and those reasons.
+    /// Checks each event as <paramref name="read"/> hands it over, then stores the accepted ones in
+    /// one transaction. Rejected events are counted by reason; when none is accepted the call fails
+    /// with 400/131 and those reasons.
     /// </summary>
-    private static async Task<object?> AddAsync(ApiCall call, List<EventFields> items)
+    private static async Task<object?> AddAsync(ApiCall call, Action<EventIntake> read)
     {
-        if (items.Count == 0)
-        {
-            throw new CairnException(BatchContainsNoItems);
-        }
-        var errors = new Dictionary<string, int>(StringComparer.Ordinal);
-        void Reject(string reason) => errors[reason] = errors.GetValueOrDefault(reason) + 1;
-
-        var candidates = new List<Candidate>(items.Count);
-        for (var index = 0; index < items.Count; index++)
-        {
-            var item = items[index];
-            var isModel = Flag(item.ModelEvent, "model_event");
-            // A model event may name its model in "model" rather than "task".
-            var task = isModel && item.Model.Kind != FieldKind.Null && item.Task.Kind == FieldKind.Null ? item.Model : item.Task;
-            if (OptionalString(item.Type, "type") is not { } type)
-            {
-                Reject("Event must have a 'type' field");
-                continue;
-            }
-            type = ReferenceEquals(type, EventTypes.Scalar) ? type : type.Replace(' ', '_');
-            if (!EventTypes.All.Contains(type))
-            {
-                Reject($"Invalid event type {type}");
-                continue;
-            }
-            if (OptionalString(task, "task") is not { Length: > 0 } id)
-            {
-                Reject("Event must have a 'task' field");
-                continue;
-            }
-            if (isModel && type == EventTypes.Log)
-            {
-                Reject("Log events are not supported for models");
-                continue;
-            }
-            candidates.Add(new Candidate(index, new EventEntity(id, isModel), type, Flag(item.AllowLocked, "allow_locked")));
-        }
-
-        CheckConsistent(candidates);
-        var now = call.Service<TimeProvider>().GetUtcNow();
-        var worker = ClearmlHeaderValues.Get(call.Http.Request, ClearmlHeaders.Worker);
-        var events = new List<NewEvent>(candidates.Count);
-        foreach (var candidate in candidates)
-        {
-            if (ToEvent(items[candidate.Index], candidate, now, worker, out var reason) is { } e)
-            {
-                events.Add(e);
-            }
-            else
-            {
-                Reject(reason!);
-            }
-        }
+        var intake = new EventIntake(call.Service<TimeProvider>().GetUtcNow(), ClearmlHeaderValues.Get(call.Http.Request, ClearmlHeaders.Worker));
+        read(intake);
+        var events = intake.Complete();
 
         // The store checks each entity and writes in one transaction: a task published (or a model
         // made ready) while this call ran gets none of its events.
-        var result = await call.Service<IMetadataStore>().Events.AddAsync(call.Identity.Company, events, now, call.Aborted).ConfigureAwait(false);
+        var result = await call.Service<IMetadataStore>().Events.AddAsync(call.Identity.Company, events, intake.Now, call.Aborted).ConfigureAwait(false);
+        var errors = intake.Errors;
         if (result.Refused.Count > 0)
         {
             foreach (var e in events.Where(e => result.Refused.Contains(e.Entity)))
             {
-                Reject(e.Entity.IsModel ? $"Invalid model id {e.Entity.Id}" : $"Invalid task id {e.Entity.Id}");
+                var reason = e.Entity.IsModel ? $"Invalid model id {e.Entity.Id}" : $"Invalid task id {e.Entity.Id}";
+                errors[reason] = errors.GetValueOrDefault(reason) + 1;
             }
         }
         if (result.Added == 0)
@@ -119,36 +78,139 @@ public static partial class EventsEndpoints
     }
 
     /// <summary>
-    /// An id may not be both a task and a model within a call, nor vary its <c>allow_locked</c>
-    /// (400/12). Which entities take events is the store's check, made as it writes.
+    /// The events of one call, checked one at a time as they are read, so a batch is never held
+    /// as a list of parsed lines. The outcome is that of checking the whole list in turn: a field
+    /// of the wrong type (400/12) is answered before an inconsistent <c>allow_locked</c> or an id
+    /// used as task and model (400/12), and the reasons of rejected events are listed in the order
+    /// of the checks: missing or unknown type and task first, then bad values.
     /// </summary>
-    private static void CheckConsistent(List<Candidate> candidates)
+    private sealed class EventIntake(DateTimeOffset now, string? worker)
     {
-        var allowLocked = new Dictionary<EventEntity, bool>();
-        Candidate? previous = null;
-        foreach (var candidate in candidates)
+        private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _invalid = new(StringComparer.Ordinal);
+        private readonly Dictionary<EventEntity, bool> _allowLocked = [];
+        private readonly List<NewEvent> _events = [];
+        private (EventEntity Entity, bool AllowLocked)? _previous;
+        private CairnException? _badField;
+        private CairnException? _inconsistent;
+        private int _count;
+
+        public DateTimeOffset Now { get; } = now;
+
+        /// <summary>Whether an event already failed the call (400/12): later ones need only be read.</summary>
+        public bool Failed => _badField is not null;
+
+        /// <summary>The rejection reasons and counts, in the order the checks found them; complete after <see cref="Complete"/>.</summary>
+        public Dictionary<string, int> Errors { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Room for about this many events, so a large batch's list is not grown and copied as it fills.</summary>
+        public void Expect(int events) => _events.EnsureCapacity(events);
+
+        public void Add(in EventFields item)
+        {
+            _count++;
+            if (_badField is not null)
+            {
+                return;
+            }
+            try
+            {
+                Check(item);
+            }
+            catch (CairnException e)
+            {
+                _badField = e;
+            }
+        }
+
+        /// <summary>The accepted events, or the error that fails the call.</summary>
+        public List<NewEvent> Complete()
+        {
+            if (_count == 0)
+            {
+                throw new CairnException(BatchContainsNoItems);
+            }
+            if ((_badField ?? _inconsistent) is { } error)
+            {
+                throw error;
+            }
+            var both = _allowLocked.Keys.Where(e => e.IsModel && _allowLocked.ContainsKey(e with { IsModel = false })).Select(e => e.Id).ToList();
+            if (both.Count > 0)
+            {
+                throw CairnException.Validation($"the same ids are used both as task and model ids: {string.Join(", ", both)}");
+            }
+            foreach (var reasons in (Dictionary<string, int>[])[_refused, _invalid])
+            {
+                foreach (var (reason, count) in reasons)
+                {
+                    Errors[reason] = Errors.GetValueOrDefault(reason) + count;
+                }
+            }
+            return _events;
+        }
+
+        private void Check(in EventFields item)
+        {
+            var isModel = Flag(item.ModelEvent, "model_event");
+            // A model event may name its model in "model" rather than "task".
+            var task = isModel && item.Model.Kind != FieldKind.Null && item.Task.Kind == FieldKind.Null ? item.Model : item.Task;
+            if (OptionalString(item.Type, "type") is not { } type)
+            {
+                Reject(_refused, "Event must have a 'type' field");
+                return;
+            }
+            // The scalar type as read from a batch is the constant itself: no need to look it up.
+            type = ReferenceEquals(type, EventTypes.Scalar) ? type : type.Replace(' ', '_');
+            if (!ReferenceEquals(type, EventTypes.Scalar) && !EventTypes.All.Contains(type))
+            {
+                Reject(_refused, $"Invalid event type {type}");
+                return;
+            }
+            if (OptionalString(task, "task") is not { Length: > 0 } id)
+            {
+                Reject(_refused, "Event must have a 'task' field");
+                return;
+            }
+            if (isModel && type == EventTypes.Log)
+            {
+                Reject(_refused, "Log events are not supported for models");
+                return;
+            }
+            var entity = new EventEntity(id, isModel);
+            var allowLocked = Flag(item.AllowLocked, "allow_locked");
+            CheckConsistent(entity, allowLocked);
+            if (ToEvent(item, entity, type, allowLocked, Now, worker, out var reason) is { } e)
+            {
+                _events.Add(e);
+            }
+            else
+            {
+                Reject(_invalid, reason!);
+            }
+        }
+
+        /// <summary>An id may not vary its <c>allow_locked</c> within a call (400/12, answered once every event is read).</summary>
+        private void CheckConsistent(EventEntity entity, bool allowLocked)
         {
             // A batch is mostly one entity's events in a row: only a change needs a look-up.
-            if (previous is { } p && p.Entity == candidate.Entity && p.AllowLocked == candidate.AllowLocked)
+            if (_previous == (entity, allowLocked))
             {
-                continue;
+                return;
             }
-            previous = candidate;
-            if (allowLocked.TryGetValue(candidate.Entity, out var locked) && locked != candidate.AllowLocked)
+            _previous = (entity, allowLocked);
+            if (_allowLocked.TryGetValue(entity, out var locked) && locked != allowLocked)
             {
-                throw CairnException.Validation($"inconsistent allow_locked values for the events of {candidate.Entity.Id}");
+                _inconsistent ??= CairnException.Validation($"inconsistent allow_locked values for the events of {entity.Id}");
+                return;
             }
-            allowLocked[candidate.Entity] = candidate.AllowLocked;
+            _allowLocked[entity] = allowLocked;
         }
-        var both = allowLocked.Keys.Where(e => e.IsModel && allowLocked.ContainsKey(e with { IsModel = false })).Select(e => e.Id).ToList();
-        if (both.Count > 0)
-        {
-            throw CairnException.Validation($"the same ids are used both as task and model ids: {string.Join(", ", both)}");
-        }
+
+        private static void Reject(Dictionary<string, int> reasons, string reason) => reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
     }
 
     /// <summary>The stored form of an accepted event, or null with the reason it cannot be stored.</summary>
-    private static NewEvent? ToEvent(in EventFields item, Candidate candidate, DateTimeOffset now, string? worker, out string? reason)
+    private static NewEvent? ToEvent(in EventFields item, EventEntity entity, string type, bool allowLocked, DateTimeOffset now, string? worker, out string? reason)
     {
         reason = null;
         if (!TryReadLong(item.Iter, out var iteration))
@@ -183,7 +245,7 @@ public static partial class EventsEndpoints
 
         double value = 0;
         JsonObject? document = null;
-        if (candidate.Type == EventTypes.Scalar)
+        if (type == EventTypes.Scalar)
         {
             if (item.Value is not { Kind: FieldKind.Number, IsDouble: true } number || !double.IsFinite(number.Double))
             {
@@ -204,28 +266,28 @@ public static partial class EventsEndpoints
                     document[name] = node?.DeepClone();
                 }
             }
-            if (candidate.Type == EventTypes.Vector && source["values"] is { } values && source["value"] is null)
+            if (type == EventTypes.Vector && source["values"] is { } values && source["value"] is null)
             {
                 document["value"] = values.DeepClone();
             }
-            document["type"] = candidate.Type;
-            document["task"] = candidate.Entity.Id;
+            document["type"] = type;
+            document["task"] = entity.Id;
             document["iter"] = iteration;
             document["metric"] = metric ?? "";
             document["variant"] = variant ?? "";
             document["timestamp"] = timestamp;
-            if (candidate.Entity.IsModel)
+            if (entity.IsModel)
             {
                 document["model_event"] = true;
             }
-            if (candidate.Type == EventTypes.Log && document["worker"] is null && worker is not null)
+            if (type == EventTypes.Log && document["worker"] is null && worker is not null)
             {
                 document["worker"] = worker;
             }
         }
-        return new NewEvent(candidate.Entity, candidate.Type, iteration, metric ?? "", variant ?? "", timestamp, value, key, xAxisLabel, document)
+        return new NewEvent(entity, type, iteration, metric ?? "", variant ?? "", timestamp, value, key, xAxisLabel, document)
         {
-            AllowLocked = candidate.AllowLocked,
+            AllowLocked = allowLocked,
         };
     }
 
