@@ -9,6 +9,7 @@ using Cairn.Core.Errors;
 using Cairn.Core.Events;
 using Cairn.Core.Storage;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Cairn.Store.Sqlite;
 
@@ -87,11 +88,11 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
             }
         }
 
-        var seriesIds = await UpsertSeriesAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
+        var (seriesIds, seriesOf) = await UpsertSeriesAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
 
-        await using var scalar = Command(connection, transaction, """
-            INSERT OR IGNORE INTO scalar_events (series, iter, timestamp, value) VALUES ($series, $iter, $timestamp, $value)
-            """, "$series", "$iter", "$timestamp", "$value");
+        // Scalar points go through one SQLite statement bound by position: per point, the ADO.NET
+        // command's by-name binding and statement bookkeeping cost more than the insert itself.
+        using var scalar = PointInsert.Prepare(connection);
         // A point sent again for the same iteration replaces the stored one. The series totals
         // already counted it as new, so the replaced value is taken back out of count and sum.
         await using var previous = Command(connection, transaction,
@@ -107,26 +108,23 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
                 timestamp = excluded.timestamp, compressed = excluded.compressed, document = excluded.document
             """, "$series", "$iter", "$timestamp", "$event_key", "$compressed", "$document");
 
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++)
         {
-            var series = seriesIds[SeriesKey.Of(e)];
+            var e = events[i];
+            var series = seriesOf[i];
             if (e.Type == EventTypes.Scalar)
             {
-                scalar.Parameters[0].Value = series;
-                scalar.Parameters[1].Value = e.Iteration;
-                scalar.Parameters[2].Value = e.Timestamp;
-                scalar.Parameters[3].Value = e.Value;
                 // Synchronous on purpose: SQLite's async calls run synchronously anyway, and per
                 // point the Task bookkeeping costs more than the insert.
-                if (scalar.ExecuteNonQuery() == 0)
+                if (!scalar.Insert(series, e.Iteration, e.Timestamp, e.Value))
                 {
-                    for (var i = 0; i < 4; i++)
-                    {
-                        replace.Parameters[i].Value = scalar.Parameters[i].Value;
-                    }
                     previous.Parameters[0].Value = series;
                     previous.Parameters[1].Value = e.Iteration;
-                    var old = Convert.ToDouble(previous.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                    var old = Convert.ToDouble(previous.ExecuteScalar(), CultureInfo.InvariantCulture);
+                    replace.Parameters[0].Value = series;
+                    replace.Parameters[1].Value = e.Iteration;
+                    replace.Parameters[2].Value = e.Timestamp;
+                    replace.Parameters[3].Value = e.Value;
                     replace.ExecuteNonQuery();
                     var (count, sum) = replaced.GetValueOrDefault(series);
                     replaced[series] = (count + 1, sum + old);
@@ -172,8 +170,15 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         SqliteConnection connection, SqliteTransaction transaction, string company, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
     {
         var allowLocked = new Dictionary<EventEntity, bool>();
+        EventEntity? previous = null;
         foreach (var e in events)
         {
+            // A batch is mostly one entity's events in a row: only a change needs a look-up.
+            if (previous == e.Entity && !e.AllowLocked)
+            {
+                continue;
+            }
+            previous = e.Entity;
             allowLocked[e.Entity] = allowLocked.GetValueOrDefault(e.Entity) || e.AllowLocked;
         }
         await using var task = Command(connection, transaction, """
@@ -196,27 +201,57 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         return refused;
     }
 
-    /// <summary>One upsert per series the batch touches, with the batch's aggregates; the series ids by key.</summary>
-    private static async Task<Dictionary<SeriesKey, long>> UpsertSeriesAsync(
+    /// <summary>
+    /// One upsert per series the batch touches, with the batch's aggregates: the series ids by key,
+    /// and each event's series id by the event's index.
+    /// </summary>
+    private static async Task<(Dictionary<SeriesKey, long> Ids, long[] SeriesOf)> UpsertSeriesAsync(
         SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
     {
-        var aggregates = new Dictionary<SeriesKey, SeriesAggregate>();
-        foreach (var e in events)
+        var slots = new Dictionary<SeriesKey, int>();
+        var aggregates = new List<SeriesAggregate>();
+        var slotOf = new int[events.Count];
+        // The series of the last few events, matched by the identity of their strings: a batch
+        // read from one body shares one string per name, and cycles through a few series, so
+        // most events find theirs here without hashing five fields.
+        var recent = new (NewEvent Event, int Slot)[8];
+        var next = 0;
+        for (var i = 0; i < events.Count; i++)
         {
-            var key = SeriesKey.Of(e);
-            if (!aggregates.TryGetValue(key, out var aggregate))
+            var e = events[i];
+            var slot = -1;
+            foreach (var (seen, seenSlot) in recent)
             {
-                aggregates[key] = aggregate = new SeriesAggregate();
+                if (seen is not null && ReferenceEquals(seen.Entity.Id, e.Entity.Id) && seen.Entity.IsModel == e.Entity.IsModel
+                    && ReferenceEquals(seen.Type, e.Type) && ReferenceEquals(seen.Metric, e.Metric) && ReferenceEquals(seen.Variant, e.Variant))
+                {
+                    slot = seenSlot;
+                    break;
+                }
             }
-            aggregate.Add(e);
+            if (slot < 0)
+            {
+                var key = SeriesKey.Of(e);
+                if (!slots.TryGetValue(key, out slot))
+                {
+                    slots[key] = slot = aggregates.Count;
+                    aggregates.Add(new SeriesAggregate());
+                }
+                recent[next] = (e, slot);
+                next = (next + 1) % recent.Length;
+            }
+            aggregates[slot].Add(e);
+            slotOf[i] = slot;
         }
 
         await using var upsert = Command(connection, transaction, UpsertSeriesSql,
             "$model_event", "$entity", "$type", "$metric", "$variant", "$metric_hash", "$variant_hash", "$x_axis_label",
             "$count", "$sum", "$min", "$min_iter", "$max", "$max_iter", "$first", "$first_iter", "$last", "$last_iter", "$last_timestamp");
-        var ids = new Dictionary<SeriesKey, long>(aggregates.Count);
-        foreach (var (key, a) in aggregates)
+        var ids = new Dictionary<SeriesKey, long>(slots.Count);
+        var idOfSlot = new long[slots.Count];
+        foreach (var (key, slot) in slots)
         {
+            var a = aggregates[slot];
             var isScalar = key.Type == EventTypes.Scalar;
             object?[] values =
             [
@@ -230,19 +265,40 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
             {
                 upsert.Parameters[i].Value = values[i] ?? DBNull.Value;
             }
-            ids[key] = (long)(await upsert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            ids[key] = idOfSlot[slot] = (long)(await upsert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
-        return ids;
+        var seriesOf = new long[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            seriesOf[i] = idOfSlot[slotOf[i]];
+        }
+        return (ids, seriesOf);
     }
 
     private static async Task UpdateEntitiesAsync(
         SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<NewEvent> events, Dictionary<SeriesKey, long> seriesIds,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // Each entity's highest iteration (at least 0), looked up only when the entity changes.
         var entities = new Dictionary<EventEntity, long>();
+        EventEntity? current = null;
+        long currentMax = 0;
         foreach (var e in events)
         {
-            entities[e.Entity] = entities.TryGetValue(e.Entity, out var maxIter) ? Math.Max(maxIter, e.Iteration) : Math.Max(0, e.Iteration);
+            if (current != e.Entity)
+            {
+                if (current is { } previous)
+                {
+                    entities[previous] = currentMax;
+                }
+                current = e.Entity;
+                currentMax = entities.GetValueOrDefault(e.Entity);
+            }
+            currentMax = Math.Max(currentMax, e.Iteration);
+        }
+        if (current is { } last)
+        {
+            entities[last] = currentMax;
         }
         var scalarSeries = seriesIds.Where(kv => kv.Key.Type == EventTypes.Scalar)
             .GroupBy(kv => new EventEntity(kv.Key.Entity, kv.Key.IsModel), kv => kv.Value)
@@ -748,6 +804,57 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
 #pragma warning disable CA5351
     private static string Md5(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
 #pragma warning restore CA5351
+
+    /// <summary>
+    /// <c>INSERT OR IGNORE</c> of one scalar point as a raw SQLite statement, prepared once per batch
+    /// on the batch's connection (so inside its transaction) and bound by position.
+    /// </summary>
+    private sealed class PointInsert : IDisposable
+    {
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
+
+        private PointInsert(sqlite3 db, sqlite3_stmt statement) => (_db, _statement) = (db, statement);
+
+        public static PointInsert Prepare(SqliteConnection connection)
+        {
+            var db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
+            var rc = raw.sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO scalar_events (series, iter, timestamp, value) VALUES (?1, ?2, ?3, ?4)", out var statement);
+            if (rc != raw.SQLITE_OK)
+            {
+                statement.Dispose();
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+            return new PointInsert(db, statement);
+        }
+
+        /// <summary>Inserts the point; false when the series already has a point at that iteration (nothing is written).</summary>
+        public bool Insert(long series, long iteration, long timestamp, double value)
+        {
+            Check(raw.sqlite3_bind_int64(_statement, 1, series));
+            Check(raw.sqlite3_bind_int64(_statement, 2, iteration));
+            Check(raw.sqlite3_bind_int64(_statement, 3, timestamp));
+            Check(raw.sqlite3_bind_double(_statement, 4, value));
+            var rc = raw.sqlite3_step(_statement);
+            // Reset returns the step's error again, and readies the statement for the next point.
+            var reset = raw.sqlite3_reset(_statement);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(reset != raw.SQLITE_OK ? reset : rc, _db);
+            }
+            return raw.sqlite3_changes(_db) > 0;
+        }
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+        }
+
+        public void Dispose() => _statement.Dispose();
+    }
 
     private readonly record struct SeriesKey(bool IsModel, string Entity, string Type, string Metric, string Variant)
     {

@@ -10,7 +10,7 @@ namespace Cairn.Server.Api;
 /// <summary>One API call: who made it, which version it asked for, and its request data.</summary>
 public sealed class ApiCall
 {
-    internal ApiCall(HttpContext http, ApiEndpoint endpoint, ApiVersion requestedVersion, Authentication? authentication, JsonObject body, IReadOnlyList<JsonObject>? batch)
+    internal ApiCall(HttpContext http, ApiEndpoint endpoint, ApiVersion requestedVersion, Authentication? authentication, JsonObject body, IReadOnlyList<JsonObject>? batch, ReadOnlyMemory<byte>? batchBytes = null)
     {
         Http = http;
         Endpoint = endpoint;
@@ -18,6 +18,7 @@ public sealed class ApiCall
         Authentication = authentication;
         Body = body;
         Batch = batch;
+        BatchBytes = batchBytes;
     }
 
     public HttpContext Http { get; }
@@ -39,6 +40,12 @@ public sealed class ApiCall
 
     /// <summary>The items of an <c>application/json-lines</c> body; null for a plain JSON body.</summary>
     public IReadOnlyList<JsonObject>? Batch { get; }
+
+    /// <summary>
+    /// The unparsed <c>application/json-lines</c> body, for an endpoint registered with
+    /// <see cref="ApiEndpoint.RawBatch"/> (then <see cref="Batch"/> is null); null otherwise.
+    /// </summary>
+    public ReadOnlyMemory<byte>? BatchBytes { get; }
 
     public CancellationToken Aborted => Http.RequestAborted;
 

@@ -77,8 +77,8 @@ public sealed partial class ApiDispatcher(
                 authentication = await ImpersonateAsync(request, authentication, http.RequestAborted).ConfigureAwait(false);
             }
 
-            var (body, batch) = await RequestBody.ReadAsync(request, options.Value.MaxRequestBodyBytes, http.RequestAborted).ConfigureAwait(false);
-            var call = new ApiCall(http, endpoint, requested.Value, authentication, body, batch);
+            var (body, batch, batchBytes) = await RequestBody.ReadAsync(request, options.Value.MaxRequestBodyBytes, endpoint.RawBatch, http.RequestAborted).ConfigureAwait(false);
+            var call = new ApiCall(http, endpoint, requested.Value, authentication, body, batch, batchBytes);
             var data = await endpoint.Handler(call).ConfigureAwait(false);
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, 200, 0, "OK", null, data).ConfigureAwait(false);
         }

@@ -16,14 +16,25 @@ internal static class RequestBody
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
-    public static async Task<(JsonObject Body, IReadOnlyList<JsonObject>? Batch)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request object and, for a json-lines body, its items: parsed, or (when
+    /// <paramref name="rawBatch"/>) left as bytes for the endpoint to read with <see cref="NextLine"/> and <see cref="ParseLine"/>.
+    /// </summary>
+    public static async Task<(JsonObject Body, IReadOnlyList<JsonObject>? Batch, ReadOnlyMemory<byte>? BatchBytes)> ReadAsync(
+        HttpRequest request, long limit, bool rawBatch, CancellationToken cancellationToken)
     {
         var bytes = await ReadBytesAsync(request, limit, cancellationToken).ConfigureAwait(false);
         var isBatch = request.ContentType?.StartsWith(ClearmlHeaders.JsonLines, StringComparison.OrdinalIgnoreCase) == true;
 
         JsonObject body;
         IReadOnlyList<JsonObject>? batch = null;
-        if (isBatch)
+        ReadOnlyMemory<byte>? batchBytes = null;
+        if (isBatch && rawBatch)
+        {
+            body = [];
+            batchBytes = bytes;
+        }
+        else if (isBatch)
         {
             body = [];
             batch = ParseLines(bytes);
@@ -33,7 +44,7 @@ internal static class RequestBody
             body = ParseObject(bytes);
         }
         MergeQuery(body, request.Query);
-        return (body, batch);
+        return (body, batch, batchBytes);
     }
 
     private static async Task<byte[]> ReadBytesAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
@@ -47,10 +58,23 @@ internal static class RequestBody
         {
             sizeFeature.MaxRequestBodySize = limit;
         }
-        using var buffer = new MemoryStream();
         try
         {
+            // With a declared length the body is read straight into an array of that size: a
+            // json-lines batch is megabytes, and growing and copying a stream doubles the work.
+            if (request.ContentLength is { } length and > 0 and <= int.MaxValue)
+            {
+                var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+                await request.Body.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                return bytes;
+            }
+            using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new CairnException(ErrorCodes.MalformedRequest, text: $"The request body could not be read: {e.Message}");
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -62,7 +86,6 @@ internal static class RequestBody
             // client's problem, not a server error.
             throw new CairnException(ErrorCodes.MalformedRequest, text: $"The request body could not be read: {e.Message}");
         }
-        return buffer.ToArray();
     }
 
     private static CairnException TooLarge(long limit) =>
@@ -95,31 +118,50 @@ internal static class RequestBody
         var lineNumber = 0;
         // Lines are parsed straight from the UTF-8 bytes: a 10,000-event batch is megabytes, and
         // decoding it to a string and splitting that would copy it twice more.
-        var rest = new ReadOnlySpan<byte>(bytes);
+        ReadOnlySpan<byte> rest = bytes;
+        while (NextLine(ref rest, ref lineNumber, out var line))
+        {
+            items.Add(ParseLine(line, lineNumber));
+        }
+        return items;
+    }
+
+    /// <summary>
+    /// The next non-blank line of a json-lines body, trimmed; <paramref name="lineNumber"/> counts
+    /// blank lines too. False at the end of the body.
+    /// </summary>
+    internal static bool NextLine(ref ReadOnlySpan<byte> rest, ref int lineNumber, out ReadOnlySpan<byte> line)
+    {
         while (!rest.IsEmpty)
         {
             var end = rest.IndexOf((byte)'\n');
-            var line = (end < 0 ? rest : rest[..end]).Trim(" \t\r"u8);
+            line = (end < 0 ? rest : rest[..end]).Trim(" \t\r"u8);
             rest = end < 0 ? [] : rest[(end + 1)..];
             lineNumber++;
-            if (line.IsEmpty)
+            if (!line.IsEmpty)
             {
-                continue;
+                return true;
             }
-            JsonNode? node;
-            try
-            {
-                node = JsonNode.Parse(line, documentOptions: DocumentOptions);
-                EnsureValidStrings(node);
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException)
-            {
-                throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON on line {lineNumber} of the batch: {e.Message}");
-            }
-            items.Add(node as JsonObject
-                ?? throw new CairnException(ErrorCodes.MalformedRequest, text: $"The batch's line {lineNumber} is not a JSON object"));
         }
-        return items;
+        line = default;
+        return false;
+    }
+
+    /// <summary>One line of a json-lines body as an object; 400/0 naming the line when it is not valid JSON or not an object.</summary>
+    internal static JsonObject ParseLine(ReadOnlySpan<byte> line, int lineNumber)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(line, documentOptions: DocumentOptions);
+            EnsureValidStrings(node);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON on line {lineNumber} of the batch: {e.Message}");
+        }
+        return node as JsonObject
+            ?? throw new CairnException(ErrorCodes.MalformedRequest, text: $"The batch's line {lineNumber} is not a JSON object");
     }
 
     /// <summary>

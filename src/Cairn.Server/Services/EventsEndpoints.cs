@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
 using Cairn.Core.Events;
@@ -20,8 +19,18 @@ public static partial class EventsEndpoints
 
     public static EndpointRegistry MapEventsEndpoints(this EndpointRegistry registry) =>
         registry
-            .Add("events.add", call => AddAsync(call, [call.Body]))
-            .Add("events.add_batch", call => AddAsync(call, call.Batch ?? (call.Body.Count == 0 ? [] : [call.Body])))
+            .Add("events.add", call => AddAsync(call, intake => intake.Add(EventFields.Of(call.Body))))
+            .Add("events.add_batch", call => AddAsync(call, intake =>
+            {
+                if (call.BatchBytes is { } batch)
+                {
+                    ReadBatch(batch, intake);
+                }
+                else if (call.Body.Count > 0)
+                {
+                    intake.Add(EventFields.Of(call.Body));
+                }
+            }), rawBatch: true)
             .Add("events.get_task_plots", GetTaskPlotsAsync)
             .Add("events.scalar_metrics_iter_histogram", ScalarMetricsIterHistogramAsync)
             .Add("events.get_task_single_value_metrics", GetTaskSingleValueMetricsAsync, "2.20")
@@ -33,77 +42,28 @@ public static partial class EventsEndpoints
             .Add("events.vector_metrics_iter_histogram", VectorMetricsIterHistogramAsync)
             .Add("events.delete_for_model", DeleteForModelAsync, "2.22");
 
-    /// <summary>One event as read from the request, before its entity is checked.</summary>
-    private sealed record Candidate(JsonObject Item, EventEntity Entity, string Type, bool AllowLocked);
-
     /// <summary>
-    /// Checks each event, then stores the accepted ones in one transaction. Rejected events are
-    /// counted by reason; when none is accepted the call fails with 400/131 and those reasons.
+    /// Checks each event as <paramref name="read"/> hands it over, then stores the accepted ones in
+    /// one transaction. Rejected events are counted by reason; when none is accepted the call fails
+    /// with 400/131 and those reasons.
     /// </summary>
-    private static async Task<object?> AddAsync(ApiCall call, IReadOnlyList<JsonObject> items)
+    private static async Task<object?> AddAsync(ApiCall call, Action<EventIntake> read)
     {
-        if (items.Count == 0)
-        {
-            throw new CairnException(BatchContainsNoItems);
-        }
-        var errors = new Dictionary<string, int>(StringComparer.Ordinal);
-        void Reject(string reason) => errors[reason] = errors.GetValueOrDefault(reason) + 1;
-
-        var candidates = new List<Candidate>(items.Count);
-        foreach (var item in items)
-        {
-            var isModel = Flag(item, "model_event");
-            if (isModel && item["model"] is { } model && item["task"] is null)
-            {
-                item.Remove("model");
-                item["task"] = model;
-            }
-            if (OptionalString(item, "type") is not { } type)
-            {
-                Reject("Event must have a 'type' field");
-                continue;
-            }
-            type = type.Replace(' ', '_');
-            if (!EventTypes.All.Contains(type))
-            {
-                Reject($"Invalid event type {type}");
-                continue;
-            }
-            if (OptionalString(item, "task") is not { Length: > 0 } id)
-            {
-                Reject("Event must have a 'task' field");
-                continue;
-            }
-            if (isModel && type == EventTypes.Log)
-            {
-                Reject("Log events are not supported for models");
-                continue;
-            }
-            candidates.Add(new Candidate(item, new EventEntity(id, isModel), type, Flag(item, "allow_locked")));
-        }
-
-        CheckConsistent(candidates);
-        var now = call.Service<TimeProvider>().GetUtcNow();
-        var worker = ClearmlHeaderValues.Get(call.Http.Request, ClearmlHeaders.Worker);
-        var events = new List<NewEvent>(candidates.Count);
-        foreach (var candidate in candidates)
-        {
-            if (ToEvent(candidate, now, worker, out var reason) is { } e)
-            {
-                events.Add(e with { AllowLocked = candidate.AllowLocked });
-            }
-            else
-            {
-                Reject(reason!);
-            }
-        }
+        var intake = new EventIntake(call.Service<TimeProvider>().GetUtcNow(), ClearmlHeaderValues.Get(call.Http.Request, ClearmlHeaders.Worker));
+        read(intake);
+        var events = intake.Complete();
 
         // The store checks each entity and writes in one transaction: a task published (or a model
         // made ready) while this call ran gets none of its events.
-        var result = await call.Service<IMetadataStore>().Events.AddAsync(call.Identity.Company, events, now, call.Aborted).ConfigureAwait(false);
-        foreach (var e in events.Where(e => result.Refused.Contains(e.Entity)))
+        var result = await call.Service<IMetadataStore>().Events.AddAsync(call.Identity.Company, events, intake.Now, call.Aborted).ConfigureAwait(false);
+        var errors = intake.Errors;
+        if (result.Refused.Count > 0)
         {
-            Reject(e.Entity.IsModel ? $"Invalid model id {e.Entity.Id}" : $"Invalid task id {e.Entity.Id}");
+            foreach (var e in events.Where(e => result.Refused.Contains(e.Entity)))
+            {
+                var reason = e.Entity.IsModel ? $"Invalid model id {e.Entity.Id}" : $"Invalid task id {e.Entity.Id}";
+                errors[reason] = errors.GetValueOrDefault(reason) + 1;
+            }
         }
         if (result.Added == 0)
         {
@@ -118,57 +78,166 @@ public static partial class EventsEndpoints
     }
 
     /// <summary>
-    /// An id may not be both a task and a model within a call, nor vary its <c>allow_locked</c>
-    /// (400/12). Which entities take events is the store's check, made as it writes.
+    /// The events of one call, checked one at a time as they are read, so a batch is never held
+    /// as a list of parsed lines. The outcome is that of checking the whole list in turn: a field
+    /// of the wrong type (400/12) is answered before an inconsistent <c>allow_locked</c> or an id
+    /// used as task and model (400/12), and the reasons of rejected events are listed in the order
+    /// of the checks: missing or unknown type and task first, then bad values.
     /// </summary>
-    private static void CheckConsistent(List<Candidate> candidates)
+    private sealed class EventIntake(DateTimeOffset now, string? worker)
     {
-        var allowLocked = new Dictionary<EventEntity, bool>();
-        foreach (var candidate in candidates)
+        private readonly Dictionary<string, int> _refused = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _invalid = new(StringComparer.Ordinal);
+        private readonly Dictionary<EventEntity, bool> _allowLocked = [];
+        private readonly List<NewEvent> _events = [];
+        private (EventEntity Entity, bool AllowLocked)? _previous;
+        private CairnException? _badField;
+        private CairnException? _inconsistent;
+        private int _count;
+
+        public DateTimeOffset Now { get; } = now;
+
+        /// <summary>Whether an event already failed the call (400/12): later ones need only be read.</summary>
+        public bool Failed => _badField is not null;
+
+        /// <summary>The rejection reasons and counts, in the order the checks found them; complete after <see cref="Complete"/>.</summary>
+        public Dictionary<string, int> Errors { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Room for about this many events, so a large batch's list is not grown and copied as it fills.</summary>
+        public void Expect(int events) => _events.EnsureCapacity(events);
+
+        public void Add(in EventFields item)
         {
-            if (allowLocked.TryGetValue(candidate.Entity, out var previous) && previous != candidate.AllowLocked)
+            _count++;
+            if (_badField is not null)
             {
-                throw CairnException.Validation($"inconsistent allow_locked values for the events of {candidate.Entity.Id}");
+                return;
             }
-            allowLocked[candidate.Entity] = candidate.AllowLocked;
+            try
+            {
+                Check(item);
+            }
+            catch (CairnException e)
+            {
+                _badField = e;
+            }
         }
-        var both = allowLocked.Keys.Where(e => e.IsModel && allowLocked.ContainsKey(e with { IsModel = false })).Select(e => e.Id).ToList();
-        if (both.Count > 0)
+
+        /// <summary>The accepted events, or the error that fails the call.</summary>
+        public List<NewEvent> Complete()
         {
-            throw CairnException.Validation($"the same ids are used both as task and model ids: {string.Join(", ", both)}");
+            if (_count == 0)
+            {
+                throw new CairnException(BatchContainsNoItems);
+            }
+            if ((_badField ?? _inconsistent) is { } error)
+            {
+                throw error;
+            }
+            var both = _allowLocked.Keys.Where(e => e.IsModel && _allowLocked.ContainsKey(e with { IsModel = false })).Select(e => e.Id).ToList();
+            if (both.Count > 0)
+            {
+                throw CairnException.Validation($"the same ids are used both as task and model ids: {string.Join(", ", both)}");
+            }
+            foreach (var reasons in (Dictionary<string, int>[])[_refused, _invalid])
+            {
+                foreach (var (reason, count) in reasons)
+                {
+                    Errors[reason] = Errors.GetValueOrDefault(reason) + count;
+                }
+            }
+            return _events;
         }
+
+        private void Check(in EventFields item)
+        {
+            var isModel = Flag(item.ModelEvent, "model_event");
+            // A model event may name its model in "model" rather than "task".
+            var task = isModel && item.Model.Kind != FieldKind.Null && item.Task.Kind == FieldKind.Null ? item.Model : item.Task;
+            if (OptionalString(item.Type, "type") is not { } type)
+            {
+                Reject(_refused, "Event must have a 'type' field");
+                return;
+            }
+            // The scalar type as read from a batch is the constant itself: no need to look it up.
+            type = ReferenceEquals(type, EventTypes.Scalar) ? type : type.Replace(' ', '_');
+            if (!ReferenceEquals(type, EventTypes.Scalar) && !EventTypes.All.Contains(type))
+            {
+                Reject(_refused, $"Invalid event type {type}");
+                return;
+            }
+            if (OptionalString(task, "task") is not { Length: > 0 } id)
+            {
+                Reject(_refused, "Event must have a 'task' field");
+                return;
+            }
+            if (isModel && type == EventTypes.Log)
+            {
+                Reject(_refused, "Log events are not supported for models");
+                return;
+            }
+            var entity = new EventEntity(id, isModel);
+            var allowLocked = Flag(item.AllowLocked, "allow_locked");
+            CheckConsistent(entity, allowLocked);
+            if (ToEvent(item, entity, type, allowLocked, Now, worker, out var reason) is { } e)
+            {
+                _events.Add(e);
+            }
+            else
+            {
+                Reject(_invalid, reason!);
+            }
+        }
+
+        /// <summary>An id may not vary its <c>allow_locked</c> within a call (400/12, answered once every event is read).</summary>
+        private void CheckConsistent(EventEntity entity, bool allowLocked)
+        {
+            // A batch is mostly one entity's events in a row: only a change needs a look-up.
+            if (_previous == (entity, allowLocked))
+            {
+                return;
+            }
+            _previous = (entity, allowLocked);
+            if (_allowLocked.TryGetValue(entity, out var locked) && locked != allowLocked)
+            {
+                _inconsistent ??= CairnException.Validation($"inconsistent allow_locked values for the events of {entity.Id}");
+                return;
+            }
+            _allowLocked[entity] = allowLocked;
+        }
+
+        private static void Reject(Dictionary<string, int> reasons, string reason) => reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
     }
 
     /// <summary>The stored form of an accepted event, or null with the reason it cannot be stored.</summary>
-    private static NewEvent? ToEvent(Candidate candidate, DateTimeOffset now, string? worker, out string? reason)
+    private static NewEvent? ToEvent(in EventFields item, EventEntity entity, string type, bool allowLocked, DateTimeOffset now, string? worker, out string? reason)
     {
-        var item = candidate.Item;
         reason = null;
-        if (!TryReadLong(item["iter"], out var iteration))
+        if (!TryReadLong(item.Iter, out var iteration))
         {
             reason = "Invalid iteration";
             return null;
         }
-        if (!TryReadText(item["metric"], out var metric) || !TryReadText(item["variant"], out var variant))
+        if (!TryReadText(item.Metric, out var metric) || !TryReadText(item.Variant, out var variant))
         {
             reason = "Metric and variant must be strings";
             return null;
         }
-        var timestampNode = item["timestamp"] ?? item["ts"];
+        var timestampField = item.Timestamp.Kind == FieldKind.Null ? item.Ts : item.Timestamp;
         long timestamp;
-        if (timestampNode is null)
+        if (timestampField.Kind == FieldKind.Null)
         {
             timestamp = now.ToUnixTimeMilliseconds();
         }
         // Epoch milliseconds a date can hold: a microsecond or nanosecond stamp is refused here,
         // not when a reader turns it into a date.
-        else if (!TryReadLong(timestampNode, out timestamp)
+        else if (!TryReadLong(timestampField, out timestamp)
             || timestamp < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || timestamp > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
         {
             reason = "Invalid timestamp";
             return null;
         }
-        if (!TryReadText(item["x_axis_label"], out var xAxisLabel) || !TryReadText(item["key"], out var key))
+        if (!TryReadText(item.XAxisLabel, out var xAxisLabel) || !TryReadText(item.Key, out var key))
         {
             reason = "x_axis_label and key must be strings";
             return null;
@@ -176,64 +245,72 @@ public static partial class EventsEndpoints
 
         double value = 0;
         JsonObject? document = null;
-        if (candidate.Type == EventTypes.Scalar)
+        if (type == EventTypes.Scalar)
         {
-            if (item["value"] is not JsonValue number || number.GetValueKind() != JsonValueKind.Number || !number.TryGetValue(out value) || !double.IsFinite(value))
+            if (item.Value is not { Kind: FieldKind.Number, IsDouble: true } number || !double.IsFinite(number.Double))
             {
                 reason = "Scalar event value must be a number";
                 return null;
             }
+            value = number.Double;
         }
         else
         {
+            // Only scalar lines are read without a node tree, so every other event has its object.
+            var source = item.Item ?? throw new InvalidOperationException("a non-scalar event was read without its object");
             document = [];
-            foreach (var (name, node) in item)
+            foreach (var (name, node) in source)
             {
                 if (name is not ("allow_locked" or "model_event" or "model" or "ts" or "values"))
                 {
                     document[name] = node?.DeepClone();
                 }
             }
-            if (candidate.Type == EventTypes.Vector && item["values"] is { } values && item["value"] is null)
+            if (type == EventTypes.Vector && source["values"] is { } values && source["value"] is null)
             {
                 document["value"] = values.DeepClone();
             }
-            document["type"] = candidate.Type;
-            document["task"] = candidate.Entity.Id;
+            document["type"] = type;
+            document["task"] = entity.Id;
             document["iter"] = iteration;
             document["metric"] = metric ?? "";
             document["variant"] = variant ?? "";
             document["timestamp"] = timestamp;
-            if (candidate.Entity.IsModel)
+            if (entity.IsModel)
             {
                 document["model_event"] = true;
             }
-            if (candidate.Type == EventTypes.Log && document["worker"] is null && worker is not null)
+            if (type == EventTypes.Log && document["worker"] is null && worker is not null)
             {
                 document["worker"] = worker;
             }
         }
-        return new NewEvent(candidate.Entity, candidate.Type, iteration, metric ?? "", variant ?? "", timestamp, value, key, xAxisLabel, document);
+        return new NewEvent(entity, type, iteration, metric ?? "", variant ?? "", timestamp, value, key, xAxisLabel, document)
+        {
+            AllowLocked = allowLocked,
+        };
     }
 
     /// <summary>A whole number in int64 (a float with no fraction counts); absent or null reads as 0.</summary>
-    private static bool TryReadLong(JsonNode? node, out long value)
+    private static bool TryReadLong(Field field, out long value)
     {
         value = 0;
-        if (node is null)
+        if (field.Kind == FieldKind.Null)
         {
             return true;
         }
-        if (node is not JsonValue number || number.GetValueKind() != JsonValueKind.Number)
+        if (field.Kind != FieldKind.Number)
         {
             return false;
         }
-        if (number.TryGetValue(out value))
+        if (field.IsInt64)
         {
+            value = field.Int64;
             return true;
         }
         // 2^63 is exactly representable as a double; anything at or above it does not fit.
-        if (number.TryGetValue(out double real) && double.IsFinite(real) && Math.Floor(real) == real && real >= long.MinValue && real < 9.2233720368547758E18)
+        var real = field.Double;
+        if (field.IsDouble && double.IsFinite(real) && Math.Floor(real) == real && real >= long.MinValue && real < 9.2233720368547758E18)
         {
             value = (long)real;
             return true;
@@ -241,32 +318,34 @@ public static partial class EventsEndpoints
         return false;
     }
 
-    private static bool TryReadText(JsonNode? node, out string? text)
+    private static bool TryReadText(Field field, out string? text)
     {
-        text = null;
-        if (node is null)
-        {
-            return true;
-        }
-        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String)
-        {
-            text = value.GetValue<string>();
-            return true;
-        }
-        return false;
+        text = field.Kind == FieldKind.String ? field.Text : null;
+        return field.Kind is FieldKind.Null or FieldKind.String;
     }
 
-    private static string? OptionalString(JsonObject body, string field) =>
-        TryReadText(body[field], out var text) ? text : throw CairnException.Validation($"field '{field}' must be a string");
+    private static string? OptionalString(Field field, string name) =>
+        TryReadText(field, out var text) ? text : throw CairnException.Validation($"field '{name}' must be a string");
+
+    private static bool Flag(Field field, string name) => field.Kind switch
+    {
+        FieldKind.Null => false,
+        FieldKind.True => true,
+        FieldKind.False => false,
+        _ => throw CairnException.Validation($"error for field '{name}': expected a boolean, got {JsonText(field)}"),
+    };
+
+    /// <summary>A field as JSON text, for an error message (a field read without its node is a string).</summary>
+    private static string JsonText(Field field) => field.Ref is JsonNode node ? node.ToJsonString() : JsonValue.Create(field.Text)?.ToJsonString() ?? "null";
+
+    private static bool TryReadLong(JsonNode? node, out long value) => TryReadLong(Field.Of(node), out value);
+
+    private static bool TryReadText(JsonNode? node, out string? text) => TryReadText(Field.Of(node), out text);
+
+    private static string? OptionalString(JsonObject body, string field) => OptionalString(Field.Of(body[field]), field);
 
     private static string RequiredString(JsonObject body, string field) =>
         OptionalString(body, field) is { Length: > 0 } text ? text : throw CairnException.RequiredField(field);
 
-    private static bool Flag(JsonObject body, string field) => body[field] switch
-    {
-        null => false,
-        JsonValue value when value.GetValueKind() == JsonValueKind.True => true,
-        JsonValue value when value.GetValueKind() == JsonValueKind.False => false,
-        var other => throw CairnException.Validation($"error for field '{field}': expected a boolean, got {other.ToJsonString()}"),
-    };
+    private static bool Flag(JsonObject body, string field) => Flag(Field.Of(body[field]), field);
 }
