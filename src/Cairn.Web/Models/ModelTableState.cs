@@ -224,13 +224,36 @@ public sealed record ModelTableState
 
     // ---- API request ----
 
+    /// <summary>
+    /// The fields the shown columns need, and those the row menu and links always use: every row
+    /// travels over the circuit, so a hidden column's data (a metadata map, the last metrics) is not asked for.
+    /// </summary>
+    public JsonArray OnlyFields()
+    {
+        var fields = new List<string> { "id", "name", "tags", "system_tags", "ready", "project.name", "last_update" };
+        foreach (var column in Columns)
+        {
+            var field = column switch
+            {
+                "framework" or "user.name" or "task.name" or "comment" or "created" => column,
+                _ when column.StartsWith("meta.", StringComparison.Ordinal) => "metadata",
+                _ when MetricColumn.TryParse(column, out _) => "last_metrics",
+                _ => null,
+            };
+            if (field is not null && !fields.Contains(field))
+            {
+                fields.Add(field);
+            }
+        }
+        return new JsonArray([.. fields.Select(f => (JsonNode)f)]);
+    }
+
     /// <summary>The <c>models.get_all_ex</c> body for this view of project <paramref name="projectId"/> (<c>*</c> for all), without paging.</summary>
     public JsonObject ToRequest(string projectId)
     {
         var body = new JsonObject
         {
-            ["only_fields"] = new JsonArray("id", "name", "framework", "tags", "system_tags", "ready", "project.name", "user.name",
-                "task.name", "last_update", "created", "comment", "metadata", "last_metrics", "uri"),
+            ["only_fields"] = OnlyFields(),
             ["order_by"] = new JsonArray([.. EffectiveOrder.Select(t => (JsonNode)((t.Descending ? "-" : "") + SortField(t.Column)))]),
             ["system_tags"] = new JsonArray(Archive ? "archived" : "-archived"),
         };
