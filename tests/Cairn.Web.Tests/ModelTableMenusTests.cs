@@ -54,4 +54,25 @@ public sealed class ModelTableMenusTests(WebFixture web) : IClassFixture<WebFixt
         await Assertions.Expect(page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasText = "rare-key" })).ToHaveCountAsync(1);
         await WebFixture.ScreenshotAsync(page, "model-table-columns-menu");
     }
+
+    [Fact]
+    public async Task The_project_filter_of_all_models_lists_the_projects_and_names_them_after_a_reload()
+    {
+        var wanted = Seed.Unique("filter wanted");
+        var project = await web.CreateProjectAsync(wanted);
+        var other = await web.CreateProjectAsync(Seed.Unique("filter other"));
+        await web.CreateModelAsync("in the wanted project", project);
+        await web.CreateModelAsync("in the other project", other);
+
+        var page = await web.SignedInPageAsync("/projects/*/models");
+        await page.Locator("[data-testid='filter-project.name']").ClickAsync();
+        await page.Locator($"[data-testid=filter-option][data-value='{project}'] input").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model-row]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=model-row]")).ToHaveAttributeAsync("data-model-name", "in the wanted project");
+
+        await page.ReloadAsync();
+        await WebFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=active-filter][data-column='project.name']")).ToContainTextAsync(wanted);
+        await Assertions.Expect(page.Locator("[data-testid=model-row]")).ToHaveCountAsync(1);
+    }
 }

@@ -26,7 +26,8 @@ window.cairn = {
     },
     // Calls back when the sentinel below the table's last row scrolls into view, to load the next page.
     observeEnd: function (element, component) {
-        if (!element) { return null; }
+        // A reference to an element that was never rendered arrives as an empty object.
+        if (!element || typeof element.closest !== "function") { return null; }
         const root = element.closest(".cairn-grid-wrap");
         const observer = new IntersectionObserver(function (entries) {
             if (entries.some(function (e) { return e.isIntersecting; })) {

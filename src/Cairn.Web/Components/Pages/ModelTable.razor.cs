@@ -53,6 +53,7 @@ public sealed partial class ModelTable
     private readonly SortedSet<string> _knownTags = new(StringComparer.Ordinal);
     private ElementReference _sentinel;
     private IJSObjectReference? _observer;
+    private bool _startingObserver;
     private DotNetObjectReference<ModelTable>? _self;
 
     [Parameter]
@@ -114,12 +115,54 @@ public sealed partial class ModelTable
 
     private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(SyncWithUrlAsync);
 
+    /// <summary>
+    /// Watches the end of the table for paging by scroll. Only while the table is rendered: on the
+    /// not-found page there is no sentinel, and handing the browser a reference to an element that
+    /// never existed made <c>observeEnd</c> throw, which failed the page (the first interactive
+    /// render shows "not found" whenever the project lookup completes before it does).
+    /// </summary>
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (firstRender && RendererInfo.IsInteractive)
+        if (!RendererInfo.IsInteractive)
         {
-            _self = DotNetObjectReference.Create(this);
-            _observer = await JS.InvokeAsync<IJSObjectReference>("cairn.observeEnd", _sentinel, _self);
+            return;
+        }
+        if (_notFound)
+        {
+            await StopObservingAsync(); // Its sentinel is gone; a table rendered later gets a new one.
+            return;
+        }
+        if (_observer is null && !_startingObserver)
+        {
+            _startingObserver = true; // Renders that finish meanwhile must not start a second one.
+            try
+            {
+                _self ??= DotNetObjectReference.Create(this);
+                _observer = await JS.InvokeAsync<IJSObjectReference?>("cairn.observeEnd", _sentinel, _self);
+            }
+            finally
+            {
+                _startingObserver = false;
+            }
+        }
+    }
+
+    private async Task StopObservingAsync()
+    {
+        if (_observer is null)
+        {
+            return;
+        }
+        var observer = _observer;
+        _observer = null;
+        try
+        {
+            await observer.InvokeVoidAsync("dispose");
+            await observer.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser is gone; nothing to clean up there.
         }
     }
 
@@ -167,6 +210,10 @@ public sealed partial class ModelTable
             _tagsLoaded = _columnChoicesLoaded = false;
             if (TryRestoreSnapshot(key))
             {
+                if (_state.Filters.ContainsKey("project.name"))
+                {
+                    await EnsureProjectsAsync(); // The filter's chip names the projects.
+                }
                 return;
             }
             if (!await LoadProjectAsync())
@@ -192,7 +239,7 @@ public sealed partial class ModelTable
         }
         try
         {
-            var projects = await Api.CallAsync("projects.get_all_ex", new JsonObject
+            var projects = await MenuCallAsync("projects.get_all_ex", new JsonObject
             {
                 ["only_fields"] = new JsonArray("id", "name"),
                 ["order_by"] = new JsonArray("name"),
@@ -207,6 +254,12 @@ public sealed partial class ModelTable
         }
     }
 
+    /// <summary>
+    /// A menu's list, asked for off the circuit's thread: over a large store a list can take a
+    /// second (the SQLite provider runs queries synchronously), and the table must stay responsive meanwhile.
+    /// </summary>
+    private Task<JsonObject> MenuCallAsync(string endpoint, JsonObject? body) => Task.Run(() => Api.CallAsync(endpoint, body));
+
     private JsonArray? ScopeProjects => ProjectId == "*" ? null : new JsonArray(ProjectId);
 
     /// <summary>Loads the choices of a column's filter menu the first time it opens.</summary>
@@ -217,19 +270,19 @@ public sealed partial class ModelTable
             switch (column)
             {
                 case "framework" when _frameworks is null:
-                    var frameworks = await Api.CallAsync("models.get_frameworks", ScopeProjects is { } scope ? new JsonObject { ["projects"] = scope } : null);
+                    var frameworks = await MenuCallAsync("models.get_frameworks", ScopeProjects is { } scope ? new JsonObject { ["projects"] = scope } : null);
                     _frameworks = [.. Json.Strings(frameworks["frameworks"])];
                     break;
                 case "project.name":
                     await EnsureProjectsAsync();
                     break;
                 case "tags" when !_tagsLoaded:
-                    var tags = await Api.CallAsync("projects.get_model_tags", ScopeProjects is { } tagScope ? new JsonObject { ["projects"] = tagScope } : null);
+                    var tags = await MenuCallAsync("projects.get_model_tags", ScopeProjects is { } tagScope ? new JsonObject { ["projects"] = tagScope } : null);
                     _knownTags.UnionWith(Json.Strings(tags["tags"]));
                     _tagsLoaded = true;
                     break;
                 case "user.name" when !_usersLoaded:
-                    var users = await Api.CallAsync("users.get_all", new JsonObject { ["only_fields"] = new JsonArray("id", "name") });
+                    var users = await MenuCallAsync("users.get_all", new JsonObject { ["only_fields"] = new JsonArray("id", "name") });
                     foreach (var user in (users["users"] as JsonArray ?? []).OfType<JsonObject>())
                     {
                         if (Json.String(user["id"]) is { } id)
@@ -247,6 +300,14 @@ public sealed partial class ModelTable
         }
     }
 
+    private bool ChoicesLoaded(string column) => column switch
+    {
+        "framework" => _frameworks is not null,
+        "project.name" => _projects is not null,
+        "user.name" => _usersLoaded,
+        _ => true,
+    };
+
     /// <summary>The column chooser's metadata keys and metric variants, from the whole project rather than the loaded rows.</summary>
     private async Task LoadColumnChoicesAsync()
     {
@@ -256,14 +317,14 @@ public sealed partial class ModelTable
         }
         try
         {
-            var keys = await Api.CallAsync("projects.get_model_metadata_keys", new JsonObject
+            var keys = await MenuCallAsync("projects.get_model_metadata_keys", new JsonObject
             {
                 ["project"] = ProjectId == "*" ? null : ProjectId,
                 ["include_subprojects"] = true,
                 ["page_size"] = 500,
             });
             _metadataKeys = [.. Json.Strings(keys["keys"])];
-            var metrics = await Api.CallAsync("projects.get_unique_metric_variants", new JsonObject
+            var metrics = await MenuCallAsync("projects.get_unique_metric_variants", new JsonObject
             {
                 ["project"] = ProjectId == "*" ? null : ProjectId,
                 ["include_subprojects"] = true,
@@ -734,18 +795,7 @@ public sealed partial class ModelTable
         Navigation.LocationChanged -= OnLocationChanged;
         _persisting.Dispose();
         CancelSearchDebounce();
-        if (_observer is not null)
-        {
-            try
-            {
-                await _observer.InvokeVoidAsync("dispose");
-                await _observer.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The browser is gone; nothing to clean up there.
-            }
-        }
+        await StopObservingAsync();
         _self?.Dispose();
     }
 }
