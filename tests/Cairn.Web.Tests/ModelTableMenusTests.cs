@@ -75,4 +75,37 @@ public sealed class ModelTableMenusTests(WebFixture web) : IClassFixture<WebFixt
         await Assertions.Expect(page.Locator("[data-testid=active-filter][data-column='project.name']")).ToContainTextAsync(wanted);
         await Assertions.Expect(page.Locator("[data-testid=model-row]")).ToHaveCountAsync(1);
     }
+
+    [Fact]
+    public async Task A_metadata_column_filters_by_the_values_the_project_holds()
+    {
+        var project = await web.CreateProjectAsync(Seed.Unique("metadata filter"));
+        using (var api = web.Api())
+        {
+            foreach (var (name, dataset) in new[] { ("on v1", "v1"), ("on v2", "v2"), ("also on v2", "v2") })
+            {
+                var id = await web.CreateModelAsync(name, project);
+                (await api.CallAsync("models.add_or_update_metadata", new JsonObject
+                {
+                    ["model"] = id,
+                    ["metadata"] = new JsonArray(new JsonObject { ["key"] = "dataset", ["type"] = "str", ["value"] = dataset }),
+                })).Ok();
+            }
+        }
+        var page = await web.SignedInPageAsync($"/projects/{project}/models?columns=name&columns=meta.dataset");
+        await Assertions.Expect(page.Locator("[data-testid=model-row]")).ToHaveCountAsync(3);
+
+        await page.Locator("[data-testid='filter-meta.dataset']").ClickAsync();
+        var panel = page.Locator("[data-testid='filter-panel-meta.dataset']");
+        await Assertions.Expect(panel.Locator("[data-testid=filter-option]")).ToHaveCountAsync(2);
+        await panel.Locator("[data-testid=filter-option][data-value=v2] input").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model-row]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=model-row][data-model-name='on v1']")).ToHaveCountAsync(0);
+        await WebFixture.ScreenshotAsync(page, "model-table-metadata-filter");
+
+        await page.ReloadAsync();
+        await WebFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=model-row]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=active-filter][data-column='meta.dataset']")).ToContainTextAsync("v2");
+    }
 }

@@ -52,7 +52,11 @@ public sealed record ModelTableState
     public static bool IsSortable(string column) => column is "framework" or "name" or "ready" or "last_update" or "comment" or "id"
         || column.StartsWith("meta.", StringComparison.Ordinal) || column.StartsWith("m.", StringComparison.Ordinal);
 
-    public static bool IsFilterable(string column) => column is "framework" or "tags" or "ready" or "user.name" or "project.name" or "last_update";
+    public static bool IsFilterable(string column) =>
+        column is "framework" or "tags" or "ready" or "user.name" or "project.name" or "last_update" || IsMetadataColumn(column);
+
+    /// <summary>A user-added metadata column, <c>meta.&lt;key&gt;</c>.</summary>
+    public static bool IsMetadataColumn(string column) => column.StartsWith("meta.", StringComparison.Ordinal) && column.Length > 5;
 
     // ---- URL ----
 
@@ -297,7 +301,14 @@ public sealed record ModelTableState
                     {
                         terms["exclude"] = new JsonArray([.. exclude.Select(v => (JsonNode)v)]);
                     }
-                    body["filters"] = new JsonObject { ["tags"] = new JsonObject { [filter.All ? "all" : "any"] = terms } };
+                    FiltersOf(body)["tags"] = new JsonObject { [filter.All ? "all" : "any"] = terms };
+                    break;
+                case var meta when IsMetadataColumn(meta):
+                    // As ClearML's UI sends a metadata value filter: any of the chosen values.
+                    FiltersOf(body)[$"metadata.{meta[5..]}.value"] = new JsonObject
+                    {
+                        ["any"] = new JsonObject { ["include"] = new JsonArray([.. filter.Values.OfType<string>().Select(v => (JsonNode)v)]) },
+                    };
                     break;
                 case "last_update":
                     var bounds = new JsonArray();
@@ -325,6 +336,15 @@ public sealed record ModelTableState
             };
         }
         return body;
+    }
+
+    private static JsonObject FiltersOf(JsonObject body)
+    {
+        if (body["filters"] is not JsonObject filters)
+        {
+            body["filters"] = filters = [];
+        }
+        return filters;
     }
 
     /// <summary>The API field a column sorts by.</summary>

@@ -46,6 +46,7 @@ public sealed partial class ModelTable
     private bool _usersLoaded;
     private bool _tagsLoaded;
     private bool _columnChoicesLoaded;
+    private readonly Dictionary<string, List<string>> _metadataValues = new(StringComparer.Ordinal);
     private PersistingComponentStateSubscription _persisting;
     private List<string> _metadataKeys = [];
     private List<(string Metric, string Variant)> _metricNames = [];
@@ -207,6 +208,7 @@ public sealed partial class ModelTable
             _loadedProject = ProjectId;
             _selected.Clear();
             _frameworks = null;
+            _metadataValues.Clear();
             _tagsLoaded = _columnChoicesLoaded = false;
             if (TryRestoreSnapshot(key))
             {
@@ -281,6 +283,15 @@ public sealed partial class ModelTable
                     _knownTags.UnionWith(Json.Strings(tags["tags"]));
                     _tagsLoaded = true;
                     break;
+                case var meta when ModelTableState.IsMetadataColumn(meta) && !_metadataValues.ContainsKey(meta):
+                    var values = await MenuCallAsync("projects.get_model_metadata_values", new JsonObject
+                    {
+                        ["projects"] = ScopeProjects,
+                        ["key"] = meta[5..],
+                        ["page_size"] = 500,
+                    });
+                    _metadataValues[meta] = [.. Json.Strings(values["values"])];
+                    break;
                 case "user.name" when !_usersLoaded:
                     var users = await MenuCallAsync("users.get_all", new JsonObject { ["only_fields"] = new JsonArray("id", "name") });
                     foreach (var user in (users["users"] as JsonArray ?? []).OfType<JsonObject>())
@@ -305,6 +316,7 @@ public sealed partial class ModelTable
         "framework" => _frameworks is not null,
         "project.name" => _projects is not null,
         "user.name" => _usersLoaded,
+        _ when ModelTableState.IsMetadataColumn(column) => _metadataValues.ContainsKey(column),
         _ => true,
     };
 
@@ -595,6 +607,7 @@ public sealed partial class ModelTable
         "user.name" => [.. _userNames.Concat(FilterValues(column).OfType<string>().Where(id => !_userNames.ContainsKey(id)).Select(id => KeyValuePair.Create(id, id)))
             .OrderBy(u => u.Value, StringComparer.OrdinalIgnoreCase).Select(u => new FilterOption(u.Key, u.Value))],
         "project.name" => [.. (_projects ?? []).Select(p => new FilterOption(p.Id, p.Name))],
+        _ when _metadataValues.TryGetValue(column, out var values) => [.. values.Select(v => new FilterOption(v, v))],
         _ => [],
     };
 
