@@ -68,7 +68,8 @@ internal sealed class WebBenchmark(WebBenchOptions options, TextWriter progress)
                 query.Api = await api.MeasureAsync("models.get_all_ex", FirstPageRequest(query.State), options.Samples, cancellationToken).ConfigureAwait(false);
                 query.ApiServerCpuPerCall = (ProcStats.CpuTime(server.Pid) - cpuBefore).TotalMilliseconds / (options.Samples + ApiFloor.WarmupCalls);
             }
-            // The other calls a first visit makes (ModelTable.LoadProjectAsync), as the page sends them.
+            // The calls the filter menus make when they first open (no longer part of a visit), as the page sends them.
+            result.Tags = await api.MeasureAsync("projects.get_model_tags", [], options.Samples, cancellationToken).ConfigureAwait(false);
             result.Frameworks = await api.MeasureAsync("models.get_frameworks", [], options.Samples, cancellationToken).ConfigureAwait(false);
             result.Projects = await api.MeasureAsync("projects.get_all_ex", new JsonObject
             {

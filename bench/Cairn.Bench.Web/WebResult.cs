@@ -28,5 +28,7 @@ internal sealed class WebResult(WebBenchOptions options, int modelCount, TimeSpa
 
     public Timings Projects { get; set; } = new();
 
+    public Timings Tags { get; set; } = new();
+
     public double ServerRssMiB { get; set; }
 }

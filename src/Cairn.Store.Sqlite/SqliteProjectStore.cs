@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Cairn.Store.Sqlite;
 
-internal sealed class SqliteProjectStore(SqliteDatabase database) : IProjectStore
+internal sealed partial class SqliteProjectStore(SqliteDatabase database) : IProjectStore
 {
     private const string Columns =
         "p.id, p.company, p.name, p.basename, p.description, p.user_id, p.created, p.last_update, " +

@@ -23,7 +23,10 @@ public static class CairnWeb
         services.AddSingleton(apiHandler);
         services.AddScoped(sp => new ApiTransport(sp.GetRequiredService<ApiHandler>(), sp));
         services.AddScoped<CairnApi>();
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // The browser hands the prerender's persisted state (the model table's first page) back
+        // when the circuit starts, in one message: SignalR's default 32 KB is too small for it.
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = 512 * 1024);
         services.AddMudServices(mud =>
         {
             mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
@@ -73,6 +76,7 @@ public static class CairnWeb
         ServeAssetsFromBuildOutput(app);
         app.MapStaticAssets(File.Exists(EndpointsManifest) ? EndpointsManifest : null);
         app.MapPost("/logout", SignOut.HandleAsync);
+        app.MapGet("/" + FileDownload.Path, FileDownload.HandleAsync).RequireAuthorization();
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
             .RequireAuthorization();

@@ -108,4 +108,28 @@ public sealed class ModelTableStateTests
         var request = Parse("filter=last_update:2026-01-01+$+2026-01-31").ToRequest("*");
         Assert.Equal([">=2026-01-01T00:00:00", "<2026-02-01T00:00:00"], request["last_update"]!.AsArray().Select(b => b!.GetValue<string>()));
     }
+
+    [Fact]
+    public void A_metadata_filter_and_a_tag_filter_travel_together_in_filters()
+    {
+        var state = new ModelTableState { Columns = ["name", "meta.dataset"] }
+            .WithFilter("meta.dataset", new ColumnFilter(["v1", "v2"]))
+            .WithFilter("tags", new ColumnFilter(["a"]));
+        var request = Parse(state.ToQueryString()).ToRequest("*");
+        Assert.Equal("""{"any":{"include":["v1","v2"]}}""", request["filters"]!["metadata.dataset.value"]!.ToJsonString());
+        Assert.Equal("""{"any":{"include":["a"]}}""", request["filters"]!["tags"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Rows_ask_only_for_the_fields_of_the_shown_columns()
+    {
+        var plain = new ModelTableState().OnlyFields().Select(f => f!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("metadata", plain);
+        Assert.DoesNotContain("last_metrics", plain);
+        Assert.Contains("project.name", plain);
+        var wide = new ModelTableState { Columns = ["name", "meta.dataset", new MetricColumn("loss", "val", "value").Id] }
+            .OnlyFields().Select(f => f!.GetValue<string>()).ToList();
+        Assert.Contains("metadata", wide);
+        Assert.Contains("last_metrics", wide);
+    }
 }

@@ -72,7 +72,30 @@ public interface IProjectStore
     /// <paramref name="deleteContents"/> is set. The caller checks the "holds contents" rule.
     /// </summary>
     Task<ProjectDeleteResult> DeleteAsync(string company, string id, bool deleteContents, CancellationToken cancellationToken = default);
+
+    // The lists behind the web UI's menus (projects.get_model_metadata_keys and friends). Each
+    // covers the company's and public models or tasks, in <c>projects</c> or company-wide when null.
+
+    /// <summary>The distinct metadata keys of the models, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> GetModelMetadataKeysAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default);
+
+    /// <summary>One page of the distinct values of metadata key <paramref name="key"/>, in ordinal order, and how many there are in all.</summary>
+    Task<(IReadOnlyList<string> Values, int Total)> GetModelMetadataValuesAsync(
+        string company, IReadOnlyCollection<string>? projects, string key, int skip, int take, CancellationToken cancellationToken = default);
+
+    /// <summary>The distinct metric/variant pairs in the last metrics of the models (or of the tasks when <paramref name="models"/> is false).</summary>
+    Task<IReadOnlyList<MetricVariant>> GetMetricVariantsAsync(
+        string company, IReadOnlyCollection<string>? projects, bool models, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken = default);
+
+    /// <summary>The distinct tags (or system tags) of the tasks, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> GetTaskTagsAsync(string company, IReadOnlyCollection<string>? projects, bool systemTags, CancellationToken cancellationToken = default);
+
+    /// <summary>The project of each of the tasks that exist and have one.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetTaskProjectsAsync(string company, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A metric and variant as they are keyed in <c>last_metrics</c> (md5 hashes of the names).</summary>
+public sealed record MetricVariant(string Metric, string MetricHash, string Variant, string VariantHash);
 
 public interface IIdentityStore
 {

@@ -9,6 +9,7 @@ using Cairn.Core.Tasks;
 using Cairn.Protocol;
 using Cairn.Protocol.Services;
 using Cairn.Server.Api;
+using Cairn.Server.Querying;
 
 namespace Cairn.Server.Services;
 
@@ -17,6 +18,33 @@ internal static class ModelDocuments
 {
     /// <summary>Up to this version models return <c>metadata</c> as an empty list (api.md §1.5).</summary>
     private static readonly ApiVersion LastVersionWithoutMetadata = new(2, 16);
+
+    /// <summary>Paths into a reference that the <c>_ex</c> endpoints join besides <c>id</c> and <c>name</c>: the creating task's project.</summary>
+    public static bool IsJoinedPath(string[] parts) => parts is ["task", "project"];
+
+    /// <summary>Whether <paramref name="projection"/> asks for a joined path under <paramref name="field"/>.</summary>
+    public static bool IsJoinedPath(string field, Projection projection) => field == "task" && projection.Requests("task.project");
+
+    /// <summary>
+    /// <c>task.project</c> in an <c>_ex</c> projection: the creating task's project as <c>{"id": …}</c>
+    /// (webui.md §2.2: the model page links its task under that project).
+    /// </summary>
+    public static async Task JoinTaskProjectsAsync(ApiCall call, IMetadataStore store, IReadOnlyList<JsonObject> documents, Projection projection)
+    {
+        if (!projection.Requests("task.project"))
+        {
+            return;
+        }
+        var ids = documents.Select(d => d["task"]?["id"]?.GetValue<string>()).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var projects = await store.Projects.GetTaskProjectsAsync(call.Identity.Company, ids, call.Aborted).ConfigureAwait(false);
+        foreach (var document in documents)
+        {
+            if (document["task"] is JsonObject task && task["id"]?.GetValue<string>() is { } id && projects.TryGetValue(id, out var project))
+            {
+                task["project"] = new JsonObject { ["id"] = project };
+            }
+        }
+    }
 
     /// <summary>The model as ClearML returns it, every field included (callers project it).</summary>
     public static JsonObject ToDocument(Model model, ApiVersion version)

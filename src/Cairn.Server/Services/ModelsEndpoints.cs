@@ -103,7 +103,7 @@ public static partial class ModelsEndpoints
         {
             // _ex always returns ids, and a joined name comes with its reference's id.
             projection = projection.WithInclude("id");
-            foreach (var field in ReferenceFields.Where(f => projection.Requests(f + ".name")))
+            foreach (var field in ReferenceFields.Where(f => projection.Requests(f + ".name") || ModelDocuments.IsJoinedPath(f, projection)))
             {
                 projection = projection.WithInclude(field + ".id");
             }
@@ -116,6 +116,7 @@ public static partial class ModelsEndpoints
                 ExpandReferences(document);
             }
             await JoinNamesAsync(call, store, documents, projection).ConfigureAwait(false);
+            await ModelDocuments.JoinTaskProjectsAsync(call, store, documents, projection).ConfigureAwait(false);
         }
         var projected = documents.Select(projection.Apply).ToList();
         if (extended && ReadFlag(body, "include_stats"))
@@ -180,7 +181,7 @@ public static partial class ModelsEndpoints
         {
             var parts = path.Split('.');
             var valid = DocumentFields.Contains(parts[0])
-                && (!ReferenceFields.Contains(parts[0]) || parts.Length == 1 || (parts.Length == 2 && parts[1] is "id" or "name"));
+                && (!ReferenceFields.Contains(parts[0]) || parts.Length == 1 || (parts.Length == 2 && parts[1] is "id" or "name") || ModelDocuments.IsJoinedPath(parts));
             if (!valid)
             {
                 throw new CairnException(ErrorCodes.InvalidFields, null, new Dictionary<string, object?> { ["fields"] = new[] { path } });

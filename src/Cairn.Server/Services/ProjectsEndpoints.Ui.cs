@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Core.Errors;
 using Cairn.Core.Storage;
 using Cairn.Server.Api;
 
@@ -41,6 +42,138 @@ public static partial class ProjectsEndpoints
             result["system_tags"] = ModelDocuments.Strings(systemTags);
         }
         return result;
+    }
+
+    /// <summary><c>projects.get_task_tags</c>: like <c>get_model_tags</c>, over the tasks.</summary>
+    private static async Task<object?> GetTaskTagsAsync(ApiCall call)
+    {
+        var request = call.Read<ModelTagsRequest>();
+        var store = call.Service<IMetadataStore>();
+        var projects = await WithSubprojectsAsync(call, request.Projects).ConfigureAwait(false);
+        var company = call.Identity.Company;
+        var tags = await store.Projects.GetTaskTagsAsync(company, projects, systemTags: false, call.Aborted).ConfigureAwait(false);
+        var result = new JsonObject { ["tags"] = ModelDocuments.Strings(tags) };
+        if (request.IncludeSystem)
+        {
+            var systemTags = await store.Projects.GetTaskTagsAsync(company, projects, systemTags: true, call.Aborted).ConfigureAwait(false);
+            result["system_tags"] = ModelDocuments.Strings(systemTags);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <c>projects.get_model_metadata_keys</c>: the metadata keys of the models in a project (and
+    /// its subprojects unless <c>include_subprojects</c> is false) or company-wide, a page at a time.
+    /// </summary>
+    private static async Task<object?> GetModelMetadataKeysAsync(ApiCall call)
+    {
+        var request = call.Read<MetadataKeysRequest>();
+        var (skip, take) = Page(request.Page, request.PageSize);
+        var projects = await ScopeAsync(call, request.Project is { } project ? [project] : null, request.IncludeSubprojects).ConfigureAwait(false);
+        var keys = await call.Service<IMetadataStore>().Projects.GetModelMetadataKeysAsync(call.Identity.Company, projects, call.Aborted).ConfigureAwait(false);
+        var page = keys.Skip(skip).Take(take).ToList();
+        return new JsonObject
+        {
+            ["keys"] = ModelDocuments.Strings(page),
+            ["remaining"] = Math.Max(0, keys.Count - skip - page.Count),
+            ["total"] = keys.Count,
+        };
+    }
+
+    /// <summary><c>projects.get_model_metadata_values</c>: the distinct values of one metadata key, a page at a time.</summary>
+    private static async Task<object?> GetModelMetadataValuesAsync(ApiCall call)
+    {
+        var request = call.Read<MetadataValuesRequest>();
+        if (string.IsNullOrWhiteSpace(request.Key))
+        {
+            throw CairnException.MissingFields("key");
+        }
+        var (skip, take) = Page(request.Page, request.PageSize);
+        var projects = await ScopeAsync(call, request.Projects, request.IncludeSubprojects).ConfigureAwait(false);
+        var (values, total) = await call.Service<IMetadataStore>().Projects
+            .GetModelMetadataValuesAsync(call.Identity.Company, projects, request.Key, skip, take, call.Aborted).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["total"] = total,
+            ["remaining"] = Math.Max(0, total - skip - values.Count),
+            ["values"] = ModelDocuments.Strings(values),
+        };
+    }
+
+    /// <summary>
+    /// <c>projects.get_unique_metric_variants</c>: the metric/variant pairs the tasks (or, with
+    /// <c>model_metrics</c>, the models) of a project have reported, as their last metrics hold them.
+    /// </summary>
+    private static async Task<object?> GetUniqueMetricVariantsAsync(ApiCall call)
+    {
+        var request = call.Read<MetricVariantsRequest>();
+        var projects = await ScopeAsync(call, request.Project is { } project ? [project] : null, request.IncludeSubprojects).ConfigureAwait(false);
+        var ids = request.Ids?.OfType<string>().ToList();
+        var variants = await call.Service<IMetadataStore>().Projects
+            .GetMetricVariantsAsync(call.Identity.Company, projects, request.ModelMetrics, ids is { Count: > 0 } ? ids : null, call.Aborted).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["metrics"] = new JsonArray([.. variants.Select(v => (JsonNode)new JsonObject
+            {
+                ["metric"] = v.Metric,
+                ["metric_hash"] = v.MetricHash,
+                ["variant"] = v.Variant,
+                ["variant_hash"] = v.VariantHash,
+            })]),
+        };
+    }
+
+    private static async Task<List<string>?> ScopeAsync(ApiCall call, IEnumerable<string?>? projects, bool includeSubprojects) =>
+        includeSubprojects
+            ? await WithSubprojectsAsync(call, projects).ConfigureAwait(false)
+            : projects?.OfType<string>().ToList() is { Count: > 0 } named ? named : null;
+
+    private static (int Skip, int Take) Page(int page, int pageSize)
+    {
+        if (page < 0)
+        {
+            throw CairnException.Validation("page must be 0 or more");
+        }
+        if (pageSize is < 1 or > 10_000)
+        {
+            throw CairnException.Validation("page_size must be between 1 and 10000");
+        }
+        return ((int)Math.Min(int.MaxValue, (long)page * pageSize), pageSize);
+    }
+
+    private sealed class MetadataKeysRequest
+    {
+        public string? Project { get; set; }
+
+        public bool IncludeSubprojects { get; set; } = true;
+
+        public int Page { get; set; }
+
+        public int PageSize { get; set; } = 500;
+    }
+
+    private sealed class MetadataValuesRequest
+    {
+        public List<string?>? Projects { get; set; }
+
+        public string? Key { get; set; }
+
+        public bool IncludeSubprojects { get; set; } = true;
+
+        public int Page { get; set; }
+
+        public int PageSize { get; set; } = 500;
+    }
+
+    private sealed class MetricVariantsRequest
+    {
+        public string? Project { get; set; }
+
+        public bool IncludeSubprojects { get; set; } = true;
+
+        public bool ModelMetrics { get; set; }
+
+        public List<string?>? Ids { get; set; }
     }
 
     private sealed class ModelTagsRequest

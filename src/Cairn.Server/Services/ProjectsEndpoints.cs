@@ -22,7 +22,11 @@ public static partial class ProjectsEndpoints
             .Add("projects.get_all_ex", call => GetAllAsync(call, extended: true))
             .Add("projects.update", UpdateAsync)
             .Add("projects.delete", DeleteAsync)
-            .Add("projects.get_model_tags", GetModelTagsAsync, "2.8");
+            .Add("projects.get_model_tags", GetModelTagsAsync, "2.8")
+            .Add("projects.get_task_tags", GetTaskTagsAsync, "2.8")
+            .Add("projects.get_model_metadata_keys", GetModelMetadataKeysAsync, "2.17")
+            .Add("projects.get_model_metadata_values", GetModelMetadataValuesAsync, "2.17")
+            .Add("projects.get_unique_metric_variants", GetUniqueMetricVariantsAsync, "2.13");
 
     private static async Task<object?> CreateAsync(ApiCall call)
     {

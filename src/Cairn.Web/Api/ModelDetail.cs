@@ -53,13 +53,16 @@ public sealed record ModelDetail(
 
     public bool Archived => SystemTags.Contains("archived");
 
+    /// <summary>The creating task's project (<c>task.project</c>), for links to the task under it.</summary>
+    public string? TaskProjectId { get; init; }
+
     public string? MetadataValue(string key) => Metadata.FirstOrDefault(m => m.Key == key)?.Value;
 
     /// <summary>The fields the page asks for; references are joined with their names.</summary>
     public static readonly string[] Fields =
     [
-        "id", "name", "created", "last_update", "framework", "ready", "uri", "user.name", "task.name", "parent.name",
-        "project.name", "comment", "tags", "system_tags", "design", "labels", "metadata", "last_metrics",
+        "id", "name", "created", "last_update", "framework", "ready", "uri", "user.name", "task.name", "task.project",
+        "parent.name", "project.name", "comment", "tags", "system_tags", "design", "labels", "metadata", "last_metrics",
     ];
 
     public static ModelDetail From(JsonObject model)
@@ -84,7 +87,10 @@ public sealed record ModelDetail(
             design,
             ReadLabels(model["labels"]),
             ReadMetadata(model["metadata"]),
-            ReadMetrics(model["last_metrics"]));
+            ReadMetrics(model["last_metrics"]))
+        {
+            TaskProjectId = Json.String(model["task"]?["project"]?["id"]),
+        };
     }
 
     /// <summary>

@@ -52,7 +52,11 @@ public sealed record ModelTableState
     public static bool IsSortable(string column) => column is "framework" or "name" or "ready" or "last_update" or "comment" or "id"
         || column.StartsWith("meta.", StringComparison.Ordinal) || column.StartsWith("m.", StringComparison.Ordinal);
 
-    public static bool IsFilterable(string column) => column is "framework" or "tags" or "ready" or "user.name" or "project.name" or "last_update";
+    public static bool IsFilterable(string column) =>
+        column is "framework" or "tags" or "ready" or "user.name" or "project.name" or "last_update" || IsMetadataColumn(column);
+
+    /// <summary>A user-added metadata column, <c>meta.&lt;key&gt;</c>.</summary>
+    public static bool IsMetadataColumn(string column) => column.StartsWith("meta.", StringComparison.Ordinal) && column.Length > 5;
 
     // ---- URL ----
 
@@ -224,13 +228,36 @@ public sealed record ModelTableState
 
     // ---- API request ----
 
+    /// <summary>
+    /// The fields the shown columns need, and those the row menu and links always use: every row
+    /// travels over the circuit, so a hidden column's data (a metadata map, the last metrics) is not asked for.
+    /// </summary>
+    public JsonArray OnlyFields()
+    {
+        var fields = new List<string> { "id", "name", "tags", "system_tags", "ready", "project.name", "last_update" };
+        foreach (var column in Columns)
+        {
+            var field = column switch
+            {
+                "framework" or "user.name" or "task.name" or "comment" or "created" => column,
+                _ when column.StartsWith("meta.", StringComparison.Ordinal) => "metadata",
+                _ when MetricColumn.TryParse(column, out _) => "last_metrics",
+                _ => null,
+            };
+            if (field is not null && !fields.Contains(field))
+            {
+                fields.Add(field);
+            }
+        }
+        return new JsonArray([.. fields.Select(f => (JsonNode)f)]);
+    }
+
     /// <summary>The <c>models.get_all_ex</c> body for this view of project <paramref name="projectId"/> (<c>*</c> for all), without paging.</summary>
     public JsonObject ToRequest(string projectId)
     {
         var body = new JsonObject
         {
-            ["only_fields"] = new JsonArray("id", "name", "framework", "tags", "system_tags", "ready", "project.name", "user.name",
-                "task.name", "last_update", "created", "comment", "metadata", "last_metrics", "uri"),
+            ["only_fields"] = OnlyFields(),
             ["order_by"] = new JsonArray([.. EffectiveOrder.Select(t => (JsonNode)((t.Descending ? "-" : "") + SortField(t.Column)))]),
             ["system_tags"] = new JsonArray(Archive ? "archived" : "-archived"),
         };
@@ -274,7 +301,14 @@ public sealed record ModelTableState
                     {
                         terms["exclude"] = new JsonArray([.. exclude.Select(v => (JsonNode)v)]);
                     }
-                    body["filters"] = new JsonObject { ["tags"] = new JsonObject { [filter.All ? "all" : "any"] = terms } };
+                    FiltersOf(body)["tags"] = new JsonObject { [filter.All ? "all" : "any"] = terms };
+                    break;
+                case var meta when IsMetadataColumn(meta):
+                    // As ClearML's UI sends a metadata value filter: any of the chosen values.
+                    FiltersOf(body)[$"metadata.{meta[5..]}.value"] = new JsonObject
+                    {
+                        ["any"] = new JsonObject { ["include"] = new JsonArray([.. filter.Values.OfType<string>().Select(v => (JsonNode)v)]) },
+                    };
                     break;
                 case "last_update":
                     var bounds = new JsonArray();
@@ -302,6 +336,15 @@ public sealed record ModelTableState
             };
         }
         return body;
+    }
+
+    private static JsonObject FiltersOf(JsonObject body)
+    {
+        if (body["filters"] is not JsonObject filters)
+        {
+            body["filters"] = filters = [];
+        }
+        return filters;
     }
 
     /// <summary>The API field a column sorts by.</summary>

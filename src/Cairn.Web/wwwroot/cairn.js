@@ -26,7 +26,7 @@ window.cairn = {
     },
     // Calls back when the sentinel below the table's last row scrolls into view, to load the next page.
     observeEnd: function (element, component) {
-        // A reference to an element that a later render already removed arrives unresolved.
+        // A reference to an element that a later render removed, or that was never rendered, arrives unresolved.
         if (!(element instanceof Element)) { return null; }
         const root = element.closest(".cairn-grid-wrap");
         const observer = new IntersectionObserver(function (entries) {

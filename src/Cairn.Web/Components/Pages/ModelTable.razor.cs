@@ -36,8 +36,18 @@ public sealed partial class ModelTable
     private string _searchText = "";
     private CancellationTokenSource? _searchDebounce;
     private string? _navigatingTo;
-    private List<string> _frameworks = [];
-    private List<(string Id, string Name)> _projects = [];
+    private const string SnapshotKey = "cairn-model-table";
+
+    // Well under the circuit's message limit (see CairnWeb), which the encrypted state must fit in.
+    private const int MaxSnapshotChars = 192 * 1024;
+
+    private List<string>? _frameworks;
+    private List<(string Id, string Name)>? _projects;
+    private bool _usersLoaded;
+    private bool _tagsLoaded;
+    private bool _columnChoicesLoaded;
+    private readonly Dictionary<string, List<string>> _metadataValues = new(StringComparer.Ordinal);
+    private PersistingComponentStateSubscription _persisting;
     private List<string> _metadataKeys = [];
     private List<(string Metric, string Variant)> _metricNames = [];
     private readonly Dictionary<string, string> _userNames = new(StringComparer.Ordinal);
@@ -59,7 +69,48 @@ public sealed partial class ModelTable
 
     private bool? AllSelected => _selected.Count == 0 ? false : _rows.All(r => _selected.Contains(r.Id)) ? true : null;
 
-    protected override void OnInitialized() => Navigation.LocationChanged += OnLocationChanged;
+    protected override void OnInitialized()
+    {
+        Navigation.LocationChanged += OnLocationChanged;
+        if (!RendererInfo.IsInteractive)
+        {
+            // The prerendered rows travel with the page, so the interactive render shows them without asking again.
+            _persisting = AppState.RegisterOnPersisting(PersistSnapshot);
+        }
+    }
+
+    /// <summary>What the prerender loaded, for the interactive render of the same view.</summary>
+    private sealed record TableSnapshot(string Key, ProjectSummary? Project, bool NotFound, string Models, string? ScrollId, bool HasMore);
+
+    private Task PersistSnapshot()
+    {
+        if (_loadedKey is not null && !_loading && _error is null)
+        {
+            var models = "[" + string.Join(",", _rows.Select(r => r.Document.ToJsonString())) + "]";
+            if (models.Length > MaxSnapshotChars)
+            {
+                return Task.CompletedTask; // Wide rows (many metadata columns): the interactive render asks again.
+            }
+            AppState.PersistAsJson(SnapshotKey, new TableSnapshot(_loadedKey, _project, _notFound, models, _scrollId, _hasMore));
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Takes over the prerender's rows when they are of <paramref name="key"/>'s view.</summary>
+    private bool TryRestoreSnapshot(string key)
+    {
+        if (!RendererInfo.IsInteractive || !AppState.TryTakeFromJson<TableSnapshot>(SnapshotKey, out var snapshot) || snapshot is null || snapshot.Key != key)
+        {
+            return false;
+        }
+        _project = snapshot.Project;
+        _notFound = snapshot.NotFound;
+        _rows = JsonNode.Parse(snapshot.Models) is JsonArray models ? [.. models.OfType<JsonObject>().Select(ModelRow.FromDocument)] : [];
+        _scrollId = snapshot.ScrollId;
+        _hasMore = snapshot.HasMore;
+        Learn(_rows);
+        return true;
+    }
 
     protected override Task OnParametersSetAsync() => SyncWithUrlAsync();
 
@@ -122,6 +173,17 @@ public sealed partial class ModelTable
         {
             _loadedProject = ProjectId;
             _selected.Clear();
+            _frameworks = null;
+            _metadataValues.Clear();
+            _tagsLoaded = _columnChoicesLoaded = false;
+            if (TryRestoreSnapshot(key))
+            {
+                if (_state.Filters.ContainsKey("project.name"))
+                {
+                    await EnsureProjectsAsync(); // The filter's chip names the projects.
+                }
+                return;
+            }
             if (!await LoadProjectAsync())
             {
                 StateHasChanged();
@@ -129,6 +191,133 @@ public sealed partial class ModelTable
             }
         }
         await ReloadAsync();
+        if (_state.Filters.ContainsKey("project.name"))
+        {
+            await EnsureProjectsAsync(); // The filter's chip names the projects.
+        }
+    }
+
+    // ---- menu choices: asked for when a menu opens, never before the rows ----
+
+    private async Task EnsureProjectsAsync()
+    {
+        if (_projects is not null)
+        {
+            return;
+        }
+        try
+        {
+            var projects = await MenuCallAsync("projects.get_all_ex", new JsonObject
+            {
+                ["only_fields"] = new JsonArray("id", "name"),
+                ["order_by"] = new JsonArray("name"),
+                ["size"] = 500,
+            });
+            _projects = [.. (projects["projects"] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))];
+        }
+        catch (ApiException e)
+        {
+            Snackbar.Add($"Could not list the projects: {e.Message}", Severity.Error);
+        }
+    }
+
+    /// <summary>
+    /// A menu's list, asked for off the circuit's thread: over a large store a list can take a
+    /// second (the SQLite provider runs queries synchronously), and the table must stay responsive meanwhile.
+    /// </summary>
+    private Task<JsonObject> MenuCallAsync(string endpoint, JsonObject? body) => Task.Run(() => Api.CallAsync(endpoint, body));
+
+    private JsonArray? ScopeProjects => ProjectId == "*" ? null : new JsonArray(ProjectId);
+
+    /// <summary>Loads the choices of a column's filter menu the first time it opens.</summary>
+    private async Task LoadFilterChoicesAsync(string column)
+    {
+        try
+        {
+            switch (column)
+            {
+                case "framework" when _frameworks is null:
+                    var frameworks = await MenuCallAsync("models.get_frameworks", ScopeProjects is { } scope ? new JsonObject { ["projects"] = scope } : null);
+                    _frameworks = [.. Json.Strings(frameworks["frameworks"])];
+                    break;
+                case "project.name":
+                    await EnsureProjectsAsync();
+                    break;
+                case "tags" when !_tagsLoaded:
+                    var tags = await MenuCallAsync("projects.get_model_tags", ScopeProjects is { } tagScope ? new JsonObject { ["projects"] = tagScope } : null);
+                    _knownTags.UnionWith(Json.Strings(tags["tags"]));
+                    _tagsLoaded = true;
+                    break;
+                case var meta when ModelTableState.IsMetadataColumn(meta) && !_metadataValues.ContainsKey(meta):
+                    var values = await MenuCallAsync("projects.get_model_metadata_values", new JsonObject
+                    {
+                        ["projects"] = ScopeProjects,
+                        ["key"] = meta[5..],
+                        ["page_size"] = 500,
+                    });
+                    _metadataValues[meta] = [.. Json.Strings(values["values"])];
+                    break;
+                case "user.name" when !_usersLoaded:
+                    var users = await MenuCallAsync("users.get_all", new JsonObject { ["only_fields"] = new JsonArray("id", "name") });
+                    foreach (var user in (users["users"] as JsonArray ?? []).OfType<JsonObject>())
+                    {
+                        if (Json.String(user["id"]) is { } id)
+                        {
+                            _userNames[id] = Json.String(user["name"]) ?? id;
+                        }
+                    }
+                    _usersLoaded = true;
+                    break;
+            }
+        }
+        catch (ApiException e)
+        {
+            Snackbar.Add($"Could not load the filter's choices: {e.Message}", Severity.Error);
+        }
+    }
+
+    private bool ChoicesLoaded(string column) => column switch
+    {
+        "framework" => _frameworks is not null,
+        "project.name" => _projects is not null,
+        "user.name" => _usersLoaded,
+        _ when ModelTableState.IsMetadataColumn(column) => _metadataValues.ContainsKey(column),
+        _ => true,
+    };
+
+    /// <summary>The column chooser's metadata keys and metric variants, from the whole project rather than the loaded rows.</summary>
+    private async Task LoadColumnChoicesAsync()
+    {
+        if (_columnChoicesLoaded)
+        {
+            return;
+        }
+        try
+        {
+            var keys = await MenuCallAsync("projects.get_model_metadata_keys", new JsonObject
+            {
+                ["project"] = ProjectId == "*" ? null : ProjectId,
+                ["include_subprojects"] = true,
+                ["page_size"] = 500,
+            });
+            _metadataKeys = [.. Json.Strings(keys["keys"])];
+            var metrics = await MenuCallAsync("projects.get_unique_metric_variants", new JsonObject
+            {
+                ["project"] = ProjectId == "*" ? null : ProjectId,
+                ["include_subprojects"] = true,
+                ["model_metrics"] = true,
+            });
+            _metricNames = [.. (metrics["metrics"] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(m => (Json.String(m["metric"]) ?? "", Json.String(m["variant"]) ?? ""))
+                .Distinct()
+                .Order()];
+            _columnChoicesLoaded = true;
+        }
+        catch (ApiException e)
+        {
+            Snackbar.Add($"Could not list metadata keys and metrics: {e.Message}", Severity.Error);
+        }
     }
 
     private async Task<bool> LoadProjectAsync()
@@ -147,24 +336,20 @@ public sealed partial class ModelTable
                 }
                 _project = found[0];
             }
-            var frameworks = await Api.CallAsync("models.get_frameworks",
-                ProjectId == "*" ? null : new JsonObject { ["projects"] = new JsonArray(ProjectId) });
-            _frameworks = [.. Json.Strings(frameworks["frameworks"])];
-            var projects = await Api.CallAsync("projects.get_all_ex", new JsonObject
-            {
-                ["only_fields"] = new JsonArray("id", "name"),
-                ["order_by"] = new JsonArray("name"),
-                ["size"] = 500,
-            });
-            _projects = [.. (projects["projects"] as JsonArray ?? []).OfType<JsonObject>()
-                .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))];
         }
         catch (ApiException e)
         {
+            // Shown in place (a following row query would clear it and show an empty table);
+            // forgetting the view makes the retry, or the next URL, look the project up again.
             _error = e;
+            _loadedProject = null;
+            _loadedKey = null;
+            return false;
         }
         return true;
     }
+
+    private Task RetryAsync() => _loadedProject is null ? SyncWithUrlAsync() : ReloadAsync();
 
     /// <summary>Loads the first <paramref name="size"/> rows of the view, starting a new scroll.</summary>
     private async Task ReloadAsync(int size = PageSize)
@@ -271,11 +456,12 @@ public sealed partial class ModelTable
         }
     }
 
-    /// <summary>Filter and column choices the API cannot list yet (tags, users, metadata keys, metrics) are learnt from the loaded rows.</summary>
+    /// <summary>
+    /// The loaded rows name users and tags too: the chips of active filters show names before
+    /// the filter menus have asked the API for their lists.
+    /// </summary>
     private void Learn(IEnumerable<ModelRow> rows)
     {
-        var keys = new SortedSet<string>(_metadataKeys, StringComparer.Ordinal);
-        var metrics = new SortedSet<(string, string)>(_metricNames);
         foreach (var row in rows)
         {
             _knownTags.UnionWith(row.Tags);
@@ -283,27 +469,11 @@ public sealed partial class ModelTable
             {
                 _userNames[row.UserId] = row.UserName ?? row.UserId;
             }
-            if (row.Document["metadata"] is JsonObject metadata)
-            {
-                keys.UnionWith(metadata.Select(m => m.Key));
-            }
-            if (row.Document["last_metrics"] is JsonObject lastMetrics)
-            {
-                foreach (var variant in lastMetrics.Select(m => m.Value).OfType<JsonObject>().SelectMany(v => v.Select(x => x.Value)).OfType<JsonObject>())
-                {
-                    if (Json.String(variant["metric"]) is { } metric && Json.String(variant["variant"]) is { } name)
-                    {
-                        metrics.Add((metric, name));
-                    }
-                }
-            }
         }
-        _metadataKeys = [.. keys];
-        _metricNames = [.. metrics];
     }
 
     /// <summary>Every change of view goes through the URL, so the back button and copied links see it too.</summary>
-    private void Apply(ModelTableState next, bool replace = false)
+    private Task Apply(ModelTableState next, bool replace = false)
     {
         if (next.Archive != _state.Archive)
         {
@@ -312,13 +482,17 @@ public sealed partial class ModelTable
         var query = next.ToQueryString();
         if (_navigatingTo is null && query == CurrentQuery())
         {
-            return; // Already showing this view; no navigation means no LocationChanged to wait for.
+            return Task.CompletedTask; // Already showing this view; no navigation means no LocationChanged to wait for.
         }
         // The URL catches up asynchronously; quick successive changes build on this one meanwhile,
         // and SyncWithUrlAsync skips the URLs of the earlier ones until this one arrives.
         _state = next;
         _navigatingTo = ProjectId + "|" + query;
         Navigation.NavigateTo($"projects/{Uri.EscapeDataString(ProjectId).Replace("%2A", "*", StringComparison.Ordinal)}/models{query}", replace: replace);
+        // The rows are asked for now, not after the URL's round trip through the browser; when
+        // the location change arrives, it finds its view loaded (or loading).
+        _loadedKey = _navigatingTo;
+        return ReloadAsync();
     }
 
     // ---- search ----
@@ -345,7 +519,7 @@ public sealed partial class ModelTable
         {
             return; // More typing, Enter, Escape or the toggle came first.
         }
-        await InvokeAsync(() =>
+        await InvokeAsync(async () =>
         {
             if (cancel.IsCancellationRequested)
             {
@@ -354,7 +528,7 @@ public sealed partial class ModelTable
             var next = _state.WithSearch(_searchText, _state.SearchIsRegex);
             if (next.Search != _state.Search)
             {
-                Apply(next, replace: true);
+                await Apply(next, replace: true);
             }
         });
     }
@@ -366,25 +540,26 @@ public sealed partial class ModelTable
         _searchDebounce = null;
     }
 
-    private void OnSearchKeyDown(KeyboardEventArgs e)
+    private Task OnSearchKeyDown(KeyboardEventArgs e)
     {
         if (e.Key == "Enter")
         {
             CancelSearchDebounce();
-            Apply(_state.WithSearch(_searchText, _state.SearchIsRegex));
+            return Apply(_state.WithSearch(_searchText, _state.SearchIsRegex));
         }
-        else if (e.Key == "Escape")
+        if (e.Key == "Escape")
         {
             CancelSearchDebounce();
             _searchText = "";
-            Apply(_state.WithSearch(null, _state.SearchIsRegex));
+            return Apply(_state.WithSearch(null, _state.SearchIsRegex));
         }
+        return Task.CompletedTask;
     }
 
-    private void ToggleRegex(bool on)
+    private Task ToggleRegex(bool on)
     {
         CancelSearchDebounce();
-        Apply(_state.WithSearch(_searchText, on));
+        return Apply(_state.WithSearch(_searchText, on));
     }
 
     // ---- filters ----
@@ -394,10 +569,11 @@ public sealed partial class ModelTable
     private IReadOnlyList<FilterOption> FilterOptions(string column) => column switch
     {
         "ready" => [new("true", "Published"), new("false", "Draft")],
-        "framework" => [.. _frameworks.Select(f => new FilterOption(f, f)), new FilterOption(null, "(none)")],
+        "framework" => [.. (_frameworks ?? []).Select(f => new FilterOption(f, f)), new FilterOption(null, "(none)")],
         "user.name" => [.. _userNames.Concat(FilterValues(column).OfType<string>().Where(id => !_userNames.ContainsKey(id)).Select(id => KeyValuePair.Create(id, id)))
             .OrderBy(u => u.Value, StringComparer.OrdinalIgnoreCase).Select(u => new FilterOption(u.Key, u.Value))],
-        "project.name" => [.. _projects.Select(p => new FilterOption(p.Id, p.Name))],
+        "project.name" => [.. (_projects ?? []).Select(p => new FilterOption(p.Id, p.Name))],
+        _ when _metadataValues.TryGetValue(column, out var values) => [.. values.Select(v => new FilterOption(v, v))],
         _ => [],
     };
 
@@ -405,7 +581,7 @@ public sealed partial class ModelTable
     {
         "ready" => string.Join(", ", filter.Values.Select(v => v == "true" ? "Published" : "Draft")),
         "user.name" => string.Join(", ", filter.Values.Select(v => v is not null && _userNames.TryGetValue(v, out var name) ? name : v)),
-        "project.name" => string.Join(", ", filter.Values.Select(v => _projects.FirstOrDefault(p => p.Id == v).Name ?? v)),
+        "project.name" => string.Join(", ", filter.Values.Select(v => (_projects ?? []).FirstOrDefault(p => p.Id == v).Name ?? v)),
         "last_update" => $"{filter.Values.ElementAtOrDefault(0) ?? "…"} – {filter.Values.ElementAtOrDefault(1) ?? "…"}",
         "tags" => string.Join(filter.All ? " and " : " or ", filter.Values.Select(v => v switch
         {
@@ -503,15 +679,17 @@ public sealed partial class ModelTable
 
     private async Task MoveAsync(IReadOnlyList<ModelRow> models)
     {
+        await EnsureProjectsAsync();
+        var projects = _projects ?? [];
         var parameters = new DialogParameters<MoveDialog>
         {
             { d => d.Count, models.Count },
-            { d => d.Projects, _projects.Select(p => p.Name).ToList() },
+            { d => d.Projects, projects.Select(p => p.Name).ToList() },
         };
         var dialog = await Dialogs.ShowAsync<MoveDialog>("Move to project", parameters);
         if (await dialog.Result is { Canceled: false, Data: string target })
         {
-            var existing = _projects.FirstOrDefault(p => p.Name == target).Id;
+            var existing = projects.FirstOrDefault(p => p.Name == target).Id;
             var body = new JsonObject { ["ids"] = Ids(models) };
             if (existing is not null)
             {
@@ -523,7 +701,7 @@ public sealed partial class ModelTable
             }
             if (await RunAsync("models.move", body, $"Moved to {target}") && existing is null)
             {
-                await LoadProjectAsync();
+                _projects = null; // A new project: list them again when next needed.
             }
         }
     }
@@ -594,6 +772,7 @@ public sealed partial class ModelTable
     public async ValueTask DisposeAsync()
     {
         Navigation.LocationChanged -= OnLocationChanged;
+        _persisting.Dispose();
         CancelSearchDebounce();
         await DisposeObserverAsync();
         _self?.Dispose();
