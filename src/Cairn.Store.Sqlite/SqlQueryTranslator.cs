@@ -21,9 +21,13 @@ internal sealed record Column(FieldKind Kind, string Sql, ValueIndex? Index = nu
 /// <summary>
 /// An index table of a field's values: <see cref="Select"/> is a query that, completed with
 /// <c>IN (values)</c>, lists the keys (<see cref="Key"/>) of the rows holding any of the values.
-/// For a list field each (row, value) pair appears once.
+/// For a list field each (row, value) pair appears once. <see cref="KeyColumn"/>, when set, is the
+/// index table's column that holds the key, and has an index of its own: an exclusion is then a
+/// correlated <c>NOT EXISTS</c>, one seek per row looked at, rather than a <c>NOT IN</c> list built
+/// from every row that has the values (10,000 archived models for the model table's "-archived",
+/// on every page: 2.0 against 0.4 ms for a page of 30).
 /// </summary>
-internal sealed record ValueIndex(string Key, string Select);
+internal sealed record ValueIndex(string Key, string Select, string? KeyColumn = null);
 
 /// <summary>
 /// An inclusion condition that an index can answer: <paramref name="Column"/> holds one of
@@ -340,6 +344,10 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
     private string HasNone(Column column, IReadOnlyList<string> values)
     {
         var list = ValueList(values);
+        if (column.Index is { KeyColumn: { } keyColumn } correlated)
+        {
+            return $"NOT EXISTS ({correlated.Select} IN {list} AND {keyColumn} = {correlated.Key})";
+        }
         if (column.Index is { } index)
         {
             return $"{index.Key} NOT IN ({index.Select} IN {list})";

@@ -54,8 +54,8 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
         ["parent"] = new(FieldKind.Text, "m.parent", Indexed: true),
         ["framework"] = new(FieldKind.Text, "m.framework", Indexed: true),
         ["uri"] = new(FieldKind.Text, "m.uri", Indexed: true),
-        ["tags"] = new(FieldKind.TextList, "m.tags", new ValueIndex("m.seq", "SELECT model_seq FROM model_tags WHERE field = 0 AND tag")),
-        ["system_tags"] = new(FieldKind.TextList, "m.system_tags", new ValueIndex("m.seq", "SELECT model_seq FROM model_tags WHERE field = 1 AND tag")),
+        ["tags"] = new(FieldKind.TextList, "m.tags", new ValueIndex("m.seq", "SELECT model_seq FROM model_tags WHERE field = 0 AND tag", "model_seq")),
+        ["system_tags"] = new(FieldKind.TextList, "m.system_tags", new ValueIndex("m.seq", "SELECT model_seq FROM model_tags WHERE field = 1 AND tag", "model_seq")),
         ["created"] = new(FieldKind.DateTime, "m.created", NeverEmpty: true, Indexed: true),
         ["last_update"] = new(FieldKind.DateTime, "m.last_update", NeverEmpty: true, Indexed: true),
         ["last_change"] = new(FieldKind.DateTime, "m.last_change"),
@@ -87,7 +87,7 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
             }
             var read = parts[2] == "key" ? "item_key" : parts[2];
             var sql = $"(SELECT {read} FROM model_metadata WHERE model_seq = m.seq AND key = {key})";
-            var index = new ValueIndex("m.seq", $"SELECT model_seq FROM model_metadata WHERE key = {key} AND {read}");
+            var index = new ValueIndex("m.seq", $"SELECT model_seq FROM model_metadata WHERE key = {key} AND {read}", "model_seq");
             return new Column(FieldKind.Text, sql, index, Collation: SqliteDatabase.NaturalCollation);
         }
         if (parts[0] == "last_metrics")
