@@ -146,8 +146,9 @@ internal sealed record ModelQuery(string Name, string Body, bool Filtered, SqlQu
     /// The web UI's model table: a page of 30, newest first, without archived models, with the
     /// table's projection; unfiltered, with a tag on 8% of the models, with a tag on 40 of them, and
     /// for one project. When every indexed condition matches many models the store reads the models
-    /// in ix_models_created and stops at the page (the condition written <c>+m.seq IN …</c>, which
-    /// no index answers); with a rare tag it reads the tag's models through model_tags and sorts them.
+    /// in ix_models_created and stops at the page (a tag as a correlated <c>EXISTS</c>, a project as
+    /// <c>+m.project IN …</c>, which no index answers); with a rare tag it reads the tag's models
+    /// through model_tags and sorts them.
     /// </summary>
     private static void AddTablePages(List<ModelQuery> queries, (string, object) company, string projectId)
     {
@@ -176,9 +177,9 @@ internal sealed record ModelQuery(string Name, string Body, bool Filtered, SqlQu
         var common = ModelCorpus.Tags[1];
         Add("table page: newest first", [], "", [], "", []);
         Add($"table page: common tag ({common})", new JsonObject { ["tags"] = new JsonArray(common) },
-            " AND (+m.seq IN (SELECT model_seq FROM model_tags WHERE field = 0 AND tag IN (SELECT value FROM json_each($q1))))",
+            " AND (EXISTS (SELECT model_seq FROM model_tags WHERE field = 0 AND tag IN (SELECT value FROM json_each($q1)) AND model_seq = m.seq))",
             [("$q1", Json(common))],
-            " AND +m.seq IN (SELECT model_seq FROM model_tags WHERE field = 0 AND tag = $tag)",
+            " AND EXISTS (SELECT 1 FROM model_tags WHERE field = 0 AND tag = $tag AND model_seq = m.seq)",
             [("$tag", common)]);
         Add("table page: rare tag (40 models)", new JsonObject { ["tags"] = new JsonArray(RareTag) },
             " AND (m.seq IN (SELECT model_seq FROM model_tags WHERE field = 0 AND tag IN (SELECT value FROM json_each($q1))))",

@@ -326,7 +326,7 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         if (column.Index is { } index)
         {
             Record(column, values);
-            return $"{Unindexed}{index.Key} IN ({index.Select} IN {list})";
+            return Includes(index, $"IN {list}");
         }
         if (column.Kind == FieldKind.TextList)
         {
@@ -376,7 +376,7 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
                 ? "(" + string.Join(" AND ", distinct.Select(value =>
                 {
                     Record(column, [value]);
-                    return $"{Unindexed}{index.Key} IN ({index.Select} = {Parameter(value)})";
+                    return Includes(index, $"= {Parameter(value)}");
                 })) + ")"
                 : $"{index.Key} IN ({index.Select} IN {ValueList(distinct)} GROUP BY 1 HAVING COUNT(*) = {distinct.Count})";
         }
@@ -385,6 +385,16 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
 
     // Unary + keeps SQLite from answering the term through an index (see walkOrder).
     private string Unindexed => walkOrder ? "+" : "";
+
+    /// <summary>
+    /// The row's key is in the index table's rows that satisfy <paramref name="match"/>. Walking the
+    /// order, a correlated EXISTS (one seek per row looked at) where the index table allows it: an
+    /// <c>IN</c> list would first collect and sort every match of the values (two tags on 16,000
+    /// models: 20–40 ms, against under 1 ms for the seeks of a page of 30).
+    /// </summary>
+    private string Includes(ValueIndex index, string match) => walkOrder && index.KeyColumn is { } keyColumn
+        ? $"EXISTS ({index.Select} {match} AND {keyColumn} = {index.Key})"
+        : $"{Unindexed}{index.Key} IN ({index.Select} {match})";
 
     private void Record(Column column, IReadOnlyList<string> values)
     {
