@@ -38,6 +38,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
             await progress.WriteLineAsync($"filling {databasePath} with {options.ModelCount} models (seed {options.Seed})").ConfigureAwait(false);
             var fillStarted = Stopwatch.GetTimestamp();
             var corpus = await ModelCorpus.CreateAsync(databasePath, options.ModelCount, options.Seed, cancellationToken).ConfigureAwait(false);
+            var projectId = await AddRareTagAsync(databasePath, cancellationToken).ConfigureAwait(false);
             var fill = Stopwatch.GetElapsedTime(fillStarted);
             SqliteConnection.ClearAllPools();
             var databaseMiB = new FileInfo(databasePath).Length / 1048576.0;
@@ -66,7 +67,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
             }.ToString());
             await floor.OpenAsync(cancellationToken).ConfigureAwait(false);
 
-            var queries = ModelQuery.All(corpus);
+            var queries = ModelQuery.All(corpus, projectId);
             await progress.WriteLineAsync($"warm-up: every query {GlobalWarmupRounds} times, round-robin").ConfigureAwait(false);
             for (var i = 0; i < GlobalWarmupRounds; i++)
             {
@@ -74,7 +75,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
                 // without this the first query measured would pay for it.
                 foreach (var query in queries)
                 {
-                    await http.PostAsync(query.Body, cancellationToken).ConfigureAwait(false);
+                    await http.PostAsync(query.Body, cancellationToken, query.Endpoint).ConfigureAwait(false);
                 }
                 await http.PingAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -143,7 +144,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
         await using var handSql = await PrepareAsync(floor, query.Hand, cancellationToken).ConfigureAwait(false);
 
         // The three must return the same rows in the same order, or the comparison means nothing.
-        var (_, body, _) = await http.PostAsync(query.Body, cancellationToken).ConfigureAwait(false);
+        var (_, body, _) = await http.PostAsync(query.Body, cancellationToken, query.Endpoint).ConfigureAwait(false);
         var httpIds = ModelIds(body, out _);
         var serverIds = await ReadIdsAsync(serverSql, cancellationToken).ConfigureAwait(false);
         var handIds = await ReadIdsAsync(handSql, cancellationToken).ConfigureAwait(false);
@@ -161,7 +162,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
         // Interleaved round by round, so that other work on the machine affects all three alike.
         for (var i = -WarmupRounds; i < options.Samples; i++)
         {
-            var (_, _, httpTime) = await http.PostAsync(query.Body, cancellationToken).ConfigureAwait(false);
+            var (_, _, httpTime) = await http.PostAsync(query.Body, cancellationToken, query.Endpoint).ConfigureAwait(false);
             var (serverTime, _) = await TimeSqlAsync(serverSql, cancellationToken).ConfigureAwait(false);
             var (handTime, _) = await TimeSqlAsync(handSql, cancellationToken).ConfigureAwait(false);
             if (i >= 0)
@@ -344,13 +345,37 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
         return ids;
     }
 
-    /// <summary>The ids in <c>data.models</c> of a get_all answer, and its <c>data.scroll_id</c>.</summary>
+    /// <summary>
+    /// The ids in <c>data.models</c> of a get_all answer, and its <c>data.scroll_id</c>; for the menu
+    /// endpoints (frameworks, tags), the strings of the answer's first list.
+    /// </summary>
     private static List<string> ModelIds(byte[] response, out string? scrollId)
     {
         using var document = JsonDocument.Parse(response);
         var data = document.RootElement.GetProperty("data");
         scrollId = data.TryGetProperty("scroll_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
-        return data.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToList();
+        if (data.TryGetProperty("models", out var models))
+        {
+            return models.EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToList();
+        }
+        return data.EnumerateObject().First(p => p.Value.ValueKind == JsonValueKind.Array).Value.EnumerateArray().Select(v => v.GetString()!).ToList();
+    }
+
+    /// <summary>
+    /// Adds <see cref="ModelQuery.RareTag"/> to every 2,500th model (the triggers index it), for the
+    /// rare side of the table's tag filter; returns the first project's id.
+    /// </summary>
+    private static async Task<string> AddRareTagAsync(string databasePath, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE models SET tags = json_insert(tags, '$[#]', $tag) WHERE seq % 2500 = 0; PRAGMA wal_checkpoint(TRUNCATE);";
+        command.Parameters.AddWithValue("$tag", ModelQuery.RareTag);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        command.CommandText = "SELECT id FROM projects ORDER BY id LIMIT 1";
+        command.Parameters.Clear();
+        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static async Task<string> ExplainAsync(SqliteConnection connection, SqlQuery query, CancellationToken cancellationToken)
@@ -469,7 +494,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
     /// <summary>POSTs JSON to models.get_all with a Bearer token and reads the whole answer.</summary>
     private sealed class HttpPoster(HttpClient client, Uri apiBase, string authorization)
     {
-        private readonly LoadTarget _target = new("models.get_all", HttpMethod.Post, authorization, null);
+        private readonly Dictionary<string, LoadTarget> _targets = [];
         private readonly LoadTarget _ping = new("debug.ping", HttpMethod.Get, null, null);
 
         public async Task<long> PingAsync(CancellationToken cancellationToken)
@@ -483,16 +508,20 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
             return ticks;
         }
 
-        public async Task<(HttpStatusCode Status, byte[] Body, long Ticks)> PostAsync(string json, CancellationToken cancellationToken)
+        public async Task<(HttpStatusCode Status, byte[] Body, long Ticks)> PostAsync(string json, CancellationToken cancellationToken, string endpoint = "models.get_all")
         {
-            using var request = _target.NewRequest(apiBase, Encoding.UTF8.GetBytes(json));
+            if (!_targets.TryGetValue(endpoint, out var target))
+            {
+                _targets[endpoint] = target = new LoadTarget(endpoint, HttpMethod.Post, authorization, null);
+            }
+            using var request = target.NewRequest(apiBase, Encoding.UTF8.GetBytes(json));
             var started = Stopwatch.GetTimestamp();
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             var ticks = Stopwatch.GetTimestamp() - started;
             if (response.StatusCode != HttpStatusCode.OK && response.StatusCode != HttpStatusCode.NotFound)
             {
-                throw new InvalidOperationException($"models.get_all answered {(int)response.StatusCode} to {json}: {Encoding.UTF8.GetString(body)}");
+                throw new InvalidOperationException($"{endpoint} answered {(int)response.StatusCode} to {json}: {Encoding.UTF8.GetString(body)}");
             }
             return (response.StatusCode, body, ticks);
         }

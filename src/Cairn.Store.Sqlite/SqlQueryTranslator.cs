@@ -12,14 +12,28 @@ namespace Cairn.Store.Sqlite;
 /// <param name="Index">An index table that answers exact-match conditions faster than <paramref name="Sql"/>.</param>
 /// <param name="NeverEmpty">The column is never null or "" (so "empties last" needs no extra sort term).</param>
 /// <param name="Collation">The collation to order by, when not binary.</param>
-internal sealed record Column(FieldKind Kind, string Sql, ValueIndex? Index = null, bool NeverEmpty = false, string? Collation = null);
+/// <param name="Indexed">
+/// <paramref name="Sql"/> is a column with a b-tree index of its own: rows can be read in its
+/// order, and an <c>IN</c> list on it can be answered through the index.
+/// </param>
+internal sealed record Column(FieldKind Kind, string Sql, ValueIndex? Index = null, bool NeverEmpty = false, string? Collation = null, bool Indexed = false);
 
 /// <summary>
 /// An index table of a field's values: <see cref="Select"/> is a query that, completed with
 /// <c>IN (values)</c>, lists the keys (<see cref="Key"/>) of the rows holding any of the values.
-/// For a list field each (row, value) pair appears once.
+/// For a list field each (row, value) pair appears once. <see cref="KeyColumn"/>, when set, is the
+/// index table's column that holds the key, and has an index of its own: an exclusion is then a
+/// correlated <c>NOT EXISTS</c>, one seek per row looked at, rather than a <c>NOT IN</c> list built
+/// from every row that has the values (10,000 archived models for the model table's "-archived",
+/// on every page: 2.0 against 0.4 ms for a page of 30).
 /// </summary>
-internal sealed record ValueIndex(string Key, string Select);
+internal sealed record ValueIndex(string Key, string Select, string? KeyColumn = null);
+
+/// <summary>
+/// An inclusion condition that an index can answer: <paramref name="Column"/> holds one of
+/// <paramref name="Values"/> (through its <see cref="Column.Index"/> table or its own index).
+/// </summary>
+internal sealed record IndexedTerm(Column Column, IReadOnlyList<string> Values);
 
 /// <summary>
 /// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause, adding its values as
@@ -28,9 +42,31 @@ internal sealed record ValueIndex(string Key, string Select);
 /// <param name="columns">Resolves a field name to its column; null for fields the entity does not have.</param>
 /// <param name="naturalOrder">The SQL that orders rows by insertion, used when a query names no order.</param>
 /// <param name="command">The command that receives the parameters.</param>
-internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string naturalOrder, SqliteCommand command)
+/// <param name="walkOrder">
+/// Write the inclusion conditions that an index could answer as <c>+column IN (…)</c>, which no
+/// index answers, so that SQLite reads the rows in the order's index and stops at the page: right
+/// when every such condition matches many rows (see <see cref="IndexedTerms"/>).
+/// </param>
+internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string naturalOrder, SqliteCommand command, bool walkOrder = false)
 {
     private int _parameterCount;
+    private int _negated;
+
+    /// <summary>
+    /// The inclusion conditions <see cref="Where"/> wrote that an index can answer (not those under a
+    /// NOT). SQLite's planner drives such a query from one of them: it reads every match and sorts
+    /// them all for a page, however many there are, since without per-value statistics it cannot
+    /// tell a tag on 10 models from one on 10,000.
+    /// </summary>
+    public List<IndexedTerm> IndexedTerms { get; } = [];
+
+    /// <summary>
+    /// Whether rows can be read in the order of <paramref name="order"/>'s first key through its
+    /// column's index: a plain indexed column, descending or never empty (an ascending key of a
+    /// column that can be empty sorts by emptiness first, which no index has).
+    /// </summary>
+    public bool OrderHasIndex(IReadOnlyList<SortKey> order) =>
+        order.Count > 0 && columns(order[0].Field) is { Indexed: true, Collation: null } column && (order[0].Descending || column.NeverEmpty);
 
     public string Where(IEnumerable<QueryCondition> conditions)
     {
@@ -137,7 +173,9 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         }
         if (Values(filter.AnyExclude) is { Count: > 0 } anyExclude)
         {
+            _negated++;
             anyParts.Add($"NOT {HasAll(column, anyExclude)}");
+            _negated--;
         }
         if (filter.AnyExclude.Contains(null))
         {
@@ -287,17 +325,29 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         var list = ValueList(values);
         if (column.Index is { } index)
         {
-            return $"{index.Key} IN ({index.Select} IN {list})";
+            Record(column, values);
+            return Includes(index, $"IN {list}");
         }
-        return column.Kind == FieldKind.TextList
-            ? $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE value IN {list})"
-            : $"{column.Sql} IN {list}";
+        if (column.Kind == FieldKind.TextList)
+        {
+            return $"EXISTS (SELECT 1 FROM json_each({column.Sql}) WHERE value IN {list})";
+        }
+        if (column.Indexed)
+        {
+            Record(column, values);
+            return $"{Unindexed}{column.Sql} IN {list}";
+        }
+        return $"{column.Sql} IN {list}";
     }
 
     // The field holds none of the values; true for a missing or empty field.
     private string HasNone(Column column, IReadOnlyList<string> values)
     {
         var list = ValueList(values);
+        if (column.Index is { KeyColumn: { } keyColumn } correlated)
+        {
+            return $"NOT EXISTS ({correlated.Select} IN {list} AND {keyColumn} = {correlated.Key})";
+        }
         if (column.Index is { } index)
         {
             return $"{index.Key} NOT IN ({index.Select} IN {list})";
@@ -323,10 +373,35 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
             // A few values: one indexed IN each (short index ranges); many: one GROUP BY, which
             // sorts the matches but keeps the SQL expression small.
             return distinct.Count <= 8
-                ? "(" + string.Join(" AND ", distinct.Select(value => $"{index.Key} IN ({index.Select} = {Parameter(value)})")) + ")"
+                ? "(" + string.Join(" AND ", distinct.Select(value =>
+                {
+                    Record(column, [value]);
+                    return Includes(index, $"= {Parameter(value)}");
+                })) + ")"
                 : $"{index.Key} IN ({index.Select} IN {ValueList(distinct)} GROUP BY 1 HAVING COUNT(*) = {distinct.Count})";
         }
         return $"((SELECT COUNT(DISTINCT value) FROM json_each({column.Sql}) WHERE value IN {ValueList(distinct)}) = {distinct.Count})";
+    }
+
+    // Unary + keeps SQLite from answering the term through an index (see walkOrder).
+    private string Unindexed => walkOrder ? "+" : "";
+
+    /// <summary>
+    /// The row's key is in the index table's rows that satisfy <paramref name="match"/>. Walking the
+    /// order, a correlated EXISTS (one seek per row looked at) where the index table allows it: an
+    /// <c>IN</c> list would first collect and sort every match of the values (two tags on 16,000
+    /// models: 20–40 ms, against under 1 ms for the seeks of a page of 30).
+    /// </summary>
+    private string Includes(ValueIndex index, string match) => walkOrder && index.KeyColumn is { } keyColumn
+        ? $"EXISTS ({index.Select} {match} AND {keyColumn} = {index.Key})"
+        : $"{Unindexed}{index.Key} IN ({index.Select} {match})";
+
+    private void Record(Column column, IReadOnlyList<string> values)
+    {
+        if (_negated == 0)
+        {
+            IndexedTerms.Add(new IndexedTerm(column, values));
+        }
     }
 
     /// <summary>"No value" for the tag operators' <c>null</c> (api.md §4.2): missing, null or <c>[]</c>.</summary>

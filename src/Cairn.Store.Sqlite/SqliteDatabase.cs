@@ -10,6 +10,9 @@ public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
 
+    /// <summary>When the planner's statistics were last brought up to date (<see cref="Environment.TickCount64"/>).</summary>
+    private long _optimizedAt = Environment.TickCount64;
+
     public SqliteDatabase(string path)
     {
         _connectionString = new SqliteConnectionStringBuilder
@@ -47,6 +50,12 @@ public sealed class SqliteDatabase
             using var pragma = connection.CreateCommand();
             pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref _optimizedAt);
+            if (now - last >= OptimizeInterval.TotalMilliseconds && Interlocked.CompareExchange(ref _optimizedAt, now, last) == last)
+            {
+                await OptimizeAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
             return connection;
         }
         catch
@@ -54,6 +63,25 @@ public sealed class SqliteDatabase
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>How often an open checks whether the planner's statistics went stale (one open in that time pays for it).</summary>
+    public static TimeSpan OptimizeInterval { get; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Brings the query planner's statistics (<c>sqlite_stat1</c>) up to date where they are missing
+    /// or stale: SQLite's <c>PRAGMA optimize</c> with 0x10000 (look at every table, as a pooled
+    /// connection has no history of its own), 0x10 (a temporary analysis limit, so a large table
+    /// costs tens of milliseconds, not seconds) and 0x02 (analyze). It analyzes a table that has
+    /// rows and no statistics, or whose row count changed tenfold since its last analysis; otherwise
+    /// it only compares row counts (well under a millisecond). Empty tables get no statistics, so a
+    /// new store is analyzed once it has grown.
+    /// </summary>
+    private static async Task OptimizeAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var optimize = connection.CreateCommand();
+        optimize.CommandText = "PRAGMA optimize = 0x10012";
+        await optimize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The collation that orders text numeric-aware (<see cref="NaturalOrder"/>), for metadata and metrics.</summary>
@@ -104,6 +132,9 @@ public sealed class SqliteDatabase
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // Statistics for a store that grew while the server was stopped (or before it had any).
+        await OptimizeAsync(connection, cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _optimizedAt, Environment.TickCount64);
     }
 
     public async Task<int> GetVersionAsync(CancellationToken cancellationToken)

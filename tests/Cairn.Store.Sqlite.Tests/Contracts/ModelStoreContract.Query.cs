@@ -651,6 +651,82 @@ public abstract partial class ModelStoreContract
         Assert.Equal(["fresh"], Labels(await QueryAsync(), labels));
     }
 
+    // ---- sorted pages: the same rows whichever plan the store picks -------------------------------
+
+    /// <summary>
+    /// 60 models: "common" on every other one, "rare" on two, "pair" on every third; half in one
+    /// project; created times with many ties. A sorted page of 5 with a condition that matches many
+    /// models is read in the order's index (SQLite's store walks it), one that matches few through
+    /// the condition's index; both must give the rows of sorting every match.
+    /// </summary>
+    private async Task<List<Model>> InsertSortableAsync()
+    {
+        var models = new List<Model>();
+        for (var i = 0; i < 60; i++)
+        {
+            var tags = new List<string>();
+            if (i % 2 == 0) tags.Add("common");
+            if (i is 7 or 44) tags.Add("rare");
+            if (i % 3 == 0) tags.Add("pair");
+            var model = NewModel(name: $"sortable {i % 11:00}") with
+            {
+                Tags = tags,
+                Project = i % 2 == 1 ? "0000000000000000000000000000000a" : "0000000000000000000000000000000b",
+                Framework = i % 4 == 0 ? "PyTorch" : "Keras",
+                Created = Now.AddMinutes(i * 37 % 13),
+                SystemTags = i % 10 == 9 ? ["archived"] : [],
+            };
+            await InsertAsync(model);
+            models.Add(model);
+        }
+        return models;
+    }
+
+    public static TheoryData<string> SortedPageConditions => new()
+    {
+        "common", "rare", "none", "common+pair", "common|rare", "common-in-a", "rare-in-b", "pair-not-archived", "common-framework",
+    };
+
+    [Theory]
+    [MemberData(nameof(SortedPageConditions))]
+    public async Task A_sorted_page_has_the_rows_of_sorting_every_match_for_common_and_rare_conditions(string condition)
+    {
+        var models = await InsertSortableAsync();
+        (QueryCondition[] Conditions, Func<Model, bool> Holds) filter = condition switch
+        {
+            "common" => ([new ListCondition("tags", TagFilter.Any("common"))], m => m.Tags.Contains("common")),
+            "rare" => ([new ListCondition("tags", TagFilter.Any("rare"))], m => m.Tags.Contains("rare")),
+            "none" => ([new ListCondition("tags", TagFilter.Any("no-model-has-it"))], _ => false),
+            "common+pair" => ([new ListCondition("tags", TagFilter.Parse(["__$all", "common", "pair"]))], m => m.Tags.Contains("common") && m.Tags.Contains("pair")),
+            "common|rare" => ([new ListCondition("tags", TagFilter.Any("common", "rare"))], m => m.Tags.Contains("common") || m.Tags.Contains("rare")),
+            "common-in-a" => ([new ListCondition("tags", TagFilter.Any("common", "pair")), new ListCondition("project", TagFilter.Any("0000000000000000000000000000000a"))],
+                m => (m.Tags.Contains("common") || m.Tags.Contains("pair")) && m.Project == "0000000000000000000000000000000a"),
+            "rare-in-b" => ([new ListCondition("tags", TagFilter.Any("rare")), new ListCondition("project", TagFilter.Any("0000000000000000000000000000000b"))],
+                m => m.Tags.Contains("rare") && m.Project == "0000000000000000000000000000000b"),
+            "pair-not-archived" => ([new ListCondition("tags", TagFilter.Any("pair")), new ListCondition("system_tags", TagFilter.Parse(["-archived"]))],
+                m => m.Tags.Contains("pair") && !m.SystemTags.Contains("archived")),
+            "common-framework" => ([new ListCondition("framework", TagFilter.Any("Keras"))], m => m.Framework == "Keras"),
+            _ => throw new ArgumentOutOfRangeException(nameof(condition)),
+        };
+        var orders = new (SortKey[] Keys, Func<IEnumerable<Model>, IEnumerable<Model>> Sort)[]
+        {
+            ([new SortKey("created", Descending: true)], ms => ms.OrderByDescending(m => m.Created).ThenBy(m => m.Id, StringComparer.Ordinal)),
+            ([new SortKey("created", Descending: false)], ms => ms.OrderBy(m => m.Created).ThenBy(m => m.Id, StringComparer.Ordinal)),
+            ([new SortKey("name", Descending: false)], ms => ms.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Id, StringComparer.Ordinal)),
+            ([new SortKey("framework", Descending: true), new SortKey("created", Descending: true)],
+                ms => ms.OrderByDescending(m => m.Framework, StringComparer.Ordinal).ThenByDescending(m => m.Created).ThenBy(m => m.Id, StringComparer.Ordinal)),
+        };
+        foreach (var (keys, sort) in orders)
+        {
+            var expected = sort(models.Where(filter.Holds)).Select(m => m.Id).ToList();
+            foreach (var skip in new[] { 0, 5, 10 })
+            {
+                var page = await OrderedAsync(keys, skip, 5, filter.Conditions);
+                Assert.Equal(expected.Skip(skip).Take(5), page.Select(m => m.Id));
+            }
+        }
+    }
+
     // ---- frameworks ---------------------------------------------------------------------------
 
     [Fact]
@@ -671,5 +747,24 @@ public abstract partial class ModelStoreContract
         Assert.Equal(["ONNX", "PyTorch"], await Store.Models.GetFrameworksAsync(Company, [project]));
         Assert.Equal(["ONNX", "PyTorch"], await Store.Models.GetFrameworksAsync(Company, [project, otherProject]));
         Assert.Equal(["ONNX", "TensorFlow", "onnx"], await Store.Models.GetFrameworksAsync(OtherCompany, null));
+    }
+
+    [Fact]
+    public async Task Tags_are_the_distinct_tags_of_own_and_public_models_in_the_given_projects_sorted()
+    {
+        const string project = "0000000000000000000000000000000a";
+        const string otherProject = "0000000000000000000000000000000b";
+        await InsertAsync(with: m => m with { Tags = ["b", "a"], SystemTags = ["archived"], Project = project });
+        await InsertAsync(with: m => m with { Tags = ["c", "a"], Project = otherProject });
+        await InsertAsync(with: m => m with { Tags = ["no-project"] });
+        await InsertAsync(PublicCompany, m => m with { Tags = ["public"], Project = project });
+        await InsertAsync(OtherCompany, m => m with { Tags = ["theirs"], SystemTags = ["hidden"], Project = project });
+
+        Assert.Equal(["a", "b", "c", "no-project", "public"], await Store.Models.GetTagsAsync(Company, null, systemTags: false));
+        Assert.Equal(["archived"], await Store.Models.GetTagsAsync(Company, null, systemTags: true));
+        Assert.Equal(["a", "b", "public"], await Store.Models.GetTagsAsync(Company, [project], systemTags: false));
+        Assert.Equal(["a", "b", "c", "public"], await Store.Models.GetTagsAsync(Company, [project, otherProject, project], systemTags: false));
+        Assert.Equal(["hidden"], await Store.Models.GetTagsAsync(OtherCompany, [project], systemTags: true));
+        Assert.Equal(["public", "theirs"], await Store.Models.GetTagsAsync(OtherCompany, null, systemTags: false));
     }
 }
