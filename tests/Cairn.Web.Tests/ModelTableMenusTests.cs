@@ -40,11 +40,11 @@ public sealed class ModelTableMenusTests(WebFixture web) : IClassFixture<WebFixt
 
         await page.Locator("[data-testid=filter-tags]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=tag-option][data-tag=rare-tag]")).ToHaveCountAsync(1);
-        await page.Mouse.ClickAsync(8, 600);
+        await WebFixture.ClosePopoverAsync(page);
 
         await page.Locator("[data-testid=filter-framework]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=filter-panel-framework]")).ToContainTextAsync("XGBoost");
-        await page.Mouse.ClickAsync(8, 600);
+        await WebFixture.ClosePopoverAsync(page);
 
         await page.Locator("[data-testid=columns-menu]").ClickAsync();
         await page.Locator("[data-testid=metric-select]").ClickAsync();

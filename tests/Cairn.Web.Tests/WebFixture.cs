@@ -72,6 +72,28 @@ public sealed class WebFixture : IAsyncLifetime
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.WaitForFunctionAsync("() => window.Blazor !== undefined && document.querySelector('[data-interactive=true]') !== null");
 
+    /// <summary>
+    /// Closes the open menu with a click outside it, as a user does, and waits until it is closed.
+    /// A click that lands before the menu's overlay is in place is lost (a user would click again),
+    /// so the click is repeated a few times rather than the next step clicking into the overlay.
+    /// </summary>
+    public static async Task ClosePopoverAsync(IPage page)
+    {
+        var open = page.Locator(".mud-popover-open");
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.Mouse.ClickAsync(8, 600);
+            try
+            {
+                await Assertions.Expect(open).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 10_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
 
