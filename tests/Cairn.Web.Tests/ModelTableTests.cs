@@ -11,9 +11,6 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
     // MudBlazor puts a component's attributes on its input or around it, depending on the component.
     private static string Input(string testId) => $"input[data-testid={testId}], [data-testid={testId}] input";
 
-    // A filter popover closes when its overlay (covering the page) is clicked.
-    private static Task ClosePopoverAsync(IPage page) => page.Mouse.ClickAsync(8, 600);
-
     private static async Task<List<string>> RowNamesAsync(IPage page) =>
         [.. await Rows(page).EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.modelName)")];
 
@@ -70,7 +67,7 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
         await panel.Locator("[data-testid=tags-all]").ClickAsync();
         await ExpectRowsAsync(page, "beta");
         await WebFixture.ScreenshotAsync(page, "model-table-tag-filter");
-        await ClosePopoverAsync(page);
+        await WebFixture.ClosePopoverAsync(page);
 
         // The copied link reproduces the view in a new tab.
         var url = page.Url;
@@ -95,14 +92,14 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
         await page.ClickAsync("[data-testid='filter-tags']");
         await page.Locator("[data-testid='filter-panel-tags'] [data-testid=tag-option][data-tag='']").ClickAsync();
         await ExpectRowsAsync(page, "delta");
-        await ClosePopoverAsync(page);
+        await WebFixture.ClosePopoverAsync(page);
         await page.ClickAsync("[data-testid=clear-filters]");
         await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
 
         await page.ClickAsync("[data-testid='filter-ready']");
         await page.Locator("[data-testid='filter-panel-ready'] [data-testid=filter-option][data-value=true] input").ClickAsync();
         await ExpectRowsAsync(page, "gamma");
-        await ClosePopoverAsync(page);
+        await WebFixture.ClosePopoverAsync(page);
         await page.ClickAsync("[data-testid=clear-filters]");
 
         await page.ClickAsync("[data-testid='filter-framework']");
@@ -310,6 +307,36 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
         Assert.Equal(["model-2", "model-1", "model-3"], await RowNamesAsync(page));
         await Assertions.Expect(page.Locator("[data-model-name=model-1] td[data-column='meta.dataset']")).ToHaveTextAsync("v2");
         await WebFixture.ScreenshotAsync(page, "model-table-metadata-column");
+    }
+
+    [Fact]
+    public async Task A_metadata_column_whose_key_has_a_dot_and_a_dollar_shows_sorts_and_filters_its_values()
+    {
+        const string Key = "eval.top$1";
+        var project = await web.CreateProjectAsync("metadata key with a dot");
+        using (var api = web.Api())
+        {
+            foreach (var (name, value) in new[] { ("model-1", "0.80"), ("model-2", "0.70"), ("model-3", "0.90") })
+            {
+                var id = await web.CreateModelAsync(name, project);
+                (await api.CallAsync("models.add_or_update_metadata", new JsonObject
+                {
+                    ["model"] = id,
+                    ["metadata"] = new JsonArray(new JsonObject { ["key"] = Key, ["type"] = "float", ["value"] = value }),
+                })).Ok();
+            }
+        }
+        var column = Uri.EscapeDataString("meta." + Key);
+        var page = await web.SignedInPageAsync($"/projects/{project}/models?columns=name&columns={column}&order={column}");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(3);
+        Assert.Equal(["model-2", "model-1", "model-3"], await RowNamesAsync(page));
+        await Assertions.Expect(page.Locator($"[data-model-name=model-1] td[data-column='meta.{Key}']")).ToHaveTextAsync("0.80");
+
+        await page.Locator($"[data-testid='filter-meta.{Key}']").ClickAsync();
+        var panel = page.Locator($"[data-testid='filter-panel-meta.{Key}']");
+        await panel.Locator("[data-testid=filter-option][data-value='0.90'] input").ClickAsync();
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(1);
+        await Assertions.Expect(Rows(page)).ToHaveAttributeAsync("data-model-name", "model-3");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Web.Api;
 
@@ -61,7 +62,13 @@ public sealed record ModelRow(
         _ => "",
     };
 
-    public string? MetadataValue(string key) => Document["metadata"]?[key]?["value"]?.ToString();
+    /// <summary>
+    /// The value of metadata <paramref name="key"/>. The API keys the entries by the escaped key
+    /// (<c>a.b</c> is <c>a%2Eb</c>); each entry carries the key as given, which is what is matched.
+    /// </summary>
+    public string? MetadataValue(string key) =>
+        (Document["metadata"] as JsonObject)?.Select(entry => entry.Value)
+            .FirstOrDefault(entry => entry?["key"]?.GetValueKind() == JsonValueKind.String && entry["key"]!.GetValue<string>() == key)?["value"]?.ToString();
 
     public double? MetricValue(MetricColumn metric) =>
         Document["last_metrics"]?[metric.MetricHash]?[metric.VariantHash]?[metric.Value] is JsonValue value && value.TryGetValue<double>(out var number)

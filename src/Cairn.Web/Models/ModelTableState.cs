@@ -305,7 +305,7 @@ public sealed record ModelTableState
                     break;
                 case var meta when IsMetadataColumn(meta):
                     // As ClearML's UI sends a metadata value filter: any of the chosen values.
-                    FiltersOf(body)[$"metadata.{meta[5..]}.value"] = new JsonObject
+                    FiltersOf(body)[MetadataValuePath(meta[5..])] = new JsonObject
                     {
                         ["any"] = new JsonObject { ["include"] = new JsonArray([.. filter.Values.OfType<string>().Select(v => (JsonNode)v)]) },
                     };
@@ -350,10 +350,18 @@ public sealed record ModelTableState
     /// <summary>The API field a column sorts by.</summary>
     public static string SortField(string column) => column switch
     {
-        _ when column.StartsWith("meta.", StringComparison.Ordinal) => $"metadata.{column[5..]}.value",
+        _ when column.StartsWith("meta.", StringComparison.Ordinal) => MetadataValuePath(column[5..]),
         _ when MetricColumn.TryParse(column, out var metric) => metric.Field,
         _ => column,
     };
+
+    /// <summary>
+    /// The API path of a metadata key's value. A dot in the key would split the path, so the key
+    /// goes as one escaped segment (ClearML's <c>%2E</c>, with <c>%</c> doubled); the server
+    /// unescapes and escapes each segment again, which also covers <c>$</c> and <c>__</c>.
+    /// </summary>
+    public static string MetadataValuePath(string key) =>
+        $"metadata.{key.Replace("%", "%%", StringComparison.Ordinal).Replace(".", "%2E", StringComparison.Ordinal)}.value";
 }
 
 /// <summary>
