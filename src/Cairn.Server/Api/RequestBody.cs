@@ -97,16 +97,7 @@ internal static class RequestBody
         {
             return [];
         }
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(bytes, documentOptions: DocumentOptions);
-            EnsureValidStrings(node);
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON in request body: {e.Message}");
-        }
+        var node = Parse(bytes, lineNumber: null);
         return node as JsonObject
             ?? throw new CairnException(ErrorCodes.MalformedRequest,
                 text: $"Request body must be a JSON object, not {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}");
@@ -148,20 +139,24 @@ internal static class RequestBody
     }
 
     /// <summary>One line of a json-lines body as an object; 400/0 naming the line when it is not valid JSON or not an object.</summary>
-    internal static JsonObject ParseLine(ReadOnlySpan<byte> line, int lineNumber)
+    internal static JsonObject ParseLine(ReadOnlySpan<byte> line, int lineNumber) =>
+        Parse(line, lineNumber) as JsonObject
+            ?? throw new CairnException(ErrorCodes.MalformedRequest, text: $"The batch's line {lineNumber} is not a JSON object");
+
+    /// <summary>Parses a body (or, with <paramref name="lineNumber"/>, one line of a batch); 400/0 saying where when it is not valid JSON.</summary>
+    private static JsonNode? Parse(ReadOnlySpan<byte> json, int? lineNumber)
     {
-        JsonNode? node;
         try
         {
-            node = JsonNode.Parse(line, documentOptions: DocumentOptions);
+            var node = JsonNode.Parse(json, documentOptions: DocumentOptions);
             EnsureValidStrings(node);
+            return node;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON on line {lineNumber} of the batch: {e.Message}");
+            var where = lineNumber is { } line ? $"on line {line} of the batch" : "in request body";
+            throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid JSON {where}: {e.Message}");
         }
-        return node as JsonObject
-            ?? throw new CairnException(ErrorCodes.MalformedRequest, text: $"The batch's line {lineNumber} is not a JSON object");
     }
 
     /// <summary>
