@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit;
 
@@ -30,7 +31,7 @@ public sealed class ModelPageTests(WebFixture web) : IClassFixture<WebFixture>
         var (project, model) = await SeedAsync("opened");
         var page = await web.SignedInPageAsync($"/projects/{project}/models");
         await page.Locator("[data-testid=model-row][data-model-name=opened] [data-testid=model-name]").ClickAsync();
-        await page.WaitForURLAsync($"**/projects/{project}/models/{model}");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/projects/{project}/models/{model}$"));
         var general = page.Locator("[data-testid=general-fields]");
         await Assertions.Expect(general).ToContainTextAsync("PyTorch");
         await Assertions.Expect(page.Locator("[data-testid=model-url]")).ToContainTextAsync("https://example.com/weights/model.pt");

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit;
 
@@ -21,7 +22,7 @@ public sealed class ProjectsPageTests(WebFixture web) : IClassFixture<WebFixture
         await WebFixture.ScreenshotAsync(page, "projects");
 
         await card.Locator("[data-testid=subprojects-link]").ClickAsync();
-        await page.WaitForURLAsync($"**/projects/{vision}/projects");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/projects/{vision}/projects$"));
         await Assertions.Expect(page.Locator("[data-testid=project-card][data-project='vision/detectors']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=own-models-card]")).ToContainTextAsync("2");
         await WebFixture.ScreenshotAsync(page, "subprojects");

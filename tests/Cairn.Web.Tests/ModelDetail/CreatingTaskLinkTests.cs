@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit;
 
@@ -21,7 +22,7 @@ public sealed class CreatingTaskLinkTests(WebFixture web) : IClassFixture<WebFix
         await Assertions.Expect(link).ToHaveTextAsync("train the registry model");
         await Assertions.Expect(link).ToHaveAttributeAsync("href", $"projects/{taskProject}/tasks/{task}");
         await link.ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == $"/projects/{taskProject}/tasks/{task}");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/projects/{taskProject}/tasks/{task}(\\?.*)?$"));
         await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveTextAsync("train the registry model");
         await Assertions.Expect(page.Locator("[data-testid=task-fields]")).ToContainTextAsync(taskProjectName);
     }
