@@ -18,8 +18,6 @@ public sealed partial class PackageTests(ITestOutputHelper log)
     // Each step takes well under a minute on an idle machine; the bound is for a loaded one.
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
 
-    private static readonly string[] PackedProjects = ["src/Cairn.Protocol/Cairn.Protocol.csproj", "src/Cairn/Cairn.csproj"];
-
     [Fact]
     public async Task The_packed_SDK_restores_from_a_local_feed_builds_and_runs_against_a_real_server()
     {
@@ -28,17 +26,19 @@ public sealed partial class PackageTests(ITestOutputHelper log)
         try
         {
             var feed = Path.Combine(work, "feed");
-            foreach (var project in PackedProjects)
-            {
-                // Built in a folder of the test's own, so the repository's bin/ and obj/ are left alone.
-                await StepAsync("pack " + project, root, null,
-                    "pack", project, "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(work, "artifacts"));
-            }
+            // What the README tells a user to run: packs every package project of the solution.
+            // Built in a folder of the test's own, so the repository's bin/ and obj/ are left alone.
+            await StepAsync("pack", root, null,
+                "pack", "Cairn.slnx", "-c", "Release", "-warnaserror", "-o", feed, "--artifacts-path", Path.Combine(work, "artifacts"));
             var version = PackedVersion(feed);
-            CheckPackage(feed, "Cairn.Protocol", version);
-            var sdkNuspec = CheckPackage(feed, "Cairn", version);
+            foreach (var package in Directory.GetFiles(feed, "*.nupkg"))
+            {
+                CheckPackage(package);
+            }
+            var sdkNuspec = CheckPackage(Path.Combine(feed, $"Cairn.{version}.nupkg"));
             var protocolDependency = sdkNuspec.Descendants().Single(e => e.Name.LocalName == "dependency" && (string?)e.Attribute("id") == "Cairn.Protocol");
             Assert.Equal(version, (string?)protocolDependency.Attribute("version"));
+            Assert.True(File.Exists(Path.Combine(feed, $"Cairn.Protocol.{version}.nupkg")), "Cairn.Protocol, which the SDK depends on, was not packed.");
 
             var app = Directory.CreateDirectory(Path.Combine(work, "app")).FullName;
             var sources = await StepAsync("list sources", app, null, "nuget", "list", "source");
@@ -96,15 +96,17 @@ public sealed partial class PackageTests(ITestOutputHelper log)
     }
 
     /// <summary>Checks a package carries its licence, readme, XML docs and symbols; returns its nuspec.</summary>
-    private static XDocument CheckPackage(string feed, string id, string version)
+    private static XDocument CheckPackage(string path)
     {
-        using var package = ZipFile.OpenRead(Path.Combine(feed, $"{id}.{version}.nupkg"));
+        using var package = ZipFile.OpenRead(path);
+        var nuspecEntry = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/', StringComparison.Ordinal));
         XDocument nuspec;
-        using (var stream = package.GetEntry($"{id}.nuspec")!.Open())
+        using (var stream = nuspecEntry.Open())
         {
             nuspec = XDocument.Load(stream);
         }
         string? Metadata(string name) => nuspec.Descendants().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+        var id = Metadata("id")!;
         Assert.Equal("Apache-2.0", Metadata("license"));
         Assert.Equal("README.md", Metadata("readme"));
         Assert.NotNull(package.GetEntry("README.md"));
@@ -112,7 +114,7 @@ public sealed partial class PackageTests(ITestOutputHelper log)
         Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.dll"));
         Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.xml"));
 
-        using var symbols = ZipFile.OpenRead(Path.Combine(feed, $"{id}.{version}.snupkg"));
+        using var symbols = ZipFile.OpenRead(Path.ChangeExtension(path, ".snupkg"));
         Assert.NotNull(symbols.GetEntry($"lib/net10.0/{id}.pdb"));
         return nuspec;
     }
