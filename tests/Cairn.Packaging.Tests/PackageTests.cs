@@ -61,8 +61,10 @@ public sealed partial class PackageTests(ITestOutputHelper log)
 
             // The bytes came back from the server through the packaged SDK's download path.
             Assert.Contains($"downloaded: weights {nonce}", run);
-            var modelId = ModelLine().Match(run).Groups["id"].Value;
-            var model = (await server.Client().CallAsync("models.get_by_id", new { model = modelId })).Ok()["model"]!;
+            var modelLine = ModelLine().Match(run);
+            Assert.True(modelLine.Success, run);
+            using var client = server.Client();
+            var model = (await client.CallAsync("models.get_by_id", new { model = modelLine.Groups["id"].Value })).Ok()["model"]!;
             Assert.Equal("packaged", model["name"]!.GetValue<string>());
             Assert.StartsWith($"http://127.0.0.1:{server.FilesPort}/", model["uri"]!.GetValue<string>());
         }
