@@ -81,6 +81,57 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task Removing_the_last_tag_keeps_the_all_mode_for_the_next_tag()
+    {
+        var project = await SeedTaggedAsync("tag mode");
+        var page = await web.SignedInPageAsync($"/projects/{project}/models");
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+        await page.ClickAsync("[data-testid='filter-tags']");
+        var panel = page.Locator("[data-testid='filter-panel-tags']");
+        var a = panel.Locator("[data-testid=tag-option][data-tag=a]");
+        await a.ClickAsync();
+        await panel.Locator("[data-testid=tags-all]").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=tags%3AAND%3Aa$"));
+
+        // Include, exclude, drop: the filter is gone, and with it the tag.
+        await a.ClickAsync();
+        await Assertions.Expect(a).ToHaveAttributeAsync("data-state", "exclude");
+        await a.ClickAsync();
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("filter="));
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+
+        await panel.Locator("[data-testid=tag-option][data-tag=b]").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=tags%3AAND%3Ab$"));
+        await Assertions.Expect(page.Locator("[data-testid=active-filter][data-column=tags]")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_updated_filter_puts_the_chosen_dates_in_the_url_and_the_chip_and_narrows_the_rows()
+    {
+        var project = await SeedTaggedAsync("updated filter");
+        var page = await web.SignedInPageAsync($"/projects/{project}/models");
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        await page.ClickAsync("[data-testid='filter-last_update']");
+        var panel = page.Locator("[data-testid='filter-panel-last_update']");
+        await panel.Locator("[data-testid=updated-from]").FillAsync(today);
+        var chip = page.Locator("[data-testid=active-filter][data-column=last_update]");
+        await Assertions.Expect(chip).ToHaveTextAsync($"Updated: {today} – …");
+        await panel.Locator("[data-testid=updated-to]").FillAsync(today);
+        await Assertions.Expect(chip).ToHaveTextAsync($"Updated: {today} – {today}");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"filter=last_update%3A{today}%2B%24%2B{today}$"));
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+
+        await panel.Locator("[data-testid=updated-from]").FillAsync(tomorrow);
+        await Assertions.Expect(chip).ToHaveTextAsync($"Updated: {tomorrow} – {today}");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText("No models match")).ToBeVisibleAsync();
+        await WebFixture.ScreenshotAsync(page, "model-table-updated-filter");
+    }
+
+    [Fact]
     public async Task No_tags_and_the_status_and_framework_filters_narrow_the_rows()
     {
         var project = await SeedTaggedAsync("filters");

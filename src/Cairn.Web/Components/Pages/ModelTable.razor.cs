@@ -564,6 +564,20 @@ public sealed partial class ModelTable
 
     // ---- filters ----
 
+    /// <summary>
+    /// ANY or ALL, as the tag filter last chose it: a filter with no tags left is dropped from the
+    /// view (and the URL), but the mode stays for the next tag chosen.
+    /// </summary>
+    private bool _tagsMatchAll;
+
+    private bool TagsMatchAll => _state.Filters.GetValueOrDefault("tags")?.All ?? _tagsMatchAll;
+
+    private Task ApplyTagFilter(IReadOnlyList<string?> values, bool all)
+    {
+        _tagsMatchAll = all;
+        return Apply(_state.WithFilter("tags", new ColumnFilter(values, all)));
+    }
+
     private IReadOnlyList<string?> FilterValues(string column) => _state.Filters.GetValueOrDefault(column)?.Values ?? [];
 
     private IReadOnlyList<FilterOption> FilterOptions(string column) => column switch
