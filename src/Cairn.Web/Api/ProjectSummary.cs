@@ -2,7 +2,10 @@ using System.Text.Json.Nodes;
 
 namespace Cairn.Web.Api;
 
-/// <summary>A project as the pages show it: names, counts of its own models and tasks, and its subprojects.</summary>
+/// <summary>
+/// A project as the pages show it: names, counts of its own models and tasks, and its subprojects.
+/// <see cref="AllModels"/> adds its subprojects' models, once the page has them (<see cref="ChildrenWithSubprojectModels"/>).
+/// </summary>
 public sealed record ProjectSummary(
     string Id,
     string Name,
@@ -13,6 +16,16 @@ public sealed record ProjectSummary(
     DateTimeOffset? LastUpdate,
     IReadOnlyList<string?> AncestorIds)
 {
+    /// <summary>The project's own models and those of every subproject.</summary>
+    public long AllModels { get; init; } = Models;
+
+    /// <summary>The direct children of <paramref name="parentId"/> (null for the top level) among
+    /// <paramref name="projects"/>, each counting its subprojects' models (found in the same list) too.</summary>
+    public static List<ProjectSummary> ChildrenWithSubprojectModels(IReadOnlyList<ProjectSummary> projects, string? parentId) =>
+        [.. projects
+            .Where(p => (p.AncestorIds.Count == 0 ? null : p.AncestorIds[^1]) == parentId)
+            .Select(p => p with { AllModels = p.Models + projects.Where(d => d.AncestorIds.Contains(p.Id)).Sum(d => d.Models) })];
+
     /// <summary>
     /// <c>projects.get_all_ex</c> with own-content counts and subprojects, ordered by name;
     /// <paramref name="body"/> carries the filter (<c>id</c>, <c>parent</c>, <c>shallow_search</c>).
@@ -24,7 +37,8 @@ public sealed record ProjectSummary(
         body["order_by"] = new JsonArray("name");
         body["only_fields"] = new JsonArray("id", "name", "description", "last_update", "parent", "path");
         var data = await api.CallAsync("projects.get_all_ex", body, cancellationToken).ConfigureAwait(false);
-        return [.. (data["projects"] as JsonArray ?? []).OfType<JsonObject>().Select(FromDocument)];
+        // The store sorts case-sensitively (every "B" before "a"); people read names the other way.
+        return [.. (data["projects"] as JsonArray ?? []).OfType<JsonObject>().Select(FromDocument).OrderBy(p => p.Name, ProjectName.Comparer)];
     }
 
     private static ProjectSummary FromDocument(JsonObject project) => new(
@@ -41,6 +55,10 @@ public sealed record ProjectSummary(
 /// <summary>ClearML project names are full paths with <c>/</c> between levels.</summary>
 public static class ProjectName
 {
+    /// <summary>The order projects are listed in: case-insensitive, ties broken by the exact name so the order is stable.</summary>
+    public static IComparer<string> Comparer { get; } = Comparer<string>.Create((a, b) =>
+        StringComparer.OrdinalIgnoreCase.Compare(a, b) is var order and not 0 ? order : StringComparer.Ordinal.Compare(a, b));
+
     public static string Base(string name) => name[(name.LastIndexOf('/') + 1)..];
 
     public static string? Parent(string name) => name.LastIndexOf('/') is var slash and > 0 ? name[..slash] : null;

@@ -214,7 +214,8 @@ public sealed partial class ModelTable
                 ["size"] = 500,
             });
             _projects = [.. (projects["projects"] as JsonArray ?? []).OfType<JsonObject>()
-                .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))];
+                .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))
+                .OrderBy(p => p.Item2, ProjectName.Comparer)];
         }
         catch (ApiException e)
         {
