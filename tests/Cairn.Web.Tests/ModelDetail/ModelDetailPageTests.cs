@@ -277,6 +277,30 @@ public sealed class ModelDetailPageTests(WebFixture web) : IClassFixture<WebFixt
     }
 
     [Fact]
+    public async Task A_model_link_under_another_project_opens_under_the_models_own_project()
+    {
+        var homeName = Seed.Unique("home");
+        var home = await web.CreateProjectAsync(homeName);
+        var otherName = Seed.Unique("other");
+        var other = await web.CreateProjectAsync(otherName);
+        using var api = web.Api();
+        var model = await Seed.ModelAsync(api, home, "homed model");
+
+        var page = await web.SignedInPageAsync("/projects");
+        await page.GotoAsync($"/projects/{other}/models/{model}/labels");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/projects/{home}/models/{model}/labels$"));
+        var breadcrumbs = page.Locator(".cairn-breadcrumbs");
+        await Assertions.Expect(breadcrumbs).ToContainTextAsync(homeName);
+        await Assertions.Expect(breadcrumbs).Not.ToContainTextAsync(otherName);
+        await Assertions.Expect(page.Locator("[data-testid=tab-labels]")).ToBeVisibleAsync();
+
+        // ClearML's full-screen route opens the same tab.
+        await page.GotoAsync($"/projects/{home}/models/{model}/output/network");
+        await Assertions.Expect(page.Locator("[data-testid=tab-network]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model-name]")).ToHaveTextAsync("homed model");
+    }
+
+    [Fact]
     public async Task A_missing_model_or_project_shows_the_not_found_page()
     {
         var project = await web.CreateProjectAsync(Seed.Unique("missing"));
