@@ -132,6 +132,52 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task At_1440_pixels_with_the_menu_open_the_default_columns_fit_and_an_added_column_is_scrolled_into_view()
+    {
+        var project = await web.CreateProjectAsync("image classification experiments for the quarterly review");
+        using (var api = web.Api())
+        {
+            var task = await ModelDetail.Seed.TaskAsync(api, project, "fine-tune resnet50 on imagenet with mixed precision and cosine schedule");
+            foreach (var name in new[] { "resnet50-imagenet-finetuned-mixed-precision-cosine-schedule-v3", "vit-base" })
+            {
+                var id = await ModelDetail.Seed.ModelAsync(api, project, name, task: task);
+                (await api.CallAsync("models.update", new JsonObject
+                {
+                    ["model"] = id,
+                    ["tags"] = new JsonArray("production-candidate", "imagenet", "quarterly-review"),
+                })).Ok();
+            }
+        }
+        var page = await web.SignedInPageAsync($"/projects/{project}/models");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator(".cairn-drawer")).ToBeVisibleAsync();
+        await WebFixture.ScreenshotAsync(page, "model-table-layout");
+
+        var wrap = page.Locator(".cairn-grid-wrap");
+        var widths = await wrap.EvaluateAsync<int[]>("w => [w.scrollWidth, w.clientWidth]");
+        Assert.True(widths[0] <= widths[1], $"the table needs {widths[0]} px in {widths[1]} px");
+        const string inView = """
+            ([selector]) => {
+                const wrap = document.querySelector('.cairn-grid-wrap').getBoundingClientRect();
+                const box = document.querySelector(selector).getBoundingClientRect();
+                return box.width > 0 && box.left >= wrap.left - 1 && box.right <= wrap.right + 1;
+            }
+            """;
+        await page.WaitForFunctionAsync(inView, new[] { "th[data-column=last_update]" });
+        await page.WaitForFunctionAsync(inView, new[] { "[data-testid=model-row] [data-testid=row-menu] button" });
+
+        // A column added from the menu lands at the right end, beyond the window: the table scrolls to it.
+        await page.ClickAsync("[data-testid=columns-menu]");
+        await page.Locator("[data-testid=columns-panel]").GetByText("Description", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("th[data-column=comment]")).ToHaveCountAsync(1);
+        await WebFixture.ClosePopoverAsync(page);
+        Assert.True(await wrap.EvaluateAsync<bool>("w => w.scrollWidth > w.clientWidth"), "with the column added the table no longer fits, so this checks the scrolling");
+        await page.WaitForFunctionAsync(inView, new[] { "th[data-column=comment]" });
+        await page.WaitForFunctionAsync(inView, new[] { "[data-testid=model-row] [data-testid=row-menu] button" });
+        await WebFixture.ScreenshotAsync(page, "model-table-column-added");
+    }
+
+    [Fact]
     public async Task No_tags_and_the_status_and_framework_filters_narrow_the_rows()
     {
         var project = await SeedTaggedAsync("filters");

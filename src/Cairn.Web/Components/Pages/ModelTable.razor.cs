@@ -123,6 +123,11 @@ public sealed partial class ModelTable
     /// </summary>
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (_revealColumn is { } added && RendererInfo.IsInteractive && _state.Columns.Contains(added))
+        {
+            _revealColumn = null;
+            await JS.InvokeVoidAsync("cairn.revealColumn", added);
+        }
         if (!RendererInfo.IsInteractive || _notFound || _sentinel.Id is null || _sentinel.Id == _observedSentinel)
         {
             return;
@@ -564,6 +569,15 @@ public sealed partial class ModelTable
     }
 
     // ---- filters ----
+
+    /// <summary>A column just added: scrolled into view once drawn, since it lands at the table's right end.</summary>
+    private string? _revealColumn;
+
+    private Task ToggleColumnAsync(string column, bool shown)
+    {
+        _revealColumn = shown ? column : null;
+        return Apply(_state.WithColumn(column, shown));
+    }
 
     /// <summary>
     /// ANY or ALL, as the tag filter last chose it: a filter with no tags left is dropped from the
