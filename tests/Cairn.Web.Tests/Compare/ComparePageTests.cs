@@ -75,6 +75,9 @@ public sealed class ComparePageTests(WebFixture web) : IClassFixture<WebFixture>
             await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
             await Assertions.Expect(table).ToHaveCountAsync(0);
         }
+        var unknown = await page.GotoAsync($"/projects/{project}/no-such-screen/at-all");
+        Assert.Equal(404, unknown!.Status);
+        await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
     }
 
     [Fact]
