@@ -21,13 +21,29 @@ public sealed record ProjectSummary(
 
     /// <summary>The direct children of <paramref name="parentId"/> (null for the top level) among
     /// <paramref name="projects"/>, each counting its subprojects' models (found in the same list) too.</summary>
-    public static List<ProjectSummary> ChildrenWithSubprojectModels(IReadOnlyList<ProjectSummary> projects, string? parentId) =>
-        [.. projects
+    public static List<ProjectSummary> ChildrenWithSubprojectModels(IReadOnlyList<ProjectSummary> projects, string? parentId)
+    {
+        // Each project's models count once for every ancestor it has: one pass, however deep the tree.
+        var below = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var project in projects)
+        {
+            foreach (var ancestor in project.AncestorIds.OfType<string>())
+            {
+                below[ancestor] = below.GetValueOrDefault(ancestor) + project.Models;
+            }
+        }
+        return [.. projects
             .Where(p => (p.AncestorIds.Count == 0 ? null : p.AncestorIds[^1]) == parentId)
-            .Select(p => p with { AllModels = p.Models + projects.Where(d => d.AncestorIds.Contains(p.Id)).Sum(d => d.Models) })];
+            .Select(p => p with { AllModels = p.Models + below.GetValueOrDefault(p.Id) })];
+    }
+
+    private const int PageSize = 500;
+
+    /// <summary>At most this many pages (10,000 projects) for one page of the UI.</summary>
+    private const int MaxPages = 20;
 
     /// <summary>
-    /// <c>projects.get_all_ex</c> with own-content counts and subprojects, ordered by name;
+    /// <c>projects.get_all_ex</c> with own-content counts and subprojects, ordered by name (case-insensitive);
     /// <paramref name="body"/> carries the filter (<c>id</c>, <c>parent</c>, <c>shallow_search</c>).
     /// </summary>
     public static async Task<List<ProjectSummary>> QueryAsync(CairnApi api, JsonObject body, CancellationToken cancellationToken = default)
@@ -36,9 +52,22 @@ public sealed record ProjectSummary(
         body["include_stats"] = true;
         body["order_by"] = new JsonArray("name");
         body["only_fields"] = new JsonArray("id", "name", "description", "last_update", "parent", "path");
-        var data = await api.CallAsync("projects.get_all_ex", body, cancellationToken).ConfigureAwait(false);
+        // Page by page: a whole subtree can be more than the API's largest page.
+        var projects = new List<ProjectSummary>();
+        for (var page = 0; page < MaxPages; page++)
+        {
+            body["page"] = page;
+            body["page_size"] = PageSize;
+            var data = await api.CallAsync("projects.get_all_ex", (JsonObject)body.DeepClone(), cancellationToken).ConfigureAwait(false);
+            var documents = (data["projects"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            projects.AddRange(documents.Select(FromDocument));
+            if (documents.Count < PageSize)
+            {
+                break;
+            }
+        }
         // The store sorts case-sensitively (every "B" before "a"); people read names the other way.
-        return [.. (data["projects"] as JsonArray ?? []).OfType<JsonObject>().Select(FromDocument).OrderBy(p => p.Name, ProjectName.Comparer)];
+        return [.. projects.OrderBy(p => p.Name, ProjectName.Comparer)];
     }
 
     private static ProjectSummary FromDocument(JsonObject project) => new(
