@@ -81,6 +81,103 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task Removing_the_last_tag_keeps_the_all_mode_for_the_next_tag()
+    {
+        var project = await SeedTaggedAsync("tag mode");
+        var page = await web.SignedInPageAsync($"/projects/{project}/models");
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+        await page.ClickAsync("[data-testid='filter-tags']");
+        var panel = page.Locator("[data-testid='filter-panel-tags']");
+        var a = panel.Locator("[data-testid=tag-option][data-tag=a]");
+        await a.ClickAsync();
+        await panel.Locator("[data-testid=tags-all]").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=tags%3AAND%3Aa$"));
+
+        // Include, exclude, drop: the filter is gone, and with it the tag.
+        await a.ClickAsync();
+        await Assertions.Expect(a).ToHaveAttributeAsync("data-state", "exclude");
+        await a.ClickAsync();
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("filter="));
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+
+        await panel.Locator("[data-testid=tag-option][data-tag=b]").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("filter=tags%3AAND%3Ab$"));
+        await Assertions.Expect(page.Locator("[data-testid=active-filter][data-column=tags]")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task The_updated_filter_puts_the_chosen_dates_in_the_url_and_the_chip_and_narrows_the_rows()
+    {
+        var project = await SeedTaggedAsync("updated filter");
+        var page = await web.SignedInPageAsync($"/projects/{project}/models");
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        await page.ClickAsync("[data-testid='filter-last_update']");
+        var panel = page.Locator("[data-testid='filter-panel-last_update']");
+        await panel.Locator("[data-testid=updated-from]").FillAsync(today);
+        var chip = page.Locator("[data-testid=active-filter][data-column=last_update]");
+        await Assertions.Expect(chip).ToHaveTextAsync($"Updated: {today} – …");
+        await panel.Locator("[data-testid=updated-to]").FillAsync(today);
+        await Assertions.Expect(chip).ToHaveTextAsync($"Updated: {today} – {today}");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"filter=last_update%3A{today}%2B%24%2B{today}$"));
+        await ExpectRowsAsync(page, "alpha", "beta", "gamma", "delta");
+
+        await panel.Locator("[data-testid=updated-from]").FillAsync(tomorrow);
+        await Assertions.Expect(chip).ToHaveTextAsync($"Updated: {tomorrow} – {today}");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText("No models match")).ToBeVisibleAsync();
+        await WebFixture.ScreenshotAsync(page, "model-table-updated-filter");
+    }
+
+    [Fact]
+    public async Task At_1440_pixels_with_the_menu_open_the_default_columns_fit_and_an_added_column_is_scrolled_into_view()
+    {
+        var project = await web.CreateProjectAsync("image classification experiments for the quarterly review");
+        using (var api = web.Api())
+        {
+            var task = await ModelDetail.Seed.TaskAsync(api, project, "fine-tune resnet50 on imagenet with mixed precision and cosine schedule");
+            foreach (var name in new[] { "resnet50-imagenet-finetuned-mixed-precision-cosine-schedule-v3", "vit-base" })
+            {
+                var id = await ModelDetail.Seed.ModelAsync(api, project, name, task: task);
+                (await api.CallAsync("models.update", new JsonObject
+                {
+                    ["model"] = id,
+                    ["tags"] = new JsonArray("production-candidate", "imagenet", "quarterly-review"),
+                })).Ok();
+            }
+        }
+        var page = await web.SignedInPageAsync($"/projects/{project}/models");
+        await Assertions.Expect(Rows(page)).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator(".cairn-drawer")).ToBeVisibleAsync();
+        await WebFixture.ScreenshotAsync(page, "model-table-layout");
+
+        var wrap = page.Locator(".cairn-grid-wrap");
+        var widths = await wrap.EvaluateAsync<int[]>("w => [w.scrollWidth, w.clientWidth]");
+        Assert.True(widths[0] <= widths[1], $"the table needs {widths[0]} px in {widths[1]} px");
+        const string inView = """
+            ([selector]) => {
+                const wrap = document.querySelector('.cairn-grid-wrap').getBoundingClientRect();
+                const box = document.querySelector(selector).getBoundingClientRect();
+                return box.width > 0 && box.left >= wrap.left - 1 && box.right <= wrap.right + 1;
+            }
+            """;
+        await page.WaitForFunctionAsync(inView, new[] { "th[data-column=last_update]" });
+        await page.WaitForFunctionAsync(inView, new[] { "[data-testid=model-row] [data-testid=row-menu] button" });
+
+        // A column added from the menu lands at the right end, beyond the window: the table scrolls to it.
+        await page.ClickAsync("[data-testid=columns-menu]");
+        await page.Locator("[data-testid=columns-panel]").GetByText("Description", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("th[data-column=comment]")).ToHaveCountAsync(1);
+        await WebFixture.ClosePopoverAsync(page);
+        Assert.True(await wrap.EvaluateAsync<bool>("w => w.scrollWidth > w.clientWidth"), "with the column added the table no longer fits, so this checks the scrolling");
+        await page.WaitForFunctionAsync(inView, new[] { "th[data-column=comment]" });
+        await page.WaitForFunctionAsync(inView, new[] { "[data-testid=model-row] [data-testid=row-menu] button" });
+        await WebFixture.ScreenshotAsync(page, "model-table-column-added");
+    }
+
+    [Fact]
     public async Task No_tags_and_the_status_and_framework_filters_narrow_the_rows()
     {
         var project = await SeedTaggedAsync("filters");

@@ -29,6 +29,62 @@ public sealed class ProjectsPageTests(WebFixture web) : IClassFixture<WebFixture
     }
 
     [Fact]
+    public async Task Counts_include_subprojects_and_names_sort_regardless_of_case()
+    {
+        // Its own tree, under a root named so that its cards are the only ones there.
+        var root = await web.CreateProjectAsync("counts");
+        var apple = await web.CreateProjectAsync("counts/apple");
+        var banana = await web.CreateProjectAsync("counts/Banana");
+        var deep = await web.CreateProjectAsync("counts/apple/seeds");
+        var deeper = await web.CreateProjectAsync("counts/apple/seeds/core");
+        await web.CreateProjectAsync("counts/cherry");
+        await web.CreateModelAsync("own", apple);
+        await web.CreateModelAsync("in seeds", deep);
+        await web.CreateModelAsync("in core", deeper);
+        await web.CreateModelAsync("banana model", banana);
+        await web.CreateModelAsync("at root", root);
+
+        var page = await web.SignedInPageAsync($"/projects/{root}/projects");
+        var names = page.Locator("[data-testid=project-card] [data-testid=project-name]");
+        await Assertions.Expect(names).ToHaveTextAsync(["apple", "Banana", "cherry"]);
+        var appleCard = page.Locator("[data-testid=project-card][data-project='counts/apple']");
+        await Assertions.Expect(appleCard.Locator("[data-testid=model-count]")).ToContainTextAsync("3");
+        var all = page.Locator("[data-testid=all-models-card]");
+        await Assertions.Expect(all.Locator("[data-testid=all-models-count]")).ToContainTextAsync("5");
+        await Assertions.Expect(all.Locator("[data-testid=all-projects-count]")).ToContainTextAsync("5");
+
+        // At the top, the All models card counts every project, not only the top-level ones.
+        using var api = web.Api();
+        var everyProject = (await api.CallAsync("projects.get_all", new { only_fields = new[] { "id" } })).Ok()["projects"]!.AsArray().Count;
+        await page.GotoAsync("/projects");
+        await WebFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=all-models-card] [data-testid=all-projects-count]")).ToContainTextAsync(everyProject.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator("[data-testid=project-card][data-project='counts'] [data-testid=model-count]")).ToContainTextAsync("5");
+        await WebFixture.ScreenshotAsync(page, "projects-counts");
+    }
+
+    [Fact]
+    public async Task The_new_project_dialog_opens_without_an_error_and_asks_for_a_name_once_it_is_cleared()
+    {
+        var page = await web.SignedInPageAsync("/projects");
+        await page.ClickAsync("[data-testid=new-project]");
+        var dialog = page.Locator(".mud-dialog");
+        var name = page.Locator("input[data-testid=project-name-input], [data-testid=project-name-input] input");
+        // The field keeps the focus it opens with: losing it to the dialog is what flagged it "Required".
+        await Assertions.Expect(name).ToBeFocusedAsync();
+        await Assertions.Expect(dialog.Locator(".mud-input-error")).ToHaveCountAsync(0);
+        await Assertions.Expect(dialog).Not.ToContainTextAsync("Required");
+        await Assertions.Expect(page.Locator("[data-testid=save-project]")).ToBeDisabledAsync();
+        await WebFixture.ScreenshotAsync(page, "project-new-dialog");
+
+        await page.Keyboard.TypeAsync("x");
+        await Assertions.Expect(name).ToHaveValueAsync("x");
+        await Assertions.Expect(page.Locator("[data-testid=save-project]")).ToBeEnabledAsync();
+        await name.FillAsync("");
+        await Assertions.Expect(dialog).ToContainTextAsync("Enter a name.");
+    }
+
+    [Fact]
     public async Task A_project_is_created_renamed_and_deleted_from_its_card()
     {
         var page = await web.SignedInPageAsync("/projects");

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Cairn.Testing;
 using Microsoft.Playwright;
 using Xunit;
@@ -49,6 +50,51 @@ public sealed class SignInTests(WebFixture web) : IClassFixture<WebFixture>
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login");
         await page.GotoAsync("/projects");
         Assert.Equal("/login", new Uri(page.Url).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task A_session_revoked_elsewhere_goes_to_sign_in_rather_than_rendering_signed_in()
+    {
+        var page = await web.SignedInPageAsync();
+        // Two more browsers holding the same session cookie: one with a page open, one that opens a page later.
+        var open = await CopySessionAsync(page);
+        await open.GotoAsync("/projects");
+        await WebFixture.WaitForInteractiveAsync(open);
+        await Assertions.Expect(open.Locator("[data-testid=signed-in-user]")).ToBeVisibleAsync();
+        var later = await CopySessionAsync(page);
+
+        // Signing out in the first revokes the session's API token for all of them.
+        await page.ClickAsync("[data-testid=sign-out]");
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/login");
+
+        // The open page's next API call finds the token refused.
+        await open.Locator("a[href='projects/*/models']").First.ClickAsync();
+        await Assertions.Expect(open).ToHaveURLAsync(new Regex("/login\\?ended=true&returnUrl=%2Fprojects%2F"));
+        await Assertions.Expect(open.Locator("[data-testid=login-error]")).ToContainTextAsync("Your session has ended");
+        await Assertions.Expect(open.Locator("[data-testid=signed-in-user]")).ToHaveCountAsync(0);
+        Assert.DoesNotContain(await open.Context.CookiesAsync(), c => c.Name == "cairn_session");
+
+        // A page rendered on the server with the dead session redirects there too, and signing in comes back.
+        await later.GotoAsync("/credentials");
+        await Assertions.Expect(later).ToHaveURLAsync(new Regex("/login\\?ended=true&returnUrl=%2Fcredentials$"));
+        await Assertions.Expect(later.Locator("[data-testid=login-error]")).ToContainTextAsync("Your session has ended");
+        await later.FillAsync("#username", TestServer.Username);
+        await later.FillAsync("#password", TestServer.Password);
+        await later.ClickAsync("[data-testid=sign-in]");
+        await Assertions.Expect(later).ToHaveURLAsync(new Regex("/credentials$"));
+        await Assertions.Expect(later.Locator("[data-testid=signed-in-user]")).ToContainTextAsync("Test User");
+    }
+
+    private async Task<IPage> CopySessionAsync(IPage signedIn)
+    {
+        var copy = await web.NewPageAsync();
+        var cookies = await signedIn.Context.CookiesAsync();
+        await copy.Context.AddCookiesAsync(cookies.Select(c => new Cookie
+        {
+            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, Expires = c.Expires,
+            HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
+        }));
+        return copy;
     }
 
     [Fact]

@@ -1,21 +1,37 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Cairn.Web.Auth;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Cairn.Web.Api;
 
 /// <summary>The API as the signed-in user sees it: every call carries the user's token.</summary>
-public sealed class CairnApi(ApiTransport transport, AuthenticationStateProvider authentication)
+public sealed class CairnApi(ApiTransport transport, AuthenticationStateProvider authentication, NavigationManager navigation)
 {
-    /// <summary>Calls an endpoint as the signed-in user and returns its <c>data</c>.</summary>
+    /// <summary>
+    /// Calls an endpoint as the signed-in user and returns its <c>data</c>. A session whose token
+    /// the API no longer accepts (expired, revoked) also sends the browser to the sign-in page.
+    /// </summary>
     /// <exception cref="ApiException">The API refused the call (401 when the session is gone).</exception>
     public async Task<JsonObject> CallAsync(string endpoint, JsonObject? body = null, CancellationToken cancellationToken = default)
     {
         var state = await authentication.GetAuthenticationStateAsync().ConfigureAwait(false);
-        var authorization = SessionClaims.Authorization(state.User)
-            ?? throw new ApiException(endpoint, 401, 0, "You are signed out. Sign in again.");
-        return await transport.CallAsync(endpoint, body, authorization, cancellationToken).ConfigureAwait(false);
+        var authorization = SessionClaims.Authorization(state.User);
+        if (authorization is null)
+        {
+            SendToSignIn();
+            throw new ApiException(endpoint, 401, 0, "You are signed out. Sign in again.");
+        }
+        try
+        {
+            return await transport.CallAsync(endpoint, body, authorization, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (e.IsUnauthorized)
+        {
+            SendToSignIn();
+            throw;
+        }
     }
 
     /// <summary>The signed-in user's API authorization, for requests to the file server; null when signed out.</summary>
@@ -28,4 +44,15 @@ public sealed class CairnApi(ApiTransport transport, AuthenticationStateProvider
     /// <summary>Calls an endpoint with explicit credentials (sign-in uses the user's name and password).</summary>
     public Task<JsonObject> CallAsAsync(string endpoint, JsonObject? body, AuthenticationHeaderValue authorization, CancellationToken cancellationToken = default) =>
         transport.CallAsync(endpoint, body, authorization, cancellationToken);
+
+    /// <summary>
+    /// The cookie still says signed in, so the pages would render with an error: a full load of
+    /// the sign-in page instead, which drops the dead session and comes back here afterwards.
+    /// During prerendering this becomes a redirect response.
+    /// </summary>
+    private void SendToSignIn()
+    {
+        var returnUrl = "/" + navigation.ToBaseRelativePath(navigation.Uri);
+        navigation.NavigateTo($"login?returnUrl={Uri.EscapeDataString(returnUrl)}", forceLoad: true);
+    }
 }

@@ -62,7 +62,7 @@ public static class ModelDetailApi
             ["only_fields"] = new JsonArray("id", "name"),
             ["order_by"] = new JsonArray("name"),
         }, cancellationToken).ConfigureAwait(false);
-        return [.. (data["projects"] as JsonArray ?? []).Select(EntityRef.From).OfType<EntityRef>()];
+        return [.. (data["projects"] as JsonArray ?? []).Select(EntityRef.From).OfType<EntityRef>().OrderBy(p => p.Label, ProjectName.Comparer)];
     }
 
     /// <summary><c>models.edit</c> with the given fields (comment, design, labels, metadata).</summary>

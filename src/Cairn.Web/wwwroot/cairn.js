@@ -24,6 +24,17 @@ window.cairn = {
         link.remove();
         setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
     },
+    // Scrolls the first element matching the selector into view (an artifact a link points at).
+    reveal: function (selector) {
+        const element = document.querySelector(selector);
+        if (element) { element.scrollIntoView({ block: "center" }); }
+    },
+    // Scrolls the model table sideways to a column's header, e.g. one just added at its right end.
+    revealColumn: function (column) {
+        const header = Array.from(document.querySelectorAll(".cairn-grid thead th[data-column]"))
+            .find(function (th) { return th.dataset.column === column; });
+        if (header) { header.scrollIntoView({ inline: "nearest", block: "nearest" }); }
+    },
     // Calls back when the sentinel below the table's last row scrolls into view, to load the next page.
     observeEnd: function (element, component) {
         // A reference to an element that a later render removed, or that was never rendered, arrives unresolved.

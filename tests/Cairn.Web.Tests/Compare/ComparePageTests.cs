@@ -50,6 +50,37 @@ public sealed class ComparePageTests(WebFixture web) : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task ClearMLs_compare_models_link_opens_the_comparison_of_the_same_models()
+    {
+        var project = await web.CreateProjectAsync(Seed.Unique("compare link"));
+        using var api = web.Api();
+        var first = await Seed.ModelAsync(api, project, "linked v1");
+        var second = await Seed.ModelAsync(api, project, "linked v2");
+
+        var page = await web.SignedInPageAsync("/projects");
+        await page.GotoAsync($"/projects/{project}/compare-models;ids={second},{first}/models-details");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/projects/{project}/models/compare\\?ids={second},{first}$"));
+        var table = page.Locator("[data-testid=compare-table]");
+        await Assertions.Expect(table.Locator($"th[data-model-id='{second}']")).ToContainTextAsync("Base");
+        await Assertions.Expect(table.Locator($"th[data-model-id='{first}']")).ToContainTextAsync("linked v1");
+
+        foreach (var path in new[]
+        {
+            $"/projects/{project}/compare-models;ids={new string('0', 32)},{new string('f', 32)}/models-details",
+            $"/projects/{new string('e', 32)}/compare-models;ids={first},{second}",
+            $"/projects/{project}/no-such-screen",
+        })
+        {
+            await page.GotoAsync(path);
+            await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
+            await Assertions.Expect(table).ToHaveCountAsync(0);
+        }
+        var unknown = await page.GotoAsync($"/projects/{project}/no-such-screen/at-all");
+        Assert.Equal(404, unknown!.Status);
+        await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task Fewer_than_two_models_explain_how_to_pick_them()
     {
         var project = await web.CreateProjectAsync(Seed.Unique("compare one"));

@@ -88,6 +88,43 @@ public sealed class ModelDetailPageTests(WebFixture web) : IClassFixture<WebFixt
     }
 
     [Fact]
+    public async Task Leaving_the_network_or_labels_tab_with_unsaved_edits_asks_first()
+    {
+        var project = await web.CreateProjectAsync(Seed.Unique("unsaved"));
+        using var api = web.Api();
+        var model = await Seed.ModelAsync(api, project, "half edited", design: "layers: 3\n");
+        var page = await web.SignedInPageAsync($"/projects/{project}/models/{model}/network");
+        var dialog = page.Locator(".mud-dialog");
+
+        await page.ClickAsync("[data-testid=edit-network]");
+        await page.FillAsync("[data-testid=network-input]", "layers: 4\n");
+        await page.ClickAsync("[data-tab=labels]");
+        await Assertions.Expect(dialog).ToContainTextAsync("Unsaved changes");
+        await WebFixture.ScreenshotAsync(page, "model-unsaved-changes");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Stay", Exact = true }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/network$"));
+        await Assertions.Expect(page.Locator("[data-testid=network-input]")).ToHaveValueAsync("layers: 4\n");
+
+        await page.ClickAsync("[data-tab=labels]");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Leave", Exact = true }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/labels$"));
+        await Assertions.Expect(page.Locator("[data-testid=labels-table]")).ToBeVisibleAsync();
+
+        await page.ClickAsync("[data-testid=edit-labels]");
+        await page.Locator("[data-testid=label-name]").First.FillAsync("kitten");
+        await page.ClickAsync("[data-tab=general]");
+        await Assertions.Expect(dialog).ToContainTextAsync("Your unsaved labels will be lost");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Stay", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=label-name]").First).ToHaveValueAsync("kitten");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/labels$"));
+
+        // Nothing was saved behind the user's back.
+        var stored = (await api.CallAsync("models.get_by_id", new JsonObject { ["model"] = model })).Ok()["model"]!;
+        Assert.Equal("layers: 3\n", stored["design"]!["design"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task An_edit_the_API_refuses_shows_the_API_message_in_place()
     {
         var project = await web.CreateProjectAsync(Seed.Unique("refused"));
@@ -195,6 +232,72 @@ public sealed class ModelDetailPageTests(WebFixture web) : IClassFixture<WebFixt
         Assert.Equal("heatmap", await plot.Locator(".js-plotly-plot").EvaluateAsync<string>("el => el.data[0].type"));
         await Assertions.Expect(plot.Locator(".hm, image, .heatmaplayer").First).ToBeAttachedAsync();
         await WebFixture.ScreenshotAsync(page, "model-plots");
+    }
+
+    [Fact]
+    public async Task A_confusion_matrix_as_the_sdk_reports_it_keeps_its_axis_titles_whole_labels_and_readable_colour_bar()
+    {
+        var project = await web.CreateProjectAsync(Seed.Unique("confusion"));
+        using var api = web.Api();
+        var model = await Seed.ModelAsync(api, project, "matrix model");
+        string[] labels = ["airplane-class-long", "automobile-class-long", "bird-class-long"];
+        // The shape of the ClearML SDK's report_confusion_matrix: string titles, a tick every 0.1.
+        var figure = JsonNode.Parse("""
+            {
+              "data": [{
+                "type": "heatmap", "z": [[50, 2, 0], [4, 44, 1], [0, 3, 47]],
+                "x": ["airplane-class-long", "automobile-class-long", "bird-class-long"],
+                "y": ["airplane-class-long", "automobile-class-long", "bird-class-long"],
+                "colorscale": [[0, "rgb(71, 17, 100)"], [0.1, "rgb(53, 92, 140)"], [1, "rgb(216, 226, 37)"]],
+                "colorbar": {"tick0": 0, "dtick": 0.1}
+              }],
+              "layout": {"showlegend": true, "title": "Confusion matrix", "xaxis": {"title": "Predicted"}, "yaxis": {"title": "Actual", "autorange": "reversed"}}
+            }
+            """)!.AsObject();
+        await Seed.PlotAsync(api, model, "confusion", "sdk", figure);
+
+        var page = await web.SignedInPageAsync($"/projects/{project}/models/{model}/plots");
+        var plot = page.Locator("[data-testid=plot-chart][data-metric=confusion]");
+        await Assertions.Expect(plot.Locator(".main-svg").First).ToBeVisibleAsync(ChartTimeout);
+        await Assertions.Expect(plot.Locator("text.xtitle")).ToHaveTextAsync("Predicted");
+        await Assertions.Expect(plot.Locator("text.ytitle")).ToHaveTextAsync("Actual");
+
+        // Every class name is drawn inside the chart, none cut off at its left edge.
+        var chartLeft = await plot.Locator(".js-plotly-plot").EvaluateAsync<double>("el => el.getBoundingClientRect().left");
+        var labelLefts = await plot.Locator(".ytick text").EvaluateAllAsync<double[]>("els => els.map(e => e.getBoundingClientRect().left)");
+        Assert.Equal(labels.Length, labelLefts.Length);
+        Assert.All(labelLefts, left => Assert.True(left >= chartLeft, $"a label starts at {left}, left of the chart at {chartLeft}"));
+        var yLabels = await plot.Locator(".ytick text").AllTextContentsAsync();
+        Assert.Equal(labels.Order(), yLabels.Order());
+
+        // A tick every 0.1 over counts up to 50 would be 500 overlapping ticks.
+        var colorBarTicks = await plot.Locator(".colorbar .cbaxis text, .colorbar .ycbaxis text, .colorbar text.ytick").CountAsync();
+        Assert.InRange(colorBarTicks, 2, 20);
+        await WebFixture.ScreenshotAsync(page, "model-plot-confusion");
+    }
+
+    [Fact]
+    public async Task A_model_link_under_another_project_opens_under_the_models_own_project()
+    {
+        var homeName = Seed.Unique("home");
+        var home = await web.CreateProjectAsync(homeName);
+        var otherName = Seed.Unique("other");
+        var other = await web.CreateProjectAsync(otherName);
+        using var api = web.Api();
+        var model = await Seed.ModelAsync(api, home, "homed model");
+
+        var page = await web.SignedInPageAsync("/projects");
+        await page.GotoAsync($"/projects/{other}/models/{model}/labels");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/projects/{home}/models/{model}/labels$"));
+        var breadcrumbs = page.Locator(".cairn-breadcrumbs");
+        await Assertions.Expect(breadcrumbs).ToContainTextAsync(homeName);
+        await Assertions.Expect(breadcrumbs).Not.ToContainTextAsync(otherName);
+        await Assertions.Expect(page.Locator("[data-testid=tab-labels]")).ToBeVisibleAsync();
+
+        // ClearML's full-screen route opens the same tab.
+        await page.GotoAsync($"/projects/{home}/models/{model}/output/network");
+        await Assertions.Expect(page.Locator("[data-testid=tab-network]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=model-name]")).ToHaveTextAsync("homed model");
     }
 
     [Fact]

@@ -66,6 +66,68 @@ public sealed class TaskPageTests(WebFixture web) : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task ClearMLs_task_links_land_on_the_task_page_its_models_and_its_artifacts()
+    {
+        var project = await web.CreateProjectAsync(Seed.Unique("clearml links"));
+        var elsewhere = await web.CreateProjectAsync(Seed.Unique("elsewhere"));
+        using var api = web.Api();
+        var task = await Seed.TaskAsync(api, project, "train from the sdk");
+        var output = await Seed.ModelAsync(api, project, "sdk output", task: task);
+        await Seed.LinkAsync(api, task, output, "final", output: true);
+        var artifacts = new JsonObject
+        {
+            ["task"] = task,
+            ["artifacts"] = new JsonArray(
+                new JsonObject { ["key"] = "first", ["type"] = "str", ["mode"] = "output", ["uri"] = "https://example.com/a.txt" },
+                new JsonObject { ["key"] = "eval report", ["type"] = "pandas", ["mode"] = "output", ["uri"] = "https://example.com/eval.csv" }),
+        };
+        (await api.CallAsync("tasks.add_or_update_artifacts", artifacts)).Ok();
+        var name = (await web.SignedInPageAsync("/projects")).Locator("[data-testid=task-name]");
+        var page = name.Page;
+
+        // The link Task.init prints.
+        await page.GotoAsync($"/projects/{project}/experiments/{task}/output/log");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/projects/{project}/tasks/{task}/output/log$"));
+        await Assertions.Expect(name).ToHaveTextAsync("train from the sdk");
+        await page.GotoAsync($"/experiments/{task}");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/projects/\\*/tasks/{task}$"));
+        await Assertions.Expect(name).ToHaveTextAsync("train from the sdk");
+        // Under another project than its own, the task opens under its own.
+        await page.GotoAsync($"/projects/{elsewhere}/tasks/{task}");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/projects/{project}/tasks/{task}$"));
+
+        // ARTIFACTS routes: an output model opens its model page (full screen or not)...
+        foreach (var route in new[] { "artifacts/output-model", "output/artifacts/output-model" })
+        {
+            await page.GotoAsync($"/projects/{project}/tasks/{task}/{route}/{output}");
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/projects/{project}/models/{output}/general$"));
+            await Assertions.Expect(page.Locator("[data-testid=model-name]")).ToHaveTextAsync("sdk output");
+        }
+        // ...and another artifact is picked out on the task page.
+        await page.GotoAsync($"/projects/{project}/tasks/{task}/artifacts/other/eval%20report/output");
+        await Assertions.Expect(name).ToHaveTextAsync("train from the sdk");
+        await Assertions.Expect(page.Locator("[data-artifact='eval report']")).ToHaveAttributeAsync("data-selected", "true");
+        await Assertions.Expect(page.Locator("[data-artifact=first]")).ToHaveAttributeAsync("data-selected", "false");
+        await WebFixture.ScreenshotAsync(page, "task-artifact-link");
+
+        // Unknown ids in any of them: the not-found page.
+        var missing = new string('0', 32);
+        foreach (var path in new[]
+        {
+            $"/projects/{project}/experiments/{missing}/output/log",
+            $"/experiments/{missing}",
+            $"/projects/{project}/tasks/{task}/artifacts/output-model/{missing}",
+            $"/projects/{project}/tasks/{task}/artifacts/other/no-such-artifact/output",
+            $"/projects/{project}/tasks/{missing}/artifacts/other/first/output",
+        })
+        {
+            await page.GotoAsync(path);
+            await Assertions.Expect(page.Locator("[data-testid=not-found]")).ToHaveCountAsync(1);
+            await Assertions.Expect(name).ToHaveCountAsync(0);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_task_shows_the_not_found_page()
     {
         var project = await web.CreateProjectAsync(Seed.Unique("no task"));

@@ -123,6 +123,11 @@ public sealed partial class ModelTable
     /// </summary>
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (_revealColumn is { } added && RendererInfo.IsInteractive && _state.Columns.Contains(added))
+        {
+            _revealColumn = null;
+            await JS.InvokeVoidAsync("cairn.revealColumn", added);
+        }
         if (!RendererInfo.IsInteractive || _notFound || _sentinel.Id is null || _sentinel.Id == _observedSentinel)
         {
             return;
@@ -214,7 +219,8 @@ public sealed partial class ModelTable
                 ["size"] = 500,
             });
             _projects = [.. (projects["projects"] as JsonArray ?? []).OfType<JsonObject>()
-                .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))];
+                .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))
+                .OrderBy(p => p.Item2, ProjectName.Comparer)];
         }
         catch (ApiException e)
         {
@@ -563,6 +569,29 @@ public sealed partial class ModelTable
     }
 
     // ---- filters ----
+
+    /// <summary>A column just added: scrolled into view once drawn, since it lands at the table's right end.</summary>
+    private string? _revealColumn;
+
+    private Task ToggleColumnAsync(string column, bool shown)
+    {
+        _revealColumn = shown ? column : null;
+        return Apply(_state.WithColumn(column, shown));
+    }
+
+    /// <summary>
+    /// ANY or ALL, as the tag filter last chose it: a filter with no tags left is dropped from the
+    /// view (and the URL), but the mode stays for the next tag chosen.
+    /// </summary>
+    private bool _tagsMatchAll;
+
+    private bool TagsMatchAll => _state.Filters.GetValueOrDefault("tags")?.All ?? _tagsMatchAll;
+
+    private Task ApplyTagFilter(IReadOnlyList<string?> values, bool all)
+    {
+        _tagsMatchAll = all;
+        return Apply(_state.WithFilter("tags", new ColumnFilter(values, all)));
+    }
 
     private IReadOnlyList<string?> FilterValues(string column) => _state.Filters.GetValueOrDefault(column)?.Values ?? [];
 
