@@ -312,12 +312,11 @@ public sealed class WireProtocolTests(ServerFixture fixture) : IClassFixture<Ser
         (await client.CallAsync(path, body)).Fails(400, 0);
     }
 
-    [Theory]
-    [InlineData("v99999999999.1/debug.ping")]
-    [InlineData("v%D9%A2.%D9%A2/debug.ping")]
-    public async Task A_version_that_is_not_a_number_is_a_malformed_path(string path)
+    [Fact]
+    public async Task A_version_that_is_not_a_number_is_a_malformed_path()
     {
+        // Arabic-Indic digits; ASCII digits too large for a number are a version above the maximum (Hardening/RequestShapeTests).
         using var client = _server.Client(authenticated: false);
-        (await client.CallAsync(path)).Fails(400, 0);
+        (await client.CallAsync("v%D9%A2.%D9%A2/debug.ping")).Fails(400, 0);
     }
 }

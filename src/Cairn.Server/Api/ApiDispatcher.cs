@@ -59,13 +59,12 @@ public sealed partial class ApiDispatcher(
         {
             var path = request.Path.Value ?? "/";
             var match = PathPattern().Match(path);
-            ApiVersion? pathVersion = null;
-            if (!match.Success || (match.Groups["version"].Success && !ApiVersion.TryParse(match.Groups["version"].Value, out pathVersion)))
+            if (!match.Success)
             {
                 throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid request path {path}");
             }
             endpointName = match.Groups["name"].Value;
-            requested = pathVersion ?? ApiVersion.Max;
+            requested = match.Groups["version"].Success ? PathVersion(match.Groups["version"].Value) : ApiVersion.Max;
             endpoint = registry.Resolve(endpointName, requested.Value)
                 ?? throw new CairnException(ErrorCodes.EndpointNotFound,
                     text: $"Unable to find endpoint for name {endpointName} and version {requested}");
@@ -126,6 +125,20 @@ public sealed partial class ApiDispatcher(
             throw new CairnException(ErrorCodes.InvalidUserId, null, new Dictionary<string, object?> { ["id"] = userId });
         }
         return authentication with { Identity = Authenticator.ToIdentity(user) };
+    }
+
+    /// <summary>
+    /// A path's version (the path pattern holds it to digits, a dot and digits). A part too large
+    /// for a number is saturated, which keeps the order: ClearML serves every version above its
+    /// maximum like the maximum (api.md §1.5), so such a path must not be a 400.
+    /// </summary>
+    private static ApiVersion PathVersion(string text)
+    {
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        return new ApiVersion(Saturated(text.AsSpan(0, dot)), Saturated(text.AsSpan(dot + 1)));
+
+        static int Saturated(ReadOnlySpan<char> digits) =>
+            int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : int.MaxValue;
     }
 
     private static string? Header(HttpRequest request, string name) => ClearmlHeaderValues.Get(request, name);
