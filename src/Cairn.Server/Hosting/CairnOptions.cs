@@ -52,6 +52,12 @@ public sealed class CairnOptions
     /// <summary>How often, in seconds, the watchdog looks for non-responsive tasks.</summary>
     public int TaskWatchdogIntervalSeconds { get; set; } = 900;
 
+    /// <summary>Failed Basic authentications one client address may make per minute (a burst of this many, refilled evenly); 0: no limit.</summary>
+    public int FailedAuthPerAddressPerMinute { get; set; } = 60;
+
+    /// <summary>Failed Basic authentications per minute for one access key or user name, from any address; 0: no limit.</summary>
+    public int FailedAuthPerKeyPerMinute { get; set; } = 20;
+
     /// <summary>Users created or updated on start (ClearML's "fixed users").</summary>
     public List<SeedUser> Users { get; set; } = [];
 
@@ -123,6 +129,13 @@ public sealed class CairnOptions
         if (TaskWatchdogIntervalSeconds < 1)
         {
             return $"Cairn:TaskWatchdogIntervalSeconds must be at least 1 (got {TaskWatchdogIntervalSeconds}).";
+        }
+        foreach (var (name, limit) in new[] { ("FailedAuthPerAddressPerMinute", FailedAuthPerAddressPerMinute), ("FailedAuthPerKeyPerMinute", FailedAuthPerKeyPerMinute) })
+        {
+            if (limit is < 0 or > 1_000_000)
+            {
+                return $"Cairn:{name} must be between 0 (no limit) and 1000000 (got {limit}).";
+            }
         }
         for (var i = 0; i < Users.Count; i++)
         {

@@ -67,7 +67,7 @@ public static class CairnServer
         services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath));
         services.AddSingleton(sp => new TokenService(signingKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServerIdentity(signingKey));
-        services.AddSingleton<SecretHasher>();
+        services.AddSingleton<FailedLoginLimiter>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<IdentitySeeder>();
         services.AddSingleton(new EndpointRegistry()
