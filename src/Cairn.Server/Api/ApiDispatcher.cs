@@ -143,21 +143,41 @@ public sealed partial class ApiDispatcher(
 
     private static string? Header(HttpRequest request, string name) => ClearmlHeaderValues.Get(request, name);
 
-    private static void AddCorsHeaders(HttpContext http)
+    /// <summary>
+    /// CORS for origins in <see cref="CairnOptions.CorsOrigins"/> only. ClearML answers every
+    /// origin with itself and <c>Allow-Credentials: true</c>, which lets any web page a signed-in
+    /// user visits call the API with their cookie; here an origin not on the list gets no CORS
+    /// headers at all, so the browser keeps the answer from the page. <c>*</c> on the list allows
+    /// every origin, without credentials. (Not ASP.NET Core's CORS middleware: it answers a
+    /// preflight 204, ClearML answers every OPTIONS 200.)
+    /// </summary>
+    private void AddCorsHeaders(HttpContext http)
     {
         var origin = http.Request.Headers.Origin.FirstOrDefault();
         if (origin is null)
         {
             return;
         }
+        var allowed = options.Value.CorsOrigins;
         var headers = http.Response.Headers;
-        headers.AccessControlAllowOrigin = origin;
-        headers.AccessControlAllowCredentials = "true";
+        headers.Vary = "Origin";
+        if (allowed.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase)))
+        {
+            headers.AccessControlAllowOrigin = origin;
+            headers.AccessControlAllowCredentials = "true";
+        }
+        else if (allowed.Contains("*"))
+        {
+            headers.AccessControlAllowOrigin = "*";
+        }
+        else
+        {
+            return;
+        }
         headers.AccessControlAllowMethods = "GET, POST, PUT, DELETE, OPTIONS";
         headers.AccessControlAllowHeaders = http.Request.Headers.AccessControlRequestHeaders.Count > 0
             ? http.Request.Headers.AccessControlRequestHeaders.ToString()
             : "Authorization, Content-Type";
-        headers.Vary = "Origin";
     }
 
     private static async Task WriteEnvelopeAsync(

@@ -58,6 +58,12 @@ public sealed class CairnOptions
     /// <summary>Failed Basic authentications per minute for one access key or user name, from any address; 0: no limit.</summary>
     public int FailedAuthPerKeyPerMinute { get; set; } = 20;
 
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) whose web pages may call the API with credentials
+    /// (CORS); <c>*</c> lets any origin call it without credentials. None by default.
+    /// </summary>
+    public List<string> CorsOrigins { get; set; } = [];
+
     /// <summary>Users created or updated on start (ClearML's "fixed users").</summary>
     public List<SeedUser> Users { get; set; } = [];
 
@@ -135,6 +141,14 @@ public sealed class CairnOptions
             if (limit is < 0 or > 1_000_000)
             {
                 return $"Cairn:{name} must be between 0 (no limit) and 1000000 (got {limit}).";
+            }
+        }
+        foreach (var origin in CorsOrigins)
+        {
+            if (origin != "*" && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                || uri.PathAndQuery != "/" || origin.TrimEnd('/').Length != uri.GetLeftPart(UriPartial.Authority).Length))
+            {
+                return $"Cairn:CorsOrigins entries must be '*' or an origin such as 'https://clearml.example.com' (got '{origin}').";
             }
         }
         for (var i = 0; i < Users.Count; i++)
