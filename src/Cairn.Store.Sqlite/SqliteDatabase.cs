@@ -13,8 +13,9 @@ public sealed class SqliteDatabase
     /// <summary>When the planner's statistics were last brought up to date (<see cref="Environment.TickCount64"/>).</summary>
     private long _optimizedAt = Environment.TickCount64;
 
-    public SqliteDatabase(string path)
+    public SqliteDatabase(string path, TimeSpan? queryTimeout = null)
     {
+        QueryTimeout = queryTimeout ?? QueryBudget.Default;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -24,6 +25,13 @@ public sealed class SqliteDatabase
             DefaultTimeout = 30,
         }.ToString();
     }
+
+    /// <summary>The budget of one <c>get_all</c> query (<see cref="QueryBudget"/>).</summary>
+    public TimeSpan QueryTimeout { get; }
+
+    /// <summary>Starts the budget of a <c>get_all</c> query on <paramref name="connection"/>; dispose it when the query is done.</summary>
+    public StatementBudget StartBudget(SqliteConnection connection, CancellationToken cancellationToken) =>
+        new(connection, QueryTimeout, cancellationToken);
 
     /// <summary>Opens a pooled connection with foreign keys, a busy timeout, <c>cairn_regexp</c> and the natural collation.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -165,5 +173,35 @@ public sealed class SqliteDatabase
         }
         migrations.Sort((a, b) => a.Item1.CompareTo(b.Item1));
         return migrations;
+    }
+}
+
+/// <summary>
+/// Interrupts the statements running on a connection (<c>sqlite3_interrupt</c>) when a query's
+/// budget runs out or its caller cancels. SQLite checks for the interrupt between steps of its
+/// VM, so a statement stops within one row's work (a regex on one value is held to
+/// <see cref="PythonRegex.MatchTimeout"/>).
+/// </summary>
+public sealed class StatementBudget : IDisposable
+{
+    private readonly CancellationTokenSource _budget;
+    private readonly CancellationTokenRegistration _interrupt;
+
+    internal StatementBudget(SqliteConnection connection, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        _budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _interrupt = _budget.Token.Register(static state => SQLitePCL.raw.sqlite3_interrupt(((SqliteConnection)state!).Handle), connection);
+        _budget.CancelAfter(budget);
+    }
+
+    /// <summary>Whether <paramref name="e"/> is this budget's interrupt (or its caller's cancellation).</summary>
+    public bool Interrupted(SqliteException e) => e.SqliteErrorCode == SQLitePCL.raw.SQLITE_INTERRUPT && _budget.IsCancellationRequested;
+
+    // Disposing the registration waits for a running interrupt callback, so no interrupt reaches
+    // the connection after it goes back to the pool.
+    public void Dispose()
+    {
+        _interrupt.Dispose();
+        _budget.Dispose();
     }
 }

@@ -52,6 +52,9 @@ public sealed class CairnOptions
     /// <summary>How often, in seconds, the watchdog looks for non-responsive tasks.</summary>
     public int TaskWatchdogIntervalSeconds { get; set; } = 900;
 
+    /// <summary>The most time one <c>get_all</c> query may run in the store; past it the query is stopped and answered 400.</summary>
+    public TimeSpan QueryTimeout { get; set; } = Core.Querying.QueryBudget.Default;
+
     /// <summary>Failed Basic authentications one client address may make per minute (a burst of this many, refilled evenly); 0: no limit.</summary>
     public int FailedAuthPerAddressPerMinute { get; set; } = 60;
 
@@ -135,6 +138,10 @@ public sealed class CairnOptions
         if (TaskWatchdogIntervalSeconds < 1)
         {
             return $"Cairn:TaskWatchdogIntervalSeconds must be at least 1 (got {TaskWatchdogIntervalSeconds}).";
+        }
+        if (QueryTimeout < TimeSpan.FromMilliseconds(10) || QueryTimeout > TimeSpan.FromMinutes(10))
+        {
+            return $"Cairn:QueryTimeout must be between 00:00:00.01 and 00:10:00 (got {QueryTimeout}).";
         }
         foreach (var (name, limit) in new[] { ("FailedAuthPerAddressPerMinute", FailedAuthPerAddressPerMinute), ("FailedAuthPerKeyPerMinute", FailedAuthPerKeyPerMinute) })
         {

@@ -64,7 +64,7 @@ public static class CairnServer
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath));
+        services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath, options.QueryTimeout));
         services.AddSingleton(sp => new TokenService(signingKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServerIdentity(signingKey));
         services.AddSingleton<FailedLoginLimiter>();
