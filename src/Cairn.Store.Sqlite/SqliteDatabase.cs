@@ -29,9 +29,32 @@ public sealed class SqliteDatabase
     /// <summary>The budget of one <c>get_all</c> query (<see cref="QueryBudget"/>).</summary>
     public TimeSpan QueryTimeout { get; }
 
-    /// <summary>Starts the budget of a <c>get_all</c> query on <paramref name="connection"/>; dispose it when the query is done.</summary>
-    public StatementBudget StartBudget(SqliteConnection connection, CancellationToken cancellationToken) =>
-        new(connection, QueryTimeout, cancellationToken);
+    /// <summary>
+    /// Queries that run a regex on rows, at most one per two cores at a time: four clients
+    /// sending pathological patterns then hold half the machine, not all of it, and every other
+    /// request keeps the other half. Waiting for a turn counts against the query's budget.
+    /// </summary>
+    private readonly SemaphoreSlim _regexQueries = new(Math.Max(1, Environment.ProcessorCount / 2));
+
+    /// <summary>
+    /// Starts the budget of a <c>get_all</c> query on <paramref name="connection"/> (waiting for a
+    /// turn first when it runs a regex on rows); dispose it when the query is done.
+    /// </summary>
+    /// <exception cref="Core.Errors.CairnException">400/21 when the budget ran out waiting for a turn.</exception>
+    public async Task<StatementBudget> StartBudgetAsync(SqliteConnection connection, EntityQuery query, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)QueryTimeout.TotalMilliseconds;
+        SemaphoreSlim? gate = null;
+        if (QueryBudget.RunsRegexOnRows(query))
+        {
+            if (!await _regexQueries.WaitAsync(QueryTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                throw QueryBudget.Exceeded(query, QueryTimeout);
+            }
+            gate = _regexQueries;
+        }
+        return new StatementBudget(connection, deadline, gate, cancellationToken);
+    }
 
     /// <summary>Opens a pooled connection with foreign keys, a busy timeout, <c>cairn_regexp</c> and the natural collation.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -189,13 +212,15 @@ public sealed class StatementBudget : IDisposable
 
     private readonly SQLitePCL.sqlite3 _handle;
     private readonly long _deadline;
+    private readonly SemaphoreSlim? _gate;
     private readonly CancellationToken _cancellationToken;
     private bool _expired;
 
-    internal StatementBudget(SqliteConnection connection, TimeSpan budget, CancellationToken cancellationToken)
+    internal StatementBudget(SqliteConnection connection, long deadline, SemaphoreSlim? gate, CancellationToken cancellationToken)
     {
         _handle = connection.Handle!;
-        _deadline = Environment.TickCount64 + (long)budget.TotalMilliseconds;
+        _deadline = deadline;
+        _gate = gate;
         _cancellationToken = cancellationToken;
         SQLitePCL.raw.sqlite3_progress_handler(_handle, StepsPerCheck, static state => ((StatementBudget)state).ShouldStop() ? 1 : 0, this);
     }
@@ -214,5 +239,9 @@ public sealed class StatementBudget : IDisposable
         e.SqliteErrorCode == SQLitePCL.raw.SQLITE_INTERRUPT && (_expired || _cancellationToken.IsCancellationRequested);
 
     // The connection goes back to the pool: later queries on it run without this handler.
-    public void Dispose() => SQLitePCL.raw.sqlite3_progress_handler(_handle, 0, null, null);
+    public void Dispose()
+    {
+        SQLitePCL.raw.sqlite3_progress_handler(_handle, 0, null, null);
+        _gate?.Release();
+    }
 }

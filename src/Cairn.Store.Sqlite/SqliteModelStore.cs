@@ -135,7 +135,7 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
             command.Add("$after", afterSeq);
             return translator;
         }
-        using var budget = database.StartBudget(connection, cancellationToken);
+        using var budget = await database.StartBudgetAsync(connection, query, cancellationToken).ConfigureAwait(false);
         try
         {
             var translator = Translate(walkOrder: false);

@@ -58,7 +58,7 @@ internal sealed partial class SqliteProjectStore(SqliteDatabase database) : IPro
         command.Add("$company", company);
         command.Add("$take", query.Take);
         command.Add("$skip", query.Skip);
-        using var budget = database.StartBudget(connection, cancellationToken);
+        using var budget = await database.StartBudgetAsync(connection, query, cancellationToken).ConfigureAwait(false);
         try
         {
             return await ReadProjectsAsync(command, cancellationToken).ConfigureAwait(false);

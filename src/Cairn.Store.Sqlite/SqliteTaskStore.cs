@@ -142,7 +142,7 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         command.Add("$take", query.Take);
         command.Add("$skip", query.Skip);
         command.Add("$after", afterRow);
-        using var budget = database.StartBudget(connection, cancellationToken);
+        using var budget = await database.StartBudgetAsync(connection, query, cancellationToken).ConfigureAwait(false);
         try
         {
             long lastRow = 0;

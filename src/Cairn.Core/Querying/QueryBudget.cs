@@ -37,6 +37,22 @@ public static class QueryBudget
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Whether the query has a pattern a store must run as a regex on rows (no exact, anchored-exact
+    /// or plain-substring form): the only kind whose cost a client can make unbounded per row.
+    /// </summary>
+    public static bool RunsRegexOnRows(EntityQuery query) =>
+        PatternConditions(query.Conditions).Any(c => RegexLiteral.Analyze(c.Pattern) is not ({ Exact: true } or { EndsAtText: true } or { WholePattern: true }));
+
+    private static IEnumerable<PatternCondition> PatternConditions(IEnumerable<QueryCondition> conditions) =>
+        conditions.SelectMany(condition => condition switch
+        {
+            PatternCondition pattern => [pattern],
+            AnyCondition any => PatternConditions(any.Conditions),
+            AllCondition all => PatternConditions(all.Conditions),
+            _ => [],
+        });
+
     private static IEnumerable<string> Patterns(IEnumerable<QueryCondition> conditions) =>
         conditions.SelectMany(condition => condition switch
         {
