@@ -213,7 +213,11 @@ public static partial class ModelsEndpoints
             _ = MetadataKey.Escape(item.Key); // Rejects an empty key.
             items.Add(new MetadataItem(item.Key.Trim(), item.Type, item.Value));
         }
-        await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        var model = await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        // The limit holds for what the model ends up with, not only for one call's items.
+        var keys = request.ReplaceMetadata ? [] : model.Metadata.Keys.ToHashSet(StringComparer.Ordinal);
+        keys.UnionWith(items.Select(i => i.Key!));
+        EntityLimits.Count("metadata", keys.Count, EntityLimits.MaxMetadataItems);
         var now = call.Service<TimeProvider>().GetUtcNow();
         var updated = await call.Service<IMetadataStore>().Models
             .SetMetadataAsync(call.Identity.Company, id, items, request.ReplaceMetadata, now, call.Identity.User, call.Aborted).ConfigureAwait(false);

@@ -98,6 +98,16 @@ public sealed class EntityLimitsTests(ServerFixture fixture) : IClassFixture<Ser
         (await client.CallAsync("models.add_or_update_metadata", new { model, metadata = many })).Fails(400, 12);
         var stored = (await client.CallAsync("models.get_by_id", new { model })).Ok()["model"]!;
         Assert.True(stored["metadata"] is null || stored["metadata"]!.AsObject().Count == 0);
+
+        // The count is of what the model ends up with: calls that each stay under it cannot add up past it.
+        var half = EntityLimits.MaxMetadataItems / 2;
+        (await client.CallAsync("models.add_or_update_metadata", new { model, metadata = many[..half] })).Ok();
+        (await client.CallAsync("models.add_or_update_metadata", new { model, metadata = many[half..(2 * half)] })).Ok();
+        var past = (await client.CallAsync("models.add_or_update_metadata", new { model, metadata = many[(2 * half)..] })).Fails(400, 12);
+        Assert.Contains("field 'metadata'", past.Message, StringComparison.Ordinal);
+        Assert.Equal(2 * half, (await client.CallAsync("models.get_by_id", new { model })).Ok()["model"]!["metadata"]!.AsObject().Count);
+        // Replacing starts from nothing, so it is judged on its own items.
+        (await client.CallAsync("models.add_or_update_metadata", new { model, metadata = many[..1], replace_metadata = true })).Ok();
     }
 
     [Fact]
@@ -136,7 +146,7 @@ public sealed class EntityLimitsTests(ServerFixture fixture) : IClassFixture<Ser
         var task = await client.CreateTaskAsync();
         var long_ = Text(EntityLimits.MaxMetricNameLength + 1);
         var refused = await client.AddBatchAsync(EventsApi.Scalar(task, 1, 0.5, metric: long_), EventsApi.Scalar(task, 1, 0.5, variant: long_));
-        Assert.Equal(400, refused.Status);
+        refused.Fails(400, 131);
         Assert.Contains($"at most {EntityLimits.MaxMetricNameLength} characters", refused.Message, StringComparison.Ordinal);
         (await client.AddBatchAsync(EventsApi.Scalar(task, 1, 0.5, metric: Text(EntityLimits.MaxMetricNameLength)))).Ok();
         var stored = await client.GetTaskAsync(task);
