@@ -16,6 +16,7 @@ internal sealed record BenchOptions(
         "       Cairn.Bench [server-binary] --models [--count N] [--samples N] [--seed N]\n" +
         "       Cairn.Bench [server-binary] --events [--points N] [--samples N]\n" +
         "       Cairn.Bench [server-binary] --files [--file-mib N]\n" +
+        "       Cairn.Bench [server-binary] --hardening\n" +
         "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.\n" +
         "  --models fills a store with N models (default 100000) and measures models.get_all against hand-written SQL;\n" +
         "  --files uploads and downloads an N MiB file (default 1024) with curl against cp and against curl to a bare server,\n" +
@@ -32,6 +33,9 @@ internal sealed record BenchOptions(
 
     /// <summary>Size of the file the file-server benchmark moves, in MiB (<c>--file-mib</c>).</summary>
     public int FileMiB { get; init; } = 1024;
+
+    /// <summary>Run the hardening benchmark (<c>--hardening</c>) instead of the server benchmark.</summary>
+    public bool Hardening { get; init; }
 
     /// <summary>Run the events benchmark instead of the server benchmark.</summary>
     public bool Events { get; init; }
@@ -58,6 +62,7 @@ internal sealed record BenchOptions(
         var files = false;
         var fileMiB = 1024;
         var events = false;
+        var hardening = false;
         var points = 1_000_000;
         for (var i = 0; i < args.Length; i++)
         {
@@ -74,6 +79,7 @@ internal sealed record BenchOptions(
                 case "--files": files = true; break;
                 case "--file-mib": fileMiB = Positive(args, ref i); break;
                 case "--events": events = true; break;
+                case "--hardening": hardening = true; break;
                 case "--points": points = Positive(args, ref i); break;
                 case "--count": count = Positive(args, ref i); break;
                 case "--samples": samples = Positive(args, ref i); break;
@@ -91,6 +97,7 @@ internal sealed record BenchOptions(
             Files = files,
             FileMiB = fileMiB,
             Events = events,
+            Hardening = hardening,
             EventCount = points,
             ModelCount = count,
             Samples = samples,

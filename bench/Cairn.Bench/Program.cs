@@ -27,7 +27,9 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
 
 try
 {
-    var report = options.Files
+    var report = options.Hardening
+        ? await new HardeningBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+        : options.Files
         ? await new FilesBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Models
         ? await new ModelsBenchmark(options, Console.Error).RunAsync(cancellation.Token)

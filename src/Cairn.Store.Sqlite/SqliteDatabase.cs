@@ -13,8 +13,9 @@ public sealed class SqliteDatabase
     /// <summary>When the planner's statistics were last brought up to date (<see cref="Environment.TickCount64"/>).</summary>
     private long _optimizedAt = Environment.TickCount64;
 
-    public SqliteDatabase(string path)
+    public SqliteDatabase(string path, TimeSpan? queryTimeout = null)
     {
+        QueryTimeout = queryTimeout ?? QueryBudget.Default;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -23,6 +24,36 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+    }
+
+    /// <summary>The budget of one <c>get_all</c> query (<see cref="QueryBudget"/>).</summary>
+    public TimeSpan QueryTimeout { get; }
+
+    /// <summary>
+    /// Queries that run a regex on rows, at most one per two cores at a time: four clients
+    /// sending pathological patterns then hold half the machine, not all of it, and every other
+    /// request keeps the other half. Waiting for a turn counts against the query's budget.
+    /// </summary>
+    private readonly SemaphoreSlim _regexQueries = new(Math.Max(1, Environment.ProcessorCount / 2));
+
+    /// <summary>
+    /// Starts the budget of a <c>get_all</c> query on <paramref name="connection"/> (waiting for a
+    /// turn first when it runs a regex on rows); dispose it when the query is done.
+    /// </summary>
+    /// <exception cref="Core.Errors.CairnException">400/21 when the budget ran out waiting for a turn.</exception>
+    public async Task<StatementBudget> StartBudgetAsync(SqliteConnection connection, EntityQuery query, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)QueryTimeout.TotalMilliseconds;
+        SemaphoreSlim? gate = null;
+        if (QueryBudget.RunsRegexOnRows(query))
+        {
+            if (!await _regexQueries.WaitAsync(QueryTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                throw QueryBudget.Exceeded(query, QueryTimeout);
+            }
+            gate = _regexQueries;
+        }
+        return new StatementBudget(connection, deadline, gate, cancellationToken);
     }
 
     /// <summary>Opens a pooled connection with foreign keys, a busy timeout, <c>cairn_regexp</c> and the natural collation.</summary>
@@ -165,5 +196,52 @@ public sealed class SqliteDatabase
         }
         migrations.Sort((a, b) => a.Item1.CompareTo(b.Item1));
         return migrations;
+    }
+}
+
+/// <summary>
+/// Stops the statements running on a connection when a query's budget runs out or its caller
+/// cancels: a SQLite progress handler, called every thousand VM steps while a statement runs,
+/// answers "interrupt" from then on (SQLITE_INTERRUPT). Unlike <c>sqlite3_interrupt</c> from a
+/// timer, it cannot miss a statement that starts after the deadline. A statement stops within
+/// one row's work (a regex on one value is held to <see cref="PythonRegex.MatchTimeout"/>).
+/// </summary>
+public sealed class StatementBudget : IDisposable
+{
+    private const int StepsPerCheck = 1000;
+
+    private readonly SQLitePCL.sqlite3 _handle;
+    private readonly long _deadline;
+    private readonly SemaphoreSlim? _gate;
+    private readonly CancellationToken _cancellationToken;
+    private bool _expired;
+
+    internal StatementBudget(SqliteConnection connection, long deadline, SemaphoreSlim? gate, CancellationToken cancellationToken)
+    {
+        _handle = connection.Handle!;
+        _deadline = deadline;
+        _gate = gate;
+        _cancellationToken = cancellationToken;
+        SQLitePCL.raw.sqlite3_progress_handler(_handle, StepsPerCheck, static state => ((StatementBudget)state).ShouldStop() ? 1 : 0, this);
+    }
+
+    private bool ShouldStop()
+    {
+        if (Environment.TickCount64 >= _deadline)
+        {
+            _expired = true;
+        }
+        return _expired || _cancellationToken.IsCancellationRequested;
+    }
+
+    /// <summary>Whether <paramref name="e"/> is this budget's interrupt (or its caller's cancellation).</summary>
+    public bool Interrupted(SqliteException e) =>
+        e.SqliteErrorCode == SQLitePCL.raw.SQLITE_INTERRUPT && (_expired || _cancellationToken.IsCancellationRequested);
+
+    // The connection goes back to the pool: later queries on it run without this handler.
+    public void Dispose()
+    {
+        SQLitePCL.raw.sqlite3_progress_handler(_handle, 0, null, null);
+        _gate?.Release();
     }
 }

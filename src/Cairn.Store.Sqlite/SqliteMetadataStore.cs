@@ -7,9 +7,11 @@ public sealed class SqliteMetadataStore : IMetadataStore
 {
     private readonly SqliteDatabase _database;
 
-    public SqliteMetadataStore(string path)
+    /// <param name="path">The database file.</param>
+    /// <param name="queryTimeout">The budget of one <c>get_all</c> query (<see cref="Core.Querying.QueryBudget"/>); its default when null.</param>
+    public SqliteMetadataStore(string path, TimeSpan? queryTimeout = null)
     {
-        _database = new SqliteDatabase(path);
+        _database = new SqliteDatabase(path, queryTimeout);
         Projects = new SqliteProjectStore(_database);
         Models = new SqliteModelStore(_database);
         Tasks = new SqliteTaskStore(_database);

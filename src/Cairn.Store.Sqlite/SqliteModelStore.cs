@@ -135,6 +135,7 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
             command.Add("$after", afterSeq);
             return translator;
         }
+        using var budget = await database.StartBudgetAsync(connection, query, cancellationToken).ConfigureAwait(false);
         try
         {
             var translator = Translate(walkOrder: false);
@@ -148,9 +149,14 @@ internal sealed class SqliteModelStore(SqliteDatabase database) : IModelStore
             var cursor = natural && models.Count > 0 ? lastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture) : natural ? query.After : null;
             return new QueryPage<Model>(models, cursor);
         }
+        catch (SqliteException e) when (budget.Interrupted(e))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw QueryBudget.Exceeded(query, database.QueryTimeout);
+        }
         catch (SqliteException e) when (SqliteDatabase.IsRegexTimeout(e))
         {
-            throw new CairnException(ErrorCodes.InvalidRegex, "the pattern takes too long to evaluate; simplify it");
+            throw QueryBudget.PatternTimedOut(query);
         }
         catch (SqliteException e) when (SqliteDatabase.IsTooComplex(e))
         {

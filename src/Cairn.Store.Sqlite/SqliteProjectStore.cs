@@ -58,13 +58,19 @@ internal sealed partial class SqliteProjectStore(SqliteDatabase database) : IPro
         command.Add("$company", company);
         command.Add("$take", query.Take);
         command.Add("$skip", query.Skip);
+        using var budget = await database.StartBudgetAsync(connection, query, cancellationToken).ConfigureAwait(false);
         try
         {
             return await ReadProjectsAsync(command, cancellationToken).ConfigureAwait(false);
         }
+        catch (SqliteException e) when (budget.Interrupted(e))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw QueryBudget.Exceeded(query, database.QueryTimeout);
+        }
         catch (SqliteException e) when (SqliteDatabase.IsRegexTimeout(e))
         {
-            throw new CairnException(ErrorCodes.InvalidRegex, "the pattern takes too long to evaluate; simplify it");
+            throw QueryBudget.PatternTimedOut(query);
         }
         catch (SqliteException e) when (SqliteDatabase.IsTooComplex(e))
         {

@@ -142,6 +142,7 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
         command.Add("$take", query.Take);
         command.Add("$skip", query.Skip);
         command.Add("$after", afterRow);
+        using var budget = await database.StartBudgetAsync(connection, query, cancellationToken).ConfigureAwait(false);
         try
         {
             long lastRow = 0;
@@ -150,9 +151,14 @@ internal sealed class SqliteTaskStore(SqliteDatabase database) : ITaskStore
             var cursor = natural && tasks.Count > 0 ? lastRow.ToString(CultureInfo.InvariantCulture) : natural ? query.After : null;
             return new QueryPage<TaskRecord>(tasks, cursor);
         }
+        catch (SqliteException e) when (budget.Interrupted(e))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw QueryBudget.Exceeded(query, database.QueryTimeout);
+        }
         catch (SqliteException e) when (SqliteDatabase.IsRegexTimeout(e))
         {
-            throw new CairnException(ErrorCodes.InvalidRegex, "the pattern takes too long to evaluate; simplify it");
+            throw QueryBudget.PatternTimedOut(query);
         }
         catch (SqliteException e) when (SqliteDatabase.IsTooComplex(e))
         {

@@ -69,6 +69,7 @@ public static class CairnWeb
     public static void UseCairnWeb(this WebApplication app)
     {
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use(HubOrigin.CheckAsync);
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -235,16 +235,17 @@ public sealed class WireProtocolTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task A_preflight_request_is_answered_with_cors_headers()
+    public async Task A_preflight_request_is_answered_200_and_without_cors_headers_for_an_origin_not_allowed()
     {
+        // ClearML allows every origin with credentials; Cairn only those in Cairn:CorsOrigins (Hardening/OriginTests).
         using var client = _server.Client(authenticated: false);
         using var request = new HttpRequestMessage(HttpMethod.Options, "projects.get_all");
         request.Headers.Add("Origin", "http://ui.example");
         request.Headers.Add("Access-Control-Request-Headers", "authorization");
         using var response = await client.RawAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("http://ui.example", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
-        Assert.Equal("true", response.Headers.GetValues("Access-Control-Allow-Credentials").Single());
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
     }
 
     [Fact]
@@ -312,12 +313,11 @@ public sealed class WireProtocolTests(ServerFixture fixture) : IClassFixture<Ser
         (await client.CallAsync(path, body)).Fails(400, 0);
     }
 
-    [Theory]
-    [InlineData("v99999999999.1/debug.ping")]
-    [InlineData("v%D9%A2.%D9%A2/debug.ping")]
-    public async Task A_version_that_is_not_a_number_is_a_malformed_path(string path)
+    [Fact]
+    public async Task A_version_that_is_not_a_number_is_a_malformed_path()
     {
+        // Arabic-Indic digits; ASCII digits too large for a number are a version above the maximum (Hardening/RequestShapeTests).
         using var client = _server.Client(authenticated: false);
-        (await client.CallAsync(path)).Fails(400, 0);
+        (await client.CallAsync("v%D9%A2.%D9%A2/debug.ping")).Fails(400, 0);
     }
 }

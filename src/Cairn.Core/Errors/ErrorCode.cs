@@ -48,6 +48,8 @@ public static class ErrorCodes
     public static readonly ErrorCode EndpointNotFound = new(404, 0, "", "Unable to find endpoint");
     // Not in ClearML's table: an oversized body is rejected by the proxy in front of ClearML.
     public static readonly ErrorCode RequestTooLarge = new(413, 0, "request_too_large", "Request body too large");
+    // Not in ClearML's table: ClearML does not limit failed sign-ins. The SDK retries 429 with backoff.
+    public static readonly ErrorCode TooManyFailedLogins = new(429, 0, "too_many_failed_logins", "Too many failed authentication attempts");
     public static readonly ErrorCode UnsupportedMediaType = new(415, 0, "", "Unsupported media type");
     public static readonly ErrorCode GeneralError = new(500, 0, "general_error", "General error");
     public static readonly ErrorCode InternalError = new(500, 1, "internal_error", "Internal error");

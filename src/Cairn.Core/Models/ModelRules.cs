@@ -11,7 +11,7 @@ public static class ModelRules
     /// <exception cref="CairnException">400/800 when it is shorter than three characters.</exception>
     public static string Name(string name)
     {
-        var stripped = name.Trim();
+        var stripped = EntityLimits.Text("name", name.Trim(), EntityLimits.MaxNameLength)!;
         if (stripped.Length < MinNameLength)
         {
             throw new CairnException(ErrorCodes.DataValidationError,
@@ -24,6 +24,11 @@ public static class ModelRules
     /// <exception cref="CairnException">400/800 for a repeated value.</exception>
     public static IReadOnlyDictionary<string, int?> Labels(IReadOnlyDictionary<string, int?> labels)
     {
+        EntityLimits.Count("labels", labels.Count, EntityLimits.MaxLabels);
+        foreach (var label in labels.Keys)
+        {
+            EntityLimits.Text("labels", label, EntityLimits.MaxNameLength);
+        }
         var seen = new Dictionary<int, string>();
         foreach (var (label, value) in labels)
         {
@@ -49,6 +54,7 @@ public static class ModelRules
         {
             throw CairnException.Validation($"error for field '{field}': every tag must be a string");
         }
+        CheckTagSizes(field, tags!);
         var reserved = tags.Where(t => t!.StartsWith("__$", StringComparison.Ordinal)).ToList();
         if (reserved.Count > 0)
         {
@@ -56,5 +62,15 @@ public static class ModelRules
                 new Dictionary<string, object?> { ["values"] = reserved });
         }
         return tags!;
+    }
+
+    /// <summary>Throws 400/12 for more than <see cref="EntityLimits.MaxTags"/> tags or a tag longer than <see cref="EntityLimits.MaxTagLength"/>.</summary>
+    public static void CheckTagSizes(string field, IReadOnlyList<string> tags)
+    {
+        EntityLimits.Count(field, tags.Count, EntityLimits.MaxTags);
+        foreach (var tag in tags)
+        {
+            EntityLimits.Text(field, tag, EntityLimits.MaxTagLength);
+        }
     }
 }

@@ -31,6 +31,7 @@ public sealed class ProjectName
     /// 400/800 when the name or an ancestor's name is shorter than 3 characters.</exception>
     public static ProjectName Parse(string? name)
     {
+        EntityLimits.Text("name", name, EntityLimits.MaxNameLength);
         var parts = (name ?? "").Split('/')
             .Select(p => p.Trim())
             .Where(p => p.Length > 0)

@@ -74,6 +74,7 @@ public static class TaskRules
         {
             byId[ArtifactId(KeyOf(artifact), ModeOf(artifact))] = artifact;
         }
+        EntityLimits.Count("artifacts", byId.Count, EntityLimits.MaxArtifactsPerTask);
         return Sorted(byId.Values);
     }
 

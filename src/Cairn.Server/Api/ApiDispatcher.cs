@@ -59,13 +59,12 @@ public sealed partial class ApiDispatcher(
         {
             var path = request.Path.Value ?? "/";
             var match = PathPattern().Match(path);
-            ApiVersion? pathVersion = null;
-            if (!match.Success || (match.Groups["version"].Success && !ApiVersion.TryParse(match.Groups["version"].Value, out pathVersion)))
+            if (!match.Success)
             {
                 throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid request path {path}");
             }
             endpointName = match.Groups["name"].Value;
-            requested = pathVersion ?? ApiVersion.Max;
+            requested = match.Groups["version"].Success ? PathVersion(match.Groups["version"].Value) : ApiVersion.Max;
             endpoint = registry.Resolve(endpointName, requested.Value)
                 ?? throw new CairnException(ErrorCodes.EndpointNotFound,
                     text: $"Unable to find endpoint for name {endpointName} and version {requested}");
@@ -128,23 +127,57 @@ public sealed partial class ApiDispatcher(
         return authentication with { Identity = Authenticator.ToIdentity(user) };
     }
 
+    /// <summary>
+    /// A path's version (the path pattern holds it to digits, a dot and digits). A part too large
+    /// for a number is saturated, which keeps the order: ClearML serves every version above its
+    /// maximum like the maximum (api.md §1.5), so such a path must not be a 400.
+    /// </summary>
+    private static ApiVersion PathVersion(string text)
+    {
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        return new ApiVersion(Saturated(text.AsSpan(0, dot)), Saturated(text.AsSpan(dot + 1)));
+
+        static int Saturated(ReadOnlySpan<char> digits) =>
+            int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : int.MaxValue;
+    }
+
     private static string? Header(HttpRequest request, string name) => ClearmlHeaderValues.Get(request, name);
 
-    private static void AddCorsHeaders(HttpContext http)
+    /// <summary>
+    /// CORS for origins in <see cref="CairnOptions.CorsOrigins"/> only. ClearML answers every
+    /// origin with itself and <c>Allow-Credentials: true</c>, which lets any web page a signed-in
+    /// user visits call the API with their cookie; here an origin not on the list gets no CORS
+    /// headers at all, so the browser keeps the answer from the page. <c>*</c> on the list allows
+    /// every origin, without credentials. (Not ASP.NET Core's CORS middleware: it answers a
+    /// preflight 204, ClearML answers every OPTIONS 200.)
+    /// </summary>
+    private void AddCorsHeaders(HttpContext http)
     {
         var origin = http.Request.Headers.Origin.FirstOrDefault();
         if (origin is null)
         {
             return;
         }
+        var allowed = options.Value.CorsOrigins;
         var headers = http.Response.Headers;
-        headers.AccessControlAllowOrigin = origin;
-        headers.AccessControlAllowCredentials = "true";
+        headers.Vary = "Origin";
+        if (allowed.Any(o => string.Equals(o.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase)))
+        {
+            headers.AccessControlAllowOrigin = origin;
+            headers.AccessControlAllowCredentials = "true";
+        }
+        else if (allowed.Contains("*"))
+        {
+            headers.AccessControlAllowOrigin = "*";
+        }
+        else
+        {
+            return;
+        }
         headers.AccessControlAllowMethods = "GET, POST, PUT, DELETE, OPTIONS";
         headers.AccessControlAllowHeaders = http.Request.Headers.AccessControlRequestHeaders.Count > 0
             ? http.Request.Headers.AccessControlRequestHeaders.ToString()
             : "Authorization, Content-Type";
-        headers.Vary = "Origin";
     }
 
     private static async Task WriteEnvelopeAsync(

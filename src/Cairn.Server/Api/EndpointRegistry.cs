@@ -43,6 +43,9 @@ public sealed class EndpointRegistry
         return this;
     }
 
+    /// <summary>Every registered endpoint, each at its newest handler (for tests that go over all of them).</summary>
+    public IEnumerable<ApiEndpoint> Endpoints => _endpoints.Values.Select(versions => versions[0]);
+
     public ApiEndpoint? Resolve(string name, ApiVersion requested)
     {
         if (!_endpoints.TryGetValue(name, out var versions))

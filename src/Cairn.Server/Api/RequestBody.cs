@@ -17,6 +17,13 @@ internal static class RequestBody
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>
+    /// The most levels a dotted query-string key may nest. The body is later serialized with a
+    /// depth limit of 64, so a deeper key would fail there as a 500; no ClearML call nests more
+    /// than a few levels.
+    /// </summary>
+    public const int MaxQueryKeyDepth = 32;
+
+    /// <summary>
     /// The request object and, for a json-lines body, its items: parsed, or (when
     /// <paramref name="rawBatch"/>) left as bytes for the endpoint to read with <see cref="NextLine"/> and <see cref="ParseLine"/>.
     /// </summary>
@@ -224,6 +231,11 @@ internal static class RequestBody
 
             var target = body;
             var parts = key.Split('.');
+            if (parts.Length > MaxQueryKeyDepth)
+            {
+                throw new CairnException(ErrorCodes.MalformedRequest,
+                    text: $"Query-string key '{Shorten(rawKey)}' is nested {parts.Length} levels deep; at most {MaxQueryKeyDepth} are allowed");
+            }
             foreach (var part in parts[..^1])
             {
                 if (target[part] is not JsonObject next)
@@ -236,6 +248,8 @@ internal static class RequestBody
             target[parts[^1]] = value;
         }
     }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
 

@@ -15,7 +15,7 @@ public sealed record Authentication(CallerIdentity Identity, TokenClaims? Token)
 /// credentials, or a configured user's username:password) or <c>Bearer &lt;token&gt;</c>, or the
 /// <c>clearml_token_basic</c> cookie when there is no header.
 /// </summary>
-public sealed class Authenticator(IMetadataStore store, TokenService tokens, SecretHasher hasher, TimeProvider time)
+public sealed class Authenticator(IMetadataStore store, TokenService tokens, FailedLoginLimiter failedLogins, TimeProvider time)
 {
     // A credential's last_used is written at most this often, so Basic auth stays a read.
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
@@ -43,7 +43,7 @@ public sealed class Authenticator(IMetadataStore store, TokenService tokens, Sec
         if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
         {
             var worker = Api.ClearmlHeaderValues.Get(request, ClearmlHeaders.Worker);
-            return await BasicAsync(parameter, worker, cancellationToken).ConfigureAwait(false);
+            return await BasicAsync(request.HttpContext, parameter, worker, cancellationToken).ConfigureAwait(false);
         }
         throw new CairnException(ErrorCodes.BadAuthType, null, new Dictionary<string, object?> { ["auth_type"] = scheme });
     }
@@ -62,7 +62,7 @@ public sealed class Authenticator(IMetadataStore store, TokenService tokens, Sec
         return new Authentication(claims.Identity, claims);
     }
 
-    private async Task<Authentication> BasicAsync(string encoded, string? worker, CancellationToken cancellationToken)
+    private async Task<Authentication> BasicAsync(HttpContext http, string encoded, string? worker, CancellationToken cancellationToken)
     {
         string decoded;
         try
@@ -80,6 +80,7 @@ public sealed class Authenticator(IMetadataStore store, TokenService tokens, Sec
         }
         var key = decoded[..colon];
         var secret = decoded[(colon + 1)..];
+        failedLogins.EnsureAllowed(http, key);
 
         var credential = await store.Identity.FindCredentialOrNullAsync(key, cancellationToken).ConfigureAwait(false);
         if (credential is not null && SecretHasher.VerifySecret(secret, credential.SecretHash))
@@ -96,10 +97,11 @@ public sealed class Authenticator(IMetadataStore store, TokenService tokens, Sec
 
         var user = await store.Identity.FindUserByUsernameOrNullAsync(key, cancellationToken).ConfigureAwait(false);
         // An unknown name costs the same hash as a known one, so timing does not reveal which names exist.
-        if (hasher.VerifyPassword(secret, user?.PasswordHash ?? SecretHasher.UnknownUserHash) && user?.PasswordHash is not null)
+        if (SecretHasher.VerifyPassword(secret, user?.PasswordHash ?? SecretHasher.UnknownUserHash) && user?.PasswordHash is not null)
         {
             return new Authentication(ToIdentity(user), null);
         }
+        failedLogins.RecordFailure(http, key);
         throw new CairnException(ErrorCodes.InvalidCredentials);
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -7,15 +6,14 @@ namespace Cairn.Server.Auth;
 /// <summary>
 /// Hashes what the server must never store in plain text. API secrets carry 400 bits of
 /// randomness, so one SHA-256 is enough and keeps Basic auth on every request cheap. Passwords
-/// are chosen by people, so they get salted PBKDF2-SHA256; successful checks are remembered
-/// (keyed by a hash of the password and the stored hash) so Basic auth with a password does not
-/// pay PBKDF2 on every request.
+/// are chosen by people, so they get salted PBKDF2-SHA256, checked in full every time: a cache of
+/// verified passwords would keep a fast password-equivalent in memory and undo the work factor.
+/// Clients sign in once (<c>auth.login</c>) and then use the token; failed attempts are rate
+/// limited (<see cref="FailedLoginLimiter"/>).
 /// </summary>
-public sealed class SecretHasher
+public static class SecretHasher
 {
     private const int Iterations = 210_000;
-    private const int MaxRemembered = 1024;
-    private readonly ConcurrentDictionary<string, bool> _verifiedPasswords = new(StringComparer.Ordinal);
 
     // Made on the first failed lookup, not at start-up: it costs one full PBKDF2.
     private static readonly Lazy<string> UnknownUser = new(() => HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
@@ -40,13 +38,8 @@ public sealed class SecretHasher
         return $"pbkdf2-sha256${Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 
-    public bool VerifyPassword(string password, string storedHash)
+    public static bool VerifyPassword(string password, string storedHash)
     {
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(storedHash + "\n" + password)));
-        if (_verifiedPasswords.ContainsKey(key))
-        {
-            return true;
-        }
         var parts = storedHash.Split('$');
         if (parts.Length != 4 || parts[0] != "pbkdf2-sha256" || !int.TryParse(parts[1], out var iterations))
         {
@@ -55,15 +48,6 @@ public sealed class SecretHasher
         var salt = Convert.FromBase64String(parts[2]);
         var expected = Convert.FromBase64String(parts[3]);
         var actual = Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, expected.Length);
-        if (!CryptographicOperations.FixedTimeEquals(expected, actual))
-        {
-            return false;
-        }
-        if (_verifiedPasswords.Count >= MaxRemembered)
-        {
-            _verifiedPasswords.Clear();
-        }
-        _verifiedPasswords[key] = true;
-        return true;
+        return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 }

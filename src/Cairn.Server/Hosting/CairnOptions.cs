@@ -52,6 +52,21 @@ public sealed class CairnOptions
     /// <summary>How often, in seconds, the watchdog looks for non-responsive tasks.</summary>
     public int TaskWatchdogIntervalSeconds { get; set; } = 900;
 
+    /// <summary>The most time one <c>get_all</c> query may run in the store; past it the query is stopped and answered 400.</summary>
+    public TimeSpan QueryTimeout { get; set; } = Core.Querying.QueryBudget.Default;
+
+    /// <summary>Failed Basic authentications one client address may make per minute (a burst of this many, refilled evenly); 0: no limit.</summary>
+    public int FailedAuthPerAddressPerMinute { get; set; } = 60;
+
+    /// <summary>Failed Basic authentications per minute for one access key or user name, from any address; 0: no limit.</summary>
+    public int FailedAuthPerKeyPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) whose web pages may call the API with credentials
+    /// (CORS); <c>*</c> lets any origin call it without credentials. None by default.
+    /// </summary>
+    public List<string> CorsOrigins { get; set; } = [];
+
     /// <summary>Users created or updated on start (ClearML's "fixed users").</summary>
     public List<SeedUser> Users { get; set; } = [];
 
@@ -123,6 +138,25 @@ public sealed class CairnOptions
         if (TaskWatchdogIntervalSeconds < 1)
         {
             return $"Cairn:TaskWatchdogIntervalSeconds must be at least 1 (got {TaskWatchdogIntervalSeconds}).";
+        }
+        if (QueryTimeout < TimeSpan.FromMilliseconds(10) || QueryTimeout > TimeSpan.FromMinutes(10))
+        {
+            return $"Cairn:QueryTimeout must be between 00:00:00.01 and 00:10:00 (got {QueryTimeout}).";
+        }
+        foreach (var (name, limit) in new[] { ("FailedAuthPerAddressPerMinute", FailedAuthPerAddressPerMinute), ("FailedAuthPerKeyPerMinute", FailedAuthPerKeyPerMinute) })
+        {
+            if (limit is < 0 or > 1_000_000)
+            {
+                return $"Cairn:{name} must be between 0 (no limit) and 1000000 (got {limit}).";
+            }
+        }
+        foreach (var origin in CorsOrigins)
+        {
+            if (origin != "*" && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                || uri.PathAndQuery != "/" || origin.TrimEnd('/').Length != uri.GetLeftPart(UriPartial.Authority).Length))
+            {
+                return $"Cairn:CorsOrigins entries must be '*' or an origin such as 'https://clearml.example.com' (got '{origin}').";
+            }
         }
         for (var i = 0; i < Users.Count; i++)
         {

@@ -64,10 +64,10 @@ public static class CairnServer
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath));
+        services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath, options.QueryTimeout));
         services.AddSingleton(sp => new TokenService(signingKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServerIdentity(signingKey));
-        services.AddSingleton<SecretHasher>();
+        services.AddSingleton<FailedLoginLimiter>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<IdentitySeeder>();
         services.AddSingleton(new EndpointRegistry()

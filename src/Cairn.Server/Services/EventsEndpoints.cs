@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Core;
 using Cairn.Core.Errors;
 using Cairn.Core.Events;
 using Cairn.Core.Storage;
@@ -221,6 +222,12 @@ public static partial class EventsEndpoints
         if (!TryReadText(item.Metric, out var metric) || !TryReadText(item.Variant, out var variant))
         {
             reason = "Metric and variant must be strings";
+            return null;
+        }
+        // They become keys of the task's last_metrics, which every read of the task returns.
+        if (metric?.Length > EntityLimits.MaxMetricNameLength || variant?.Length > EntityLimits.MaxMetricNameLength)
+        {
+            reason = $"Metric and variant names may be at most {EntityLimits.MaxMetricNameLength} characters long";
             return null;
         }
         var timestampField = item.Timestamp.Kind == FieldKind.Null ? item.Ts : item.Timestamp;

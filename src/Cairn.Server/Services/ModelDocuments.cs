@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Cairn.Core;
 using Cairn.Core.Errors;
 using Cairn.Core.Models;
 using Cairn.Core.Storage;
@@ -204,10 +205,13 @@ internal static class ModelDocuments
     /// <exception cref="CairnException">400/12 for an empty key.</exception>
     public static Dictionary<string, MetadataItem> ReadMetadata(Dictionary<string, MetadataItemDto?> metadata)
     {
+        EntityLimits.Count("metadata", metadata.Count, EntityLimits.MaxMetadataItems);
         var items = new Dictionary<string, MetadataItem>(StringComparer.Ordinal);
         foreach (var (key, item) in metadata)
         {
-            var stripped = key.Trim();
+            var stripped = EntityLimits.Text("metadata key", key.Trim(), EntityLimits.MaxNameLength)!;
+            EntityLimits.Text("metadata value", item?.Value, EntityLimits.MaxMetadataValueLength);
+            EntityLimits.Text("metadata type", item?.Type, EntityLimits.MaxNameLength);
             _ = MetadataKey.Escape(stripped); // Rejects an empty key.
             items[stripped] = new MetadataItem(item?.Key ?? stripped, item?.Type, item?.Value);
         }

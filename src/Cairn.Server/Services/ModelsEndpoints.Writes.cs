@@ -56,11 +56,11 @@ public static partial class ModelsEndpoints
             Task = request.Task,
             Parent = request.Parent,
             Project = request.Project,
-            Comment = request.Comment,
+            Comment = EntityLimits.Text("comment", request.Comment, EntityLimits.MaxCommentLength),
             Tags = tags,
             SystemTags = systemTags,
             Framework = request.Framework,
-            Design = request.Design,
+            Design = (JsonObject?)EntityLimits.Json("design", request.Design, EntityLimits.MaxDesignLength),
             Labels = labels,
             Uri = request.Uri!.Trim(),
             Ready = request.Ready ?? true,
@@ -80,7 +80,7 @@ public static partial class ModelsEndpoints
         var changes = await ReadChangesAsync(call, request, task).ConfigureAwait(false) with
         {
             Framework = request.Framework,
-            Design = request.Design,
+            Design = (JsonObject?)EntityLimits.Json("design", request.Design, EntityLimits.MaxDesignLength),
             Labels = request.Labels is null ? null : ModelRules.Labels(request.Labels),
             Ready = request.Ready,
             Parent = request.Parent,
@@ -112,7 +112,7 @@ public static partial class ModelsEndpoints
         var changes = new ModelChanges
         {
             Name = request.Name is null ? null : ModelRules.Name(request.Name),
-            Comment = request.Comment,
+            Comment = EntityLimits.Text("comment", request.Comment, EntityLimits.MaxCommentLength),
             Tags = ModelDocuments.ReadTags("tags", request.Tags),
             SystemTags = ModelDocuments.ReadTags("system_tags", request.SystemTags),
             Uri = request.Uri?.Trim(),
@@ -199,6 +199,7 @@ public static partial class ModelsEndpoints
         {
             throw CairnException.Validation("error for field 'metadata': at least one item is required");
         }
+        EntityLimits.Count("metadata", list.Count, EntityLimits.MaxMetadataItems);
         var items = new List<MetadataItem>(list.Count);
         foreach (var item in list)
         {
@@ -206,10 +207,17 @@ public static partial class ModelsEndpoints
             {
                 throw CairnException.Validation("error for field 'metadata': every item needs key, type and value strings");
             }
+            EntityLimits.Text("metadata key", item.Key, EntityLimits.MaxNameLength);
+            EntityLimits.Text("metadata type", item.Type, EntityLimits.MaxNameLength);
+            EntityLimits.Text("metadata value", item.Value, EntityLimits.MaxMetadataValueLength);
             _ = MetadataKey.Escape(item.Key); // Rejects an empty key.
             items.Add(new MetadataItem(item.Key.Trim(), item.Type, item.Value));
         }
-        await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        var model = await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
+        // The limit holds for what the model ends up with, not only for one call's items.
+        var keys = request.ReplaceMetadata ? [] : model.Metadata.Keys.ToHashSet(StringComparer.Ordinal);
+        keys.UnionWith(items.Select(i => i.Key!));
+        EntityLimits.Count("metadata", keys.Count, EntityLimits.MaxMetadataItems);
         var now = call.Service<TimeProvider>().GetUtcNow();
         var updated = await call.Service<IMetadataStore>().Models
             .SetMetadataAsync(call.Identity.Company, id, items, request.ReplaceMetadata, now, call.Identity.User, call.Aborted).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cairn.Core;
 using Cairn.Core.Errors;
 using Cairn.Core.Projects;
 using Cairn.Core.Querying;
@@ -39,7 +40,8 @@ public static partial class ProjectsEndpoints
         var systemTags = ValidateTags("system_tags", request.SystemTags);
         var name = ProjectName.Parse(request.Name);
         var identity = call.Identity;
-        var project = new NewProject(identity.Company, identity.User, name, request.Description, tags, systemTags, request.DefaultOutputDestination);
+        var description = EntityLimits.Text("description", request.Description, EntityLimits.MaxCommentLength);
+        var project = new NewProject(identity.Company, identity.User, name, description, tags, systemTags, request.DefaultOutputDestination);
         var result = await call.Service<IMetadataStore>().Projects
             .CreateAsync(project, call.Service<TimeProvider>().GetUtcNow(), call.Aborted).ConfigureAwait(false);
         return result.Outcome switch
@@ -252,7 +254,8 @@ public static partial class ProjectsEndpoints
         var store = call.Service<IMetadataStore>();
         await RequireWritableAsync(store, identity.Company, id, call.Aborted).ConfigureAwait(false);
 
-        var changes = new ProjectChanges(name, request.Description, tags, systemTags, request.DefaultOutputDestination);
+        var description = EntityLimits.Text("description", request.Description, EntityLimits.MaxCommentLength);
+        var changes = new ProjectChanges(name, description, tags, systemTags, request.DefaultOutputDestination);
         var outcome = await store.Projects.UpdateAsync(identity.Company, id, changes, call.Service<TimeProvider>().GetUtcNow(), call.Aborted).ConfigureAwait(false);
         switch (outcome)
         {
@@ -333,6 +336,7 @@ public static partial class ProjectsEndpoints
         {
             throw CairnException.Validation($"error for field '{field}': every tag must be a string");
         }
+        Core.Models.ModelRules.CheckTagSizes(field, tags);
         var reserved = tags.Where(t => t.StartsWith("__$", StringComparison.Ordinal)).ToList();
         if (reserved.Count > 0)
         {

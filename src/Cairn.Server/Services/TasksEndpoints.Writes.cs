@@ -30,7 +30,7 @@ public static partial class TasksEndpoints
             Name = name,
             Type = type,
             Status = TaskStatuses.Created,
-            Comment = request.Comment,
+            Comment = EntityLimits.Text("comment", request.Comment, EntityLimits.MaxCommentLength),
             Created = now,
             Parent = request.Parent,
             Project = request.Project,
@@ -76,7 +76,7 @@ public static partial class TasksEndpoints
             {
                 Name = name,
                 Type = type,
-                Comment = request.Comment,
+                Comment = EntityLimits.Text("comment", request.Comment, EntityLimits.MaxCommentLength),
                 Tags = fields.Tags,
                 SystemTags = fields.SystemTags,
                 Parent = request.Parent,
@@ -115,7 +115,7 @@ public static partial class TasksEndpoints
         var changes = await TaskDocuments.UpdateAsync(call, id, task => new TaskChanges
         {
             Name = name,
-            Comment = request.Comment,
+            Comment = EntityLimits.Text("comment", request.Comment, EntityLimits.MaxCommentLength),
             Tags = tags,
             SystemTags = systemTags,
             Project = request.Project,

@@ -78,7 +78,9 @@ internal static class FileDownload
         {
             if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.PartialContent or HttpStatusCode.RequestedRangeNotSatisfiable))
             {
-                var status = response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+                // The file server's 4xx (a malformed path, a missing file) are the client's mistakes and
+                // pass through; only its failures are the gateway's.
+                var status = (int)response.StatusCode is >= 400 and < 500
                     ? (int)response.StatusCode
                     : StatusCodes.Status502BadGateway;
                 await PlainAsync(http, status, status == 404 ? "The file is not on the file server." : $"The file server answered {(int)response.StatusCode}.");

@@ -90,6 +90,9 @@ public sealed class DownloadTests(WebFixture web) : IClassFixture<WebFixture>
         Assert.Equal((int)HttpStatusCode.BadRequest, elsewhere.Status);
         var escaping = await page.Context.APIRequest.GetAsync("download?uri=" + Uri.EscapeDataString(uri.Replace("/guarded.bin", "/../../../etc/passwd", StringComparison.Ordinal)));
         Assert.NotEqual(200, escaping.Status);
+        // A path the file server refuses as malformed (a control character) is the client's mistake: 400, not 502.
+        var malformed = await page.Context.APIRequest.GetAsync("download?uri=" + Uri.EscapeDataString(uri.Replace("guarded.bin", "bad%01name.bin", StringComparison.Ordinal)));
+        Assert.Equal((int)HttpStatusCode.BadRequest, malformed.Status);
         var missing = await page.Context.APIRequest.GetAsync("download?uri=" + Uri.EscapeDataString(uri + ".missing"));
         Assert.Equal((int)HttpStatusCode.NotFound, missing.Status);
 
