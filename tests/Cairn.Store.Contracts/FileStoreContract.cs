@@ -1,7 +1,7 @@
 using Cairn.Core.Storage;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>IFileStore</c>: records of stored files and the deletion queue every replica shares.</summary>
 public abstract class FileStoreContract(IStoreProvider provider) : StoreContract(provider)

@@ -1,7 +1,7 @@
 using Cairn.Core.Identity;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>IIdentityStore</c>: users and their API credentials.</summary>
 public abstract class IdentityStoreContract(IStoreProvider provider) : StoreContract(provider)
