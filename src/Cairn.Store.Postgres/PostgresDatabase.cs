@@ -31,7 +31,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
     public string Describe()
     {
         var builder = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
-        return $"{builder.Host}:{builder.Port}/{builder.Database}";
+        // Npgsql connects to the database named like the user when none is given.
+        return $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
     }
 
     /// <summary>Opens a pooled connection.</summary>
