@@ -4,8 +4,8 @@ using Npgsql;
 namespace Cairn.Store.Postgres;
 
 /// <summary>
-/// The metadata store on PostgreSQL, shared by every replica. Ported so far: identity and
-/// sessions; the other stores (<see cref="MissingStores"/>) still throw
+/// The metadata store on PostgreSQL, shared by every replica. Ported so far: identity,
+/// sessions and files (with the deletion queue); the other stores (<see cref="MissingStores"/>) still throw
 /// <see cref="NotSupportedException"/>, and the server refuses to start on this provider until
 /// none is missing.
 /// </summary>
@@ -19,10 +19,11 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
         _database = new PostgresDatabase(connectionString);
         Identity = new PostgresIdentityStore(_database);
         Sessions = new PostgresSessionStore(_database);
+        Files = new PostgresFileStore(_database);
     }
 
     /// <summary>The stores not ported to PostgreSQL yet.</summary>
-    public static IReadOnlyList<string> MissingStores { get; } = ["projects", "models", "tasks", "events", "files"];
+    public static IReadOnlyList<string> MissingStores { get; } = ["projects", "models", "tasks", "events"];
 
     public IProjectStore Projects => throw NotPorted("projects");
 
@@ -32,7 +33,7 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
 
     public IEventStore Events => throw NotPorted("events");
 
-    public IFileStore Files => throw NotPorted("files");
+    public IFileStore Files { get; }
 
     public IIdentityStore Identity { get; }
 
