@@ -47,7 +47,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// starts while another migrates waits, then finds nothing left to do; a migration that fails
     /// rolls back with the rest (PostgreSQL's DDL is transactional), leaving the schema as it was.
     /// </summary>
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public Task MigrateAsync(CancellationToken cancellationToken) => MigrateAsync(Migrations, cancellationToken);
+
+    /// <summary>Applies <paramref name="migrations"/> (tests pass a failing one to check the rollback).</summary>
+    internal async Task MigrateAsync(IReadOnlyList<(int Version, string Name, string Script)> migrations, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -59,13 +62,13 @@ public sealed class PostgresDatabase : IAsyncDisposable
             await setUp.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var current = await GetVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var latest = Migrations.Count == 0 ? 0 : Migrations[^1].Version;
+        var latest = migrations.Count == 0 ? 0 : migrations[^1].Version;
         if (current > latest)
         {
             throw new InvalidOperationException(
                 $"The database schema is at version {current}, newer than this build's {latest}; use a newer Cairn.");
         }
-        foreach (var (version, _, script) in Migrations.Where(m => m.Version > current))
+        foreach (var (version, _, script) in migrations.Where(m => m.Version > current))
         {
             await using (var migrate = new NpgsqlCommand(script, connection, transaction))
             {
@@ -87,10 +90,16 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     private static async Task<int> GetVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        // A database never migrated has no schema_version table: version 0.
-        await using var command = new NpgsqlCommand(
-            "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 ELSE (SELECT COALESCE(MAX(version), 0) FROM schema_version) END",
-            connection, transaction);
+        // A database never migrated has no schema_version table: version 0. (Two statements: a
+        // query naming a missing table fails when it is parsed, whatever a CASE would pick.)
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL", connection, transaction))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            {
+                return 0;
+            }
+        }
+        await using var command = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_version", connection, transaction);
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 

@@ -50,6 +50,9 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
     public Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
         _database.OpenAsync(cancellationToken);
 
+    /// <summary>The database under the store, for tests.</summary>
+    internal PostgresDatabase Database => _database;
+
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     private static NotSupportedException NotPorted(string store) =>
