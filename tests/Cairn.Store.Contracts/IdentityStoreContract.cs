@@ -184,4 +184,16 @@ public abstract class IdentityStoreContract(IStoreProvider provider) : StoreCont
         Assert.Equal("10.0.0.8", touched?.LastUsedFrom);
         Assert.Null((await Store.Identity.FindCredentialOrNullAsync("KEY-BOB"))?.LastUsed);
     }
+
+    [Fact]
+    public async Task The_first_user_is_added_once_when_replicas_try_at_the_same_time()
+    {
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+            Store.Identity.TryAddFirstUserAsync(NewUser($"u-{i}", $"admin-{i}", role: Roles.Admin), NewCredential($"KEY-{i}", $"u-{i}")))));
+
+        var winner = Assert.Single(Enumerable.Range(0, 8), i => attempts[i]);
+        Assert.Equal(1, await Store.Identity.CountUsersAsync());
+        Assert.NotNull(await Store.Identity.FindCredentialOrNullAsync($"KEY-{winner}"));
+        Assert.False(await Store.Identity.TryAddFirstUserAsync(NewUser("u-late", "late"), NewCredential("KEY-LATE", "u-late")));
+    }
 }
