@@ -20,12 +20,13 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
         Identity = new PostgresIdentityStore(_database);
         Sessions = new PostgresSessionStore(_database);
         Files = new PostgresFileStore(_database);
+        Projects = new PostgresProjectStore(_database);
     }
 
     /// <summary>The stores not ported to PostgreSQL yet.</summary>
-    public static IReadOnlyList<string> MissingStores { get; } = ["projects", "models", "tasks", "events"];
+    public static IReadOnlyList<string> MissingStores { get; } = ["projects' web-UI lists", "models", "tasks", "events"];
 
-    public IProjectStore Projects => throw NotPorted("projects");
+    public IProjectStore Projects { get; }
 
     public IModelStore Models => throw NotPorted("models");
 
