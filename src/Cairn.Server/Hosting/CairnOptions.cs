@@ -67,6 +67,9 @@ public sealed class CairnOptions
     /// </summary>
     public List<string> CorsOrigins { get; set; } = [];
 
+    /// <summary>The metadata store: embedded SQLite (the default) or a PostgreSQL database shared by replicas.</summary>
+    public DatabaseOptions Database { get; set; } = new();
+
     /// <summary>Users created or updated on start (ClearML's "fixed users").</summary>
     public List<SeedUser> Users { get; set; } = [];
 
@@ -158,6 +161,10 @@ public sealed class CairnOptions
                 return $"Cairn:CorsOrigins entries must be '*' or an origin such as 'https://clearml.example.com' (got '{origin}').";
             }
         }
+        if (Database.Validate() is { } databaseProblem)
+        {
+            return databaseProblem;
+        }
         for (var i = 0; i < Users.Count; i++)
         {
             if (Users[i].Validate() is { } problem)
@@ -171,6 +178,40 @@ public sealed class CairnOptions
             {
                 return $"Cairn:Credentials:{i}:{problem}";
             }
+        }
+        return null;
+    }
+}
+
+/// <summary>Which metadata store the server uses (<c>Cairn:Database</c>).</summary>
+public sealed class DatabaseOptions
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary><c>sqlite</c> (embedded, in <see cref="CairnOptions.DataDir"/>, nothing to set up) or <c>postgres</c>.</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>The Npgsql connection string of the PostgreSQL database (postgres only).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Whether the provider is PostgreSQL (names are case-insensitive).</summary>
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    internal string? Validate()
+    {
+        if (!IsPostgres && !string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Cairn:Database:Provider must be '{Sqlite}' or '{Postgres}' (got '{Provider}').";
+        }
+        if (IsPostgres && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            return $"Cairn:Database:ConnectionString must be set when Cairn:Database:Provider is '{Postgres}'.";
+        }
+        if (!IsPostgres && ConnectionString is not null)
+        {
+            // A connection string with the sqlite provider would be silently ignored: say so instead.
+            return $"Cairn:Database:ConnectionString is for the '{Postgres}' provider; the '{Sqlite}' store lives in Cairn:DataDir.";
         }
         return null;
     }

@@ -4,6 +4,7 @@ using Cairn.Server.Api;
 using Cairn.Server.Auth;
 using Cairn.Server.Files;
 using Cairn.Server.Services;
+using Cairn.Store.Postgres;
 using Cairn.Store.Sqlite;
 using Cairn.Web;
 using Microsoft.AspNetCore.ResponseCompression;
@@ -64,7 +65,7 @@ public static class CairnServer
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath, options.QueryTimeout));
+        AddMetadataStore(services, options);
         services.AddSingleton(sp => new TokenService(signingKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServerIdentity(signingKey));
         services.AddSingleton<FailedLoginLimiter>();
@@ -102,20 +103,67 @@ public static class CairnServer
         });
 
         var app = builder.Build();
-        var store = app.Services.GetRequiredService<IMetadataStore>();
         try
         {
-            await store.MigrateAsync().ConfigureAwait(false);
+            await MigrateStoreAsync(app.Services.GetRequiredService<IMetadataStore>(), options).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (CairnStartupException)
         {
-            throw new CairnStartupException($"Cairn:DataDir database '{options.DatabasePath}' cannot be opened: {e.Message}");
+            // Releases the store's connections (a PostgreSQL pool) of a server that will not run.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
         await app.Services.GetRequiredService<IdentitySeeder>().SeedAsync(options, CancellationToken.None).ConfigureAwait(false);
 
         MapPipeline(app, options);
         return app;
     }
+
+    /// <summary>The one metadata store of the process, chosen by <c>Cairn:Database:Provider</c>.</summary>
+    private static void AddMetadataStore(IServiceCollection services, CairnOptions options)
+    {
+        if (!options.Database.IsPostgres)
+        {
+            services.AddSqliteStore(options.DatabasePath, options.QueryTimeout);
+            return;
+        }
+        try
+        {
+            services.AddPostgresStore(options.Database.ConnectionString!);
+        }
+        catch (ArgumentException e)
+        {
+            // Npgsql names the bad keyword or value's key, never the password's value.
+            throw new CairnStartupException($"Cairn:Database:ConnectionString is not a valid PostgreSQL connection string: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static async Task MigrateStoreAsync(IMetadataStore store, CairnOptions options)
+    {
+        try
+        {
+            await store.MigrateAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (store is PostgresMetadataStore postgres && e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            // Npgsql's messages name the host and the user, not the password.
+            throw new CairnStartupException(
+                $"Cairn:Database:ConnectionString: the PostgreSQL database {postgres.Describe()} cannot be used: {FirstLine(e.Message)}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            throw new CairnStartupException($"Cairn:DataDir database '{options.DatabasePath}' cannot be opened: {e.Message}");
+        }
+        // Until every store is ported, a server on PostgreSQL would answer most calls with errors:
+        // refuse to start instead (after checking the database, so the connection is validated).
+        if (store is PostgresMetadataStore && PostgresMetadataStore.MissingStores.Count > 0)
+        {
+            throw new CairnStartupException(
+                $"Cairn:Database:Provider '{DatabaseOptions.Postgres}' is not complete in this build (no {string.Join(", ", PostgresMetadataStore.MissingStores)} store yet); use '{DatabaseOptions.Sqlite}'.");
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].TrimEnd('\r');
 
     private static void MapPipeline(WebApplication app, CairnOptions options)
     {

@@ -1,4 +1,4 @@
-using Cairn.Store.Sqlite.Tests.Contracts;
+using Cairn.Store.Contracts;
 
 namespace Cairn.Store.Sqlite.Tests.Sqlite;
 

@@ -1,5 +1,5 @@
 using Cairn.Core.Storage;
-using Cairn.Store.Sqlite.Tests.Contracts;
+using Cairn.Store.Contracts;
 using Microsoft.Data.Sqlite;
 
 namespace Cairn.Store.Sqlite.Tests.Sqlite;

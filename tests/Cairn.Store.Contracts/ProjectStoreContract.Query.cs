@@ -3,7 +3,7 @@ using Cairn.Core.Projects;
 using Cairn.Core.Querying;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>IProjectStore.QueryAsync</c> against real rows: api.md §4.2–§4.7.</summary>
 public abstract partial class ProjectStoreContract

@@ -5,7 +5,7 @@ using Cairn.Core.Projects;
 using Cairn.Core.Querying;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary>
 /// <c>IModelStore.QueryAsync</c> and <c>GetFrameworksAsync</c> against real rows: api.md §4.2–§4.7,

@@ -4,7 +4,7 @@ using Cairn.Core.Events;
 using Cairn.Core.Models;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>IEventStore</c>: storing, overwriting, aggregating, sampling and deleting events.</summary>
 public abstract class EventStoreContract(IStoreProvider provider) : StoreContract(provider)

@@ -1,6 +1,6 @@
 using Cairn.Core.Storage;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary>
 /// A metadata store provider under test: the factory of the stores the contract suites run

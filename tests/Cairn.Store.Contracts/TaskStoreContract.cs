@@ -6,7 +6,7 @@ using Cairn.Core.Querying;
 using Cairn.Core.Tasks;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>ITaskStore</c>: documents, read-modify-write, status compare-and-set, reset, watchdog, delete and queries.</summary>
 public abstract class TaskStoreContract(IStoreProvider provider) : StoreContract(provider)

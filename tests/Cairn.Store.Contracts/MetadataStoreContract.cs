@@ -2,7 +2,7 @@ using Cairn.Core.Projects;
 using Cairn.Core.Querying;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary>The store as a whole: schema migrations (<c>IMetadataStore.MigrateAsync</c>).</summary>
 public abstract class MetadataStoreContract(IStoreProvider provider) : StoreContract(provider)

@@ -1,7 +1,7 @@
 using Cairn.Core.Querying;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>ISessionStore</c>: token revocations and scroll positions shared by every replica.</summary>
 public abstract class SessionStoreContract(IStoreProvider provider) : StoreContract(provider)

@@ -1,7 +1,7 @@
 using Cairn.Core.Identity;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>IIdentityStore</c>: users and their API credentials.</summary>
 public abstract class IdentityStoreContract(IStoreProvider provider) : StoreContract(provider)
@@ -183,5 +183,17 @@ public abstract class IdentityStoreContract(IStoreProvider provider) : StoreCont
         Assert.Equal(Now.AddMinutes(9), touched?.LastUsed);
         Assert.Equal("10.0.0.8", touched?.LastUsedFrom);
         Assert.Null((await Store.Identity.FindCredentialOrNullAsync("KEY-BOB"))?.LastUsed);
+    }
+
+    [Fact]
+    public async Task The_first_user_is_added_once_when_replicas_try_at_the_same_time()
+    {
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+            Store.Identity.TryAddFirstUserAsync(NewUser($"u-{i}", $"admin-{i}", role: Roles.Admin), NewCredential($"KEY-{i}", $"u-{i}")))));
+
+        var winner = Assert.Single(Enumerable.Range(0, 8), i => attempts[i]);
+        Assert.Equal(1, await Store.Identity.CountUsersAsync());
+        Assert.NotNull(await Store.Identity.FindCredentialOrNullAsync($"KEY-{winner}"));
+        Assert.False(await Store.Identity.TryAddFirstUserAsync(NewUser("u-late", "late"), NewCredential("KEY-LATE", "u-late")));
     }
 }

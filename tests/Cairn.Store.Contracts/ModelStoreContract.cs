@@ -4,7 +4,7 @@ using Cairn.Core.Models;
 using Cairn.Core.Tasks;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary>
 /// <c>IModelStore</c> writes and reads and the <c>ITaskStore</c> part the models service uses;

@@ -1,7 +1,7 @@
 using Cairn.Core.Storage;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary><c>IFileStore</c>: records of stored files and the deletion queue every replica shares.</summary>
 public abstract class FileStoreContract(IStoreProvider provider) : StoreContract(provider)
@@ -124,5 +124,31 @@ public abstract class FileStoreContract(IStoreProvider provider) : StoreContract
 
         Assert.Equal(["http://files/early.bin", "http://files/middle.bin"], first.Select(d => d.Url).Order(StringComparer.Ordinal));
         Assert.Equal("http://files/late.bin", Assert.Single(rest).Url);
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_hand_out_each_deletion_exactly_once()
+    {
+        const int Urls = 40;
+        for (var i = 0; i < Urls; i++)
+        {
+            await Store.Files.EnqueueDeletionAsync($"http://files/{i}.bin", Now);
+        }
+
+        // Eight claimers at once, as replicas sharing the store would claim.
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            var mine = new List<string>();
+            while (await Store.Files.ClaimDeletionsAsync(Now, 3, Lease) is { Count: > 0 } batch)
+            {
+                mine.AddRange(batch.Select(d => d.Url));
+            }
+            return mine;
+        })));
+
+        var all = claims.SelectMany(c => c).ToList();
+        Assert.Equal(Urls, all.Count);
+        Assert.Equal(Urls, all.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(await Store.Files.ListDeletionsAsync(), d => Assert.Equal(1, d.Attempts));
     }
 }

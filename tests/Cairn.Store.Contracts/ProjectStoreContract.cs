@@ -4,7 +4,7 @@ using Cairn.Core.Projects;
 using Cairn.Core.Querying;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary>
 /// <c>IProjectStore</c>: create, get-or-create, update, delete, contents and statistics here;

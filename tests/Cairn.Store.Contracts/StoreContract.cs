@@ -2,7 +2,7 @@ using Cairn.Core.Identity;
 using Cairn.Core.Storage;
 using Xunit;
 
-namespace Cairn.Store.Sqlite.Tests.Contracts;
+namespace Cairn.Store.Contracts;
 
 /// <summary>
 /// The base of every contract suite: each test gets a fresh store from the provider (migrated
