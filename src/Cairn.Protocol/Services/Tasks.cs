@@ -175,3 +175,22 @@ public sealed class DeleteConfigurationRequest
     public List<string?>? Configuration { get; set; }
     public bool Force { get; set; }
 }
+
+/// <summary><c>tasks.clone</c> (2.5; 2.12 <c>new_project_name</c>; 2.13 input models and container).</summary>
+public sealed class CloneTaskRequest
+{
+    public string? Task { get; set; }
+    public string? NewTaskName { get; set; }
+    public string? NewTaskComment { get; set; }
+    public List<string?>? NewTaskTags { get; set; }
+    public List<string?>? NewTaskSystemTags { get; set; }
+    public string? NewTaskParent { get; set; }
+    public string? NewTaskProject { get; set; }
+    public JsonObject? NewTaskHyperparams { get; set; }
+    public JsonObject? NewTaskConfiguration { get; set; }
+    public JsonObject? NewTaskContainer { get; set; }
+    public JsonArray? NewTaskInputModels { get; set; }
+    public JsonObject? ExecutionOverrides { get; set; }
+    public bool ValidateReferences { get; set; }
+    public string? NewProjectName { get; set; }
+}

@@ -7,6 +7,7 @@ using Cairn.Server.Services;
 using Cairn.Store.Sqlite;
 using Cairn.Web;
 using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Cairn.Server.Hosting;
@@ -63,7 +64,8 @@ public static class CairnServer
         var signingKey = TokenService.LoadSigningKey(options.JwtSigningKey, options.DataDir);
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
-        services.AddSingleton(TimeProvider.System);
+        // Tried, so a clock registered by `configure` (a test's) wins.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IMetadataStore>(new SqliteMetadataStore(options.DatabasePath));
         services.AddSingleton(sp => new TokenService(signingKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServerIdentity(signingKey));
