@@ -43,7 +43,8 @@ public static partial class TasksEndpoints
             .Add("tasks.publish", PublishAsync)
             .Add("tasks.reset", ResetAsync)
             .Add("tasks.delete", DeleteAsync)
-            .Add("tasks.ping", PingAsync);
+            .Add("tasks.ping", PingAsync)
+            .MapTaskBatchEndpoints();
 
     private static async Task<object?> GetByIdAsync(ApiCall call)
     {
