@@ -43,6 +43,45 @@ public static partial class EventsEndpoints
         };
     }
 
+    /// <summary>
+    /// <c>events.get_multi_task_plots</c> (the comparison view): the latest <c>iters</c> iterations
+    /// of each plot of each task (or model), grouped as ClearML's
+    /// <c>_get_top_iter_unique_events_per_task</c> does:
+    /// <c>{metric: {variant: {id: {iter: {name: entity name, plots: [events]}}}}}</c>. Each entity
+    /// gives at most one page (<see cref="PlotsPageSize"/>) of plots; there is no scrolling.
+    /// </summary>
+    private static async Task<object?> GetMultiTaskPlotsAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var ids = RequiredIds(body, "tasks").Distinct(StringComparer.Ordinal).ToList();
+        var names = await ReadableNamesAsync(call, ids).ConfigureAwait(false);
+        var iterations = Int(body, "iters", 1, 1, MaxBatchSize);
+        var models = Flag(body, "model_events");
+        var store = call.Service<IMetadataStore>().Events;
+        var plots = new JsonObject();
+        var returned = 0;
+        foreach (var id in ids)
+        {
+            var entity = new EventEntity(id, models);
+            var seriesIds = await SeriesIdsAsync(store, entity, EventTypes.Plot, MetricsFilter(body), call.Aborted).ConfigureAwait(false);
+            var page = await store.GetLatestPlotsAsync(entity, seriesIds, iterations, null, PlotsPageSize, call.Aborted).ConfigureAwait(false);
+            foreach (var plot in page.Events)
+            {
+                var metric = plot["metric"]?.GetValue<string>() ?? "";
+                var variant = plot["variant"]?.GetValue<string>() ?? "";
+                var iteration = plot["iter"]?.ToJsonString() ?? "0";
+                var byVariant = plots[metric] as JsonObject ?? (JsonObject)(plots[metric] = new JsonObject());
+                var byTask = byVariant[variant] as JsonObject ?? (JsonObject)(byVariant[variant] = new JsonObject());
+                var byIteration = byTask[id] as JsonObject ?? (JsonObject)(byTask[id] = new JsonObject());
+                var group = byIteration[iteration] as JsonObject
+                    ?? (JsonObject)(byIteration[iteration] = new JsonObject { ["name"] = names[id], ["plots"] = new JsonArray() });
+                group["plots"]!.AsArray().Add(plot.DeepClone());
+                returned++;
+            }
+        }
+        return new JsonObject { ["plots"] = plots, ["returned"] = returned, ["total"] = returned, ["scroll_id"] = null };
+    }
+
     private static async Task<object?> ScalarMetricsIterHistogramAsync(ApiCall call)
     {
         var body = call.Body;

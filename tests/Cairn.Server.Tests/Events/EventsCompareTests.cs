@@ -32,4 +32,27 @@ public sealed class EventsCompareTests(ServerFixture fixture) : IClassFixture<Se
         (await client.CallAsync("events.multi_task_scalar_metrics_iter_histogram", new { tasks = new[] { first, "0123456789abcdef0123456789abcdef" } })).Fails(400, 101);
         (await client.CallAsync("events.multi_task_scalar_metrics_iter_histogram", new { })).Fails(400, 12);
     }
+
+    [Fact]
+    public async Task Plots_of_several_tasks_come_back_per_metric_variant_task_and_iteration()
+    {
+        using var client = _server.Client();
+        var first = await client.CreateTaskAsync(extra: new { name = "plots first" });
+        var second = await client.CreateTaskAsync(extra: new { name = "plots second" });
+        (await client.AddBatchAsync(
+            EventsApi.Plot(first, 1, "{\"data\": [1]}"), EventsApi.Plot(first, 2, "{\"data\": [2]}"),
+            EventsApi.Plot(second, 5, "{\"data\": [5]}"))).Ok();
+
+        var data = (await client.CallAsync("events.get_multi_task_plots", new { tasks = new[] { first, second }, iters = 1 })).Ok();
+        var roc = data["plots"]!["plots"]!["roc"]!;
+        var latestOfFirst = roc[first]!["2"]!;
+        Assert.Equal("plots first", latestOfFirst["name"].Text());
+        Assert.Equal(2, Assert.Single(latestOfFirst["plots"]!.AsArray())!["iter"]!.GetValue<int>());
+        Assert.Null(roc[first]!["1"]); // Only the latest iteration (iters = 1).
+        Assert.Equal("plots second", roc[second]!["5"]!["name"].Text());
+        Assert.Equal(2, data["returned"]!.GetValue<int>());
+
+        (await client.CallAsync("events.get_multi_task_plots", new { tasks = new[] { "0123456789abcdef0123456789abcdef" } })).Fails(400, 101);
+        (await client.CallAsync("events.get_multi_task_plots", new { tasks = Array.Empty<string>() })).Fails(400, 12);
+    }
 }
