@@ -10,6 +10,7 @@ public sealed record ErrorCode(int Code, int Subcode, string Name, string Text);
 public static class ErrorCodes
 {
     public static readonly ErrorCode NotSupported = new(301, 1, "not_supported", "this api is not supported anymore");
+    public static readonly ErrorCode EndpointNotSupported = new(400, 1, "not_supported", "endpoint is not supported");
     public static readonly ErrorCode MalformedRequest = new(400, 0, "", "Bad request");
     public static readonly ErrorCode InvalidHeaders = new(400, 5, "invalid_headers", "Invalid headers");
     public static readonly ErrorCode MissingRequiredFields = new(400, 11, "missing_required_fields", "Missing required fields");

@@ -175,3 +175,55 @@ public sealed class DeleteConfigurationRequest
     public List<string?>? Configuration { get; set; }
     public bool Force { get; set; }
 }
+
+/// <summary><c>tasks.clone</c> (2.5; 2.12 <c>new_project_name</c>; 2.13 input models and container).</summary>
+public sealed class CloneTaskRequest
+{
+    public string? Task { get; set; }
+    public string? NewTaskName { get; set; }
+    public string? NewTaskComment { get; set; }
+    public List<string?>? NewTaskTags { get; set; }
+    public List<string?>? NewTaskSystemTags { get; set; }
+    public string? NewTaskParent { get; set; }
+    public string? NewTaskProject { get; set; }
+    public JsonObject? NewTaskHyperparams { get; set; }
+    public JsonObject? NewTaskConfiguration { get; set; }
+    public JsonObject? NewTaskContainer { get; set; }
+    public JsonArray? NewTaskInputModels { get; set; }
+    public JsonObject? ExecutionOverrides { get; set; }
+    public bool ValidateReferences { get; set; }
+    public string? NewProjectName { get; set; }
+}
+
+/// <summary>
+/// The <c>tasks.*_many</c> batch calls: <c>ids</c> and the flags of the single-task call each
+/// repeats (ClearML's defaults: <c>publish_model</c>, <c>delete_output_models</c>,
+/// <c>delete_external_artifacts</c> true).
+/// </summary>
+public sealed class TaskBatchRequest
+{
+    public List<string?>? Ids { get; set; }
+    public bool Force { get; set; }
+    public string? StatusReason { get; set; }
+    public string? StatusMessage { get; set; }
+    public bool PublishModel { get; set; } = true;
+    public bool ClearAll { get; set; }
+    public bool DeleteOutputModels { get; set; } = true;
+    public bool ReturnFileUrls { get; set; }
+    public bool DeleteExternalArtifacts { get; set; } = true;
+    public bool MoveToTrash { get; set; } = true;
+}
+
+/// <summary><c>tasks.archive</c>: <c>{tasks: [ids]}</c>.</summary>
+public sealed class ArchiveTasksRequest
+{
+    public List<string?>? Tasks { get; set; }
+    public string? StatusReason { get; set; }
+    public string? StatusMessage { get; set; }
+}
+
+/// <summary><c>tasks.get_types</c>: the types in use, in these projects (and their subprojects) or everywhere.</summary>
+public sealed class GetTaskTypesRequest
+{
+    public List<string?>? Projects { get; set; }
+}

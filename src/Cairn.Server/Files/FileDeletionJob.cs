@@ -1,4 +1,6 @@
 using Cairn.Core.Storage;
+using Cairn.Server.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Cairn.Server.Files;
 
@@ -6,10 +8,19 @@ namespace Cairn.Server.Files;
 /// Works through the file deletion queue: deletes each queued URL's file, and on failure retries
 /// with exponential backoff (10 s doubling up to an hour). State is in the store, so a restart
 /// resumes where the last process stopped and replicas share the work.
+/// Each deletion waits <see cref="CairnOptions.FileDeletionGraceSeconds"/> first, as ClearML's
+/// async-delete job does, so the SDK's own <c>DELETE</c> of the file right after deleting its
+/// model finds it; a deleted file's queue entry is kept for one more grace period, so a
+/// <c>DELETE</c> arriving late still gets 200 (<see cref="FileDeletionQueue.IsQueuedAsync"/>).
 /// </summary>
 public sealed class FileDeletionJob(
-    IMetadataStore store, FileStorage storage, FileDeletionQueue queue, TimeProvider time, ILogger<FileDeletionJob> logger) : BackgroundService
+    IMetadataStore store, FileStorage storage, FileDeletionQueue queue, TimeProvider time, IOptions<CairnOptions> options, ILogger<FileDeletionJob> logger) : BackgroundService
 {
+    private readonly TimeSpan _grace = TimeSpan.FromSeconds(options.Value.FileDeletionGraceSeconds);
+
+    /// <summary>The <see cref="FileDeletion.LastError"/> of an entry kept after its file was deleted.</summary>
+    public const string DeletedMarker = "deleted; kept for the grace period so a late DELETE of the file succeeds";
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(1);
@@ -49,20 +60,33 @@ public sealed class FileDeletionJob(
             {
                 logger.LogWarning(e, "Processing the file deletion queue failed; will retry in {Interval}", PollInterval);
             }
-            await queue.WaitAsync(PollInterval, stoppingToken).ConfigureAwait(false);
+            // With a grace period nothing is due when a deletion is queued: polling at that pace
+            // runs each one between one and two grace periods after it was queued.
+            var poll = _grace > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Clamp(_grace.Ticks, TimeSpan.TicksPerSecond, PollInterval.Ticks)) : PollInterval;
+            await queue.WaitAsync(poll, stoppingToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Processes the deletions due now; returns how many were claimed.</summary>
     public async Task<int> ProcessDueAsync(CancellationToken cancellationToken)
     {
-        var due = await store.Files.ClaimDeletionsAsync(time.GetUtcNow(), BatchSize, Lease, cancellationToken).ConfigureAwait(false);
+        // Judged one grace period late: everything becomes due that long after its due time
+        // (retries included), with no change to what the store keeps.
+        var now = time.GetUtcNow();
+        var due = await store.Files.ClaimDeletionsAsync(now - _grace, BatchSize, Lease + _grace, cancellationToken).ConfigureAwait(false);
         foreach (var deletion in due)
         {
             try
             {
-                await DeleteAsync(deletion, cancellationToken).ConfigureAwait(false);
-                await store.Files.CompleteDeletionAsync(deletion.Id, cancellationToken).ConfigureAwait(false);
+                if (await DeleteAsync(deletion, cancellationToken).ConfigureAwait(false) && _grace > TimeSpan.Zero)
+                {
+                    // The entry stays as a tombstone; its next pass finds no file and completes it.
+                    await store.Files.RetryDeletionAsync(deletion.Id, now, DeletedMarker, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await store.Files.CompleteDeletionAsync(deletion.Id, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -74,14 +98,15 @@ public sealed class FileDeletionJob(
         return due.Count;
     }
 
-    private async Task DeleteAsync(FileDeletion deletion, CancellationToken cancellationToken)
+    /// <summary>Deletes the file of a queued URL when it is still this deletion's to delete; true when a file was deleted.</summary>
+    private async Task<bool> DeleteAsync(FileDeletion deletion, CancellationToken cancellationToken)
     {
         var encoded = queue.ToPathOrNull(deletion.Url);
         // Queued under another files URL (the server moved) or not a valid path: nothing of ours to delete.
         if (encoded is null || FilePath.ParseOrNull(Uri.UnescapeDataString(encoded), out _) is not { } path)
         {
             logger.LogInformation("Dropping queued deletion of {Url}: not a file of this server", deletion.Url);
-            return;
+            return false;
         }
         // The SDK reuses a weights URL for a task's next model with the same file name: a file
         // stored again after the deletion was queued belongs to someone else now.
@@ -89,15 +114,16 @@ public sealed class FileDeletionJob(
         if (record is not null && record.Stored > deletion.Queued)
         {
             logger.LogInformation("Keeping {Path}: stored again after its deletion was queued", path);
-            return;
+            return false;
         }
         // Two models may share one weights URL (the SDK reuses it): the file goes with the last of them.
         if (await store.Models.IsUriInUseAsync(deletion.Url, cancellationToken).ConfigureAwait(false))
         {
             logger.LogInformation("Keeping {Path}: another model still uses {Url}", path, deletion.Url);
-            return;
+            return false;
         }
         var outcome = await storage.DeleteAsync(path, folders: false, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Queued deletion of {Path}: {Outcome}", path, outcome);
+        return outcome == FileDeleteOutcome.Deleted;
     }
 }

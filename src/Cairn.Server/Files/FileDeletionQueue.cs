@@ -49,6 +49,18 @@ public sealed class FileDeletionQueue(IMetadataStore store, TimeProvider time, I
         return end < 0 ? path : path[..end];
     }
 
+    /// <summary>
+    /// Whether a deletion of the file at <paramref name="path"/> (decoded, under the storage root)
+    /// is queued, or was carried out within the grace period (<see cref="FileDeletionJob"/>):
+    /// the file server then answers a client's own <c>DELETE</c> of it with 200, as if it had
+    /// been first. The queue is short (entries leave it within seconds), so it is read whole.
+    /// </summary>
+    public async Task<bool> IsQueuedAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var queued = await store.Files.ListDeletionsAsync(cancellationToken).ConfigureAwait(false);
+        return queued.Any(d => ToPathOrNull(d.Url) is { } encoded && FilePath.ParseOrNull(Uri.UnescapeDataString(encoded), out _) == path);
+    }
+
     /// <summary>Waits until something is queued or <paramref name="timeout"/> passes.</summary>
     internal async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

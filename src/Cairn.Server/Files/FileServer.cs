@@ -16,7 +16,7 @@ namespace Cairn.Server.Files;
 /// destination paths, <c>GET</c>/<c>HEAD</c> with ranges and conditional requests,
 /// <c>DELETE</c>, and <c>POST /delete_many</c>. Errors are plain text with one clear line.
 /// </summary>
-public sealed class FileServer(FileStorage storage, TokenService tokens, IMetadataStore store, IOptions<CairnOptions> options, ILogger<FileServer> logger)
+public sealed class FileServer(FileStorage storage, TokenService tokens, IMetadataStore store, FileDeletionQueue deletions, IOptions<CairnOptions> options, ILogger<FileServer> logger)
 {
     /// <summary>The SHA-256 of a file (lowercase hex), on uploads and downloads.</summary>
     public const string Sha256Header = "X-Cairn-Sha256";
@@ -263,6 +263,12 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
     {
         var path = ParsePath(rawPath);
         var outcome = await storage.DeleteAsync(path, folders: false, http.RequestAborted).ConfigureAwait(false);
+        // Deleting a model queues its weights; the SDK then deletes them itself and counts
+        // anything but 200 as a failure, so a file the queue got to first is reported deleted.
+        if (outcome == FileDeleteOutcome.NotFound && await deletions.IsQueuedAsync(path, http.RequestAborted).ConfigureAwait(false))
+        {
+            outcome = FileDeleteOutcome.Deleted;
+        }
         if (outcome != FileDeleteOutcome.Deleted)
         {
             throw new FileServerException(StatusCodes.Status404NotFound, outcome == FileDeleteOutcome.IsFolder

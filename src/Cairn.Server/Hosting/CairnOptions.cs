@@ -46,6 +46,13 @@ public sealed class CairnOptions
     /// <summary>Whether the file server requires a valid token (Bearer header or <c>clearml_token_basic</c> cookie).</summary>
     public bool FilesAuth { get; set; } = true;
 
+    /// <summary>
+    /// Seconds a queued file deletion waits before it runs (ClearML's async-delete job sleeps 10 s
+    /// when idle), so a client that deletes the file itself right after deleting its model
+    /// (the SDK's <c>Model.remove</c>, <c>Task.delete</c>) finds it still there.
+    /// </summary>
+    public int FileDeletionGraceSeconds { get; set; } = 10;
+
     /// <summary>An in-progress task whose last_update is older than this many seconds is stopped as non-responsive.</summary>
     public int TaskTimeoutSeconds { get; set; } = 7200;
 
@@ -133,6 +140,10 @@ public sealed class CairnOptions
         if (MaxUploadBytes < 0)
         {
             return $"Cairn:MaxUploadBytes must be 0 (no limit) or more (got {MaxUploadBytes}).";
+        }
+        if (FileDeletionGraceSeconds is < 0 or > 3600)
+        {
+            return $"Cairn:FileDeletionGraceSeconds must be between 0 and 3600 (got {FileDeletionGraceSeconds}).";
         }
         if (TaskTimeoutSeconds < 1)
         {

@@ -8,6 +8,7 @@ using Cairn.Store.Postgres;
 using Cairn.Store.Sqlite;
 using Cairn.Web;
 using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Cairn.Server.Hosting;
@@ -64,7 +65,8 @@ public static class CairnServer
         var signingKey = TokenService.LoadSigningKey(options.JwtSigningKey, options.DataDir);
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
-        services.AddSingleton(TimeProvider.System);
+        // Tried, so a clock registered by `configure` (a test's) wins.
+        services.TryAddSingleton(TimeProvider.System);
         AddMetadataStore(services, options);
         services.AddSingleton(sp => new TokenService(signingKey, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new ServerIdentity(signingKey));

@@ -43,10 +43,100 @@ public static partial class EventsEndpoints
         };
     }
 
+    /// <summary>
+    /// <c>events.get_multi_task_plots</c> (the comparison view): the latest <c>iters</c> iterations
+    /// of each plot of each task (or model), grouped as ClearML's
+    /// <c>_get_top_iter_unique_events_per_task</c> does:
+    /// <c>{metric: {variant: {id: {iter: {name: entity name, plots: [events]}}}}}</c>. Each entity
+    /// gives at most one page (<see cref="PlotsPageSize"/>) of plots; there is no scrolling.
+    /// </summary>
+    private static async Task<object?> GetMultiTaskPlotsAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var ids = RequiredIds(body, "tasks").Distinct(StringComparer.Ordinal).ToList();
+        var names = await ReadableNamesAsync(call, ids).ConfigureAwait(false);
+        var iterations = Int(body, "iters", 1, 1, MaxBatchSize);
+        var models = Flag(body, "model_events");
+        var store = call.Service<IMetadataStore>().Events;
+        var plots = new JsonObject();
+        var returned = 0;
+        foreach (var id in ids)
+        {
+            var entity = new EventEntity(id, models);
+            var seriesIds = await SeriesIdsAsync(store, entity, EventTypes.Plot, MetricsFilter(body), call.Aborted).ConfigureAwait(false);
+            var page = await store.GetLatestPlotsAsync(entity, seriesIds, iterations, null, PlotsPageSize, call.Aborted).ConfigureAwait(false);
+            foreach (var plot in page.Events)
+            {
+                var metric = plot["metric"]?.GetValue<string>() ?? "";
+                var variant = plot["variant"]?.GetValue<string>() ?? "";
+                var iteration = plot["iter"]?.ToJsonString() ?? "0";
+                var byVariant = plots[metric] as JsonObject ?? (JsonObject)(plots[metric] = new JsonObject());
+                var byTask = byVariant[variant] as JsonObject ?? (JsonObject)(byVariant[variant] = new JsonObject());
+                var byIteration = byTask[id] as JsonObject ?? (JsonObject)(byTask[id] = new JsonObject());
+                var group = byIteration[iteration] as JsonObject
+                    ?? (JsonObject)(byIteration[iteration] = new JsonObject { ["name"] = names[id], ["plots"] = new JsonArray() });
+                group["plots"]!.AsArray().Add(plot.DeepClone());
+                returned++;
+            }
+        }
+        return new JsonObject { ["plots"] = plots, ["returned"] = returned, ["total"] = returned, ["scroll_id"] = null };
+    }
+
     private static async Task<object?> ScalarMetricsIterHistogramAsync(ApiCall call)
     {
         var body = call.Body;
         var entity = await ReadableEntityAsync(call, RequiredString(body, "task")).ConfigureAwait(false);
+        return await ScalarHistogramAsync(call, entity).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>events.multi_task_scalar_metrics_iter_histogram</c> (the comparison view): each task's
+    /// (or, with <c>model_events</c>, model's) histogram, as
+    /// <c>{metrics: {metric: {variant: {id: {name: entity name, x, y}}}}}</c>, as ClearML's
+    /// <c>compare_scalar_metrics_average_per_iter</c>. <c>tasks</c> is a list or a comma-separated string.
+    /// </summary>
+    private static async Task<object?> MultiTaskScalarMetricsIterHistogramAsync(ApiCall call)
+    {
+        var ids = call.Body["tasks"] switch
+        {
+            JsonValue value when value.TryGetValue<string>(out var text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList(),
+            JsonArray array when array.All(n => n is JsonValue v && v.TryGetValue<string>(out _)) => array.Select(n => n!.GetValue<string>()).ToList(),
+            null => throw CairnException.Validation("error for field 'tasks'. field is required!"),
+            _ => throw CairnException.Validation("error for field 'tasks': expected a list of task ids"),
+        };
+        if (ids.Count == 0)
+        {
+            throw CairnException.Validation("error for field 'tasks': at least one task id is required");
+        }
+        var names = await ReadableNamesAsync(call, ids.Distinct(StringComparer.Ordinal).ToList()).ConfigureAwait(false);
+        var metrics = new JsonObject();
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            var histogram = await ScalarHistogramAsync(call, new EventEntity(id, Flag(call.Body, "model_events"))).ConfigureAwait(false);
+            foreach (var (metric, variants) in histogram)
+            {
+                if (metrics[metric] is not JsonObject byVariant)
+                {
+                    metrics[metric] = byVariant = [];
+                }
+                foreach (var (variant, data) in (JsonObject)variants!)
+                {
+                    if (byVariant[variant] is not JsonObject byTask)
+                    {
+                        byVariant[variant] = byTask = [];
+                    }
+                    var series = (JsonObject)data!.DeepClone();
+                    series["name"] = names[id];
+                    byTask[id] = series;
+                }
+            }
+        }
+        return new JsonObject { ["metrics"] = metrics };
+    }
+
+    private static async Task<JsonObject> ScalarHistogramAsync(ApiCall call, EventEntity entity)
+    {
+        var body = call.Body;
         var samples = Int(body, "samples", 2000, 1, 6000);
         var key = OptionalString(body, "key") ?? "iter";
         var axis = key switch

@@ -34,6 +34,8 @@ public static partial class EventsEndpoints
             }), rawBatch: true)
             .Add("events.get_task_plots", GetTaskPlotsAsync)
             .Add("events.scalar_metrics_iter_histogram", ScalarMetricsIterHistogramAsync)
+            .Add("events.multi_task_scalar_metrics_iter_histogram", MultiTaskScalarMetricsIterHistogramAsync)
+            .Add("events.get_multi_task_plots", GetMultiTaskPlotsAsync, "1.8")
             .Add("events.get_task_single_value_metrics", GetTaskSingleValueMetricsAsync, "2.20")
             .Add("events.get_task_events", GetTaskEventsAsync)
             .Add("events.get_task_log", GetTaskLogAsync)

@@ -51,18 +51,34 @@ internal static class TaskDocuments
         var execution = (JsonObject?)Copy(task.Execution) ?? [];
         execution["artifacts"] = new JsonArray(task.Artifacts.Select(a => (JsonNode?)a.DeepClone()).ToArray());
         Add("execution", execution);
-        Add("script", Copy(task.Script));
+        Add("script", Script(task.Script));
         Add("models", new JsonObject { ["input"] = ModelItems(task.InputModels), ["output"] = ModelItems(task.OutputModels) });
         Add("hyperparams", Copy(task.Hyperparams) ?? new JsonObject());
         Add("configuration", Copy(task.Configuration) ?? new JsonObject());
         Add("container", Copy(task.Container) ?? new JsonObject());
-        Add("runtime", Copy(task.Runtime));
+        Add("runtime", Copy(task.Runtime) ?? new JsonObject());
         Add("last_iteration", task.LastIteration);
         Add("last_metrics", Copy(task.LastMetrics) ?? new JsonObject());
         Add("last_update", Date(task.LastUpdate));
         Add("last_change", Date(task.LastChange));
         Add("last_changed_by", task.LastChangedBy);
         return document;
+    }
+
+    /// <summary>
+    /// A task's script with ClearML's defaults under it (<c>binary: "python"</c>, empty
+    /// repository and entry point): ClearML's task document always has a script, even for a
+    /// task created without one, and the SDK reads it unchecked (<c>Dataset.create</c> reads
+    /// <c>task.data.script.diff</c>). Stored fields win.
+    /// </summary>
+    public static JsonObject Script(JsonObject? script)
+    {
+        var result = new JsonObject { ["binary"] = "python", ["repository"] = "", ["entry_point"] = "" };
+        foreach (var (key, value) in script ?? [])
+        {
+            result[key] = value?.DeepClone();
+        }
+        return result;
     }
 
     public static JsonArray ModelItems(IEnumerable<TaskModelItem> items) =>

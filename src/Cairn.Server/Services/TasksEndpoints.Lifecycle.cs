@@ -139,7 +139,11 @@ public static partial class TasksEndpoints
     private static async Task<object?> ResetAsync(ApiCall call)
     {
         var request = call.Read<ResetTaskRequest>();
-        var id = TaskDocuments.RequireId(request.Task);
+        return await ResetCoreAsync(call, TaskDocuments.RequireId(request.Task), request).ConfigureAwait(false);
+    }
+
+    private static async Task<JsonObject> ResetCoreAsync(ApiCall call, string id, ResetTaskRequest request)
+    {
         var info = await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         if (!request.Force && info.Status == TaskStatuses.Published)
         {
@@ -196,7 +200,11 @@ public static partial class TasksEndpoints
     private static async Task<object?> DeleteAsync(ApiCall call)
     {
         var request = call.Read<DeleteTaskRequest>();
-        var id = TaskDocuments.RequireId(request.Task);
+        return await DeleteCoreAsync(call, TaskDocuments.RequireId(request.Task), request).ConfigureAwait(false);
+    }
+
+    private static async Task<JsonObject> DeleteCoreAsync(ApiCall call, string id, DeleteTaskRequest request)
+    {
         await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         var store = call.Service<IMetadataStore>();
         var company = call.Identity.Company;

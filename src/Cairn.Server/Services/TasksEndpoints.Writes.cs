@@ -39,11 +39,11 @@ public static partial class TasksEndpoints
             SystemTags = fields.SystemTags ?? [],
             Output = fields.Output,
             Execution = fields.Execution,
-            Script = request.Script,
+            Script = TaskDocuments.Script(request.Script),
             Hyperparams = fields.Hyperparams,
             Configuration = fields.Configuration,
             Container = request.Container,
-            Runtime = request.Runtime,
+            Runtime = request.Runtime ?? [],
             Artifacts = fields.Artifacts ?? [],
             InputModels = fields.InputModels ?? [],
             OutputModels = fields.OutputModels ?? [],
@@ -83,7 +83,7 @@ public static partial class TasksEndpoints
                 Project = request.Project,
                 Output = fields.Output is null ? null : Merge(task.Output, fields.Output),
                 Execution = execution,
-                Script = request.Script is null ? null : Merge(task.Script, request.Script),
+                Script = request.Script is null ? null : Merge(TaskDocuments.Script(task.Script), request.Script),
                 Hyperparams = fields.Hyperparams,
                 Configuration = fields.Configuration,
                 Container = request.Container,
@@ -133,14 +133,10 @@ public static partial class TasksEndpoints
         var id = TaskDocuments.RequireId(request.Task);
         var requirements = request.Requirements ?? throw CairnException.RequiredField("requirements");
         var now = call.Service<TimeProvider>().GetUtcNow();
+        // Every task has a script (ClearML's default one when none was given), so this never
+        // meets ClearML's 400/122 "Task has no script field".
         await TaskDocuments.UpdateAsync(call, id, task =>
-        {
-            if (task.Script is null)
-            {
-                throw new CairnException(ErrorCodes.MissingTaskFields, "Task has no script field", new Dictionary<string, object?> { ["task"] = id });
-            }
-            return new TaskChanges { Script = Merge(task.Script, new JsonObject { ["requirements"] = requirements.DeepClone() }) };
-        }).ConfigureAwait(false);
+            new TaskChanges { Script = Merge(TaskDocuments.Script(task.Script), new JsonObject { ["requirements"] = requirements.DeepClone() }) }).ConfigureAwait(false);
         return new JsonObject
         {
             ["updated"] = 1,
@@ -253,6 +249,7 @@ public static partial class TasksEndpoints
         {
             throw CairnException.Validation($"error for field 'replace_hyperparams': expected none, section or all, got '{replace}'");
         }
+        var propertiesOnly = NormalizePropertiesSection(items!);
         var updates = items.Select(i => TaskDocuments.ReadItem($"hyperparams.{i!.Section}.{i.Name}", i.Name!, ItemJson(i), i.Section!.Trim())).ToList();
         foreach (var section in items.Select(i => i!.Section!))
         {
@@ -260,7 +257,7 @@ public static partial class TasksEndpoints
         }
         await TaskDocuments.UpdateAsync(call, id, task =>
         {
-            RequireCreated(task, request.Force);
+            RequireCreated(task, request.Force, allowAllStatuses: propertiesOnly);
             var hyperparams = replace == "all" ? [] : (JsonObject?)task.Hyperparams?.DeepClone() ?? [];
             if (replace == "section")
             {
@@ -291,10 +288,11 @@ public static partial class TasksEndpoints
         {
             throw CairnException.Validation("error for field 'hyperparams': at least one {section, name?} is required");
         }
+        var propertiesOnly = NormalizePropertiesSection(items!);
         var deleted = 0;
         await TaskDocuments.UpdateAsync(call, id, task =>
         {
-            RequireCreated(task, request.Force);
+            RequireCreated(task, request.Force, allowAllStatuses: propertiesOnly);
             var hyperparams = (JsonObject?)task.Hyperparams?.DeepClone() ?? [];
             foreach (var item in items)
             {
@@ -464,13 +462,37 @@ public static partial class TasksEndpoints
         }
     }
 
-    /// <summary>Edits of a task's definition need it to be a draft, unless forced (400/110).</summary>
-    private static void RequireCreated(TaskRecord task, bool force)
+    /// <summary>
+    /// Edits of a task's definition need it to be a draft, or with <paramref name="force"/> a
+    /// draft or running task (400/110 otherwise, as ClearML's <c>get_task_for_update</c>).
+    /// User properties are not part of the definition: edits of them alone pass in any status.
+    /// </summary>
+    private static void RequireCreated(TaskRecord task, bool force, bool allowAllStatuses = false)
     {
-        if (!force && task.Status != TaskStatuses.Created)
+        if (allowAllStatuses)
+        {
+            return;
+        }
+        if (task.Status != TaskStatuses.Created && !(force && task.Status == TaskStatuses.InProgress))
         {
             throw TaskDocuments.InvalidStatus(task.Id, task.Status);
         }
+    }
+
+    /// <summary>The user-properties section: any casing means it (ClearML lower-cases it).</summary>
+    private const string PropertiesSection = "properties";
+
+    /// <summary>Lower-cases the properties section's name in <paramref name="items"/>; true when it is the only section named.</summary>
+    private static bool NormalizePropertiesSection(List<ParamItemDto?> items)
+    {
+        foreach (var item in items)
+        {
+            if (string.Equals(item!.Section?.Trim(), PropertiesSection, StringComparison.OrdinalIgnoreCase))
+            {
+                item.Section = PropertiesSection;
+            }
+        }
+        return items.All(i => i!.Section == PropertiesSection);
     }
 
     private static JsonObject ItemJson(ParamItemDto item) =>

@@ -20,6 +20,7 @@ public static partial class TasksEndpoints
             .Add("tasks.get_all_ex", call => GetAllAsync(call, extended: true))
             .Add("tasks.get_by_id_ex", GetByIdExAsync, "2.11")
             .Add("tasks.create", CreateAsync)
+            .Add("tasks.clone", CloneAsync, "2.5")
             .Add("tasks.edit", EditAsync)
             .Add("tasks.update", UpdateAsync)
             .Add("tasks.set_requirements", SetRequirementsAsync)
@@ -42,7 +43,8 @@ public static partial class TasksEndpoints
             .Add("tasks.publish", PublishAsync)
             .Add("tasks.reset", ResetAsync)
             .Add("tasks.delete", DeleteAsync)
-            .Add("tasks.ping", PingAsync);
+            .Add("tasks.ping", PingAsync)
+            .MapTaskBatchEndpoints();
 
     private static async Task<object?> GetByIdAsync(ApiCall call)
     {

@@ -4,6 +4,8 @@ using Cairn.Server.Files;
 using Cairn.Server.Tests.Models;
 using Cairn.Store.Sqlite;
 using Cairn.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Xunit;
 
 namespace Cairn.Server.Tests.Files;
@@ -31,7 +33,9 @@ public sealed class FileDeletionTests : IAsyncLifetime
     }
 
     // The files port is fixed so that a restarted server has the same files URL.
-    private Task<TestServer> StartAsync() => TestServer.StartAsync([$"--Cairn:FilesPort={_filesPort}"], dataDir: _dataDir);
+    // A one-second grace keeps the queue's tests short; the grace itself is tested with a long one.
+    private Task<TestServer> StartAsync(int graceSeconds = 1) =>
+        TestServer.StartAsync([$"--Cairn:FilesPort={_filesPort}", $"--Cairn:FileDeletionGraceSeconds={graceSeconds}"], dataDir: _dataDir);
 
     private string FilesUrl => $"http://127.0.0.1:{_filesPort}";
 
@@ -121,6 +125,74 @@ public sealed class FileDeletionTests : IAsyncLifetime
 
         await EventuallyAsync(async () => (await store.Files.ListDeletionsAsync()).Count == 0);
         Assert.True(File.Exists(StoredPath("reused/model.bin")));
+    }
+
+    [Fact]
+    public async Task The_sdk_deletes_the_weights_itself_within_the_grace_period_and_gets_200()
+    {
+        await Server.DisposeAsync();
+        _server = await StartAsync(graceSeconds: 600);
+        using var files = new FilesClient(new Uri(FilesUrl + "/"), await FilesClient.TokenAsync(Server));
+        using var api = Server.Client();
+        var path = "Grace/task.0123/models/model.bin";
+        (await files.UploadAsync(path, FilesClient.RandomBytes(100))).EnsureSuccessStatusCode();
+        var model = await api.CreateModelAsync(ModelsApi.Unique("Grace weights"), new { uri = $"{FilesUrl}/{FilesClient.Encode(path)}" });
+
+        // Model.remove(delete_weights_file=True): models.delete, then the SDK's own DELETE.
+        (await api.CallAsync("models.delete", new { model })).Ok();
+        Assert.True(File.Exists(StoredPath(path)));
+        Assert.Single(await Server.Service<IMetadataStore>().Files.ListDeletionsAsync());
+        using var deleted = await files.SendAsync(HttpMethod.Delete, FilesClient.Encode(path));
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.False(File.Exists(StoredPath(path)));
+
+        // Nothing queued for it: an unknown file is still 404.
+        using var unknown = await files.SendAsync(HttpMethod.Delete, FilesClient.Encode("Grace/never/stored.bin"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_delete_of_weights_the_queue_removed_first_still_gets_200_for_one_more_grace_period()
+    {
+        await Server.DisposeAsync();
+        var clock = new ShiftedTime();
+        _server = await TestServer.StartAsync([$"--Cairn:FilesPort={_filesPort}", "--Cairn:FileDeletionGraceSeconds=600"],
+            builder => builder.Services.AddSingleton<TimeProvider>(clock), dataDir: _dataDir);
+        var job = Server.Service<IEnumerable<IHostedService>>().OfType<FileDeletionJob>().Single();
+        using var files = new FilesClient(new Uri(FilesUrl + "/"), await FilesClient.TokenAsync(Server));
+        using var api = Server.Client();
+        var path = "Grace/late/model.bin";
+        (await files.UploadAsync(path, FilesClient.RandomBytes(100))).EnsureSuccessStatusCode();
+        var model = await api.CreateModelAsync(ModelsApi.Unique("Late delete"), new { uri = $"{FilesUrl}/{FilesClient.Encode(path)}" });
+        (await api.CallAsync("models.delete", new { model })).Ok();
+
+        await job.ProcessDueAsync(CancellationToken.None);
+        Assert.True(File.Exists(StoredPath(path))); // Within the grace period.
+
+        clock.Shift(TimeSpan.FromSeconds(601));
+        await job.ProcessDueAsync(CancellationToken.None);
+        Assert.False(File.Exists(StoredPath(path)));
+        Assert.Equal(FileDeletionJob.DeletedMarker, Assert.Single(await Server.Service<IMetadataStore>().Files.ListDeletionsAsync()).LastError);
+        using (var late = await files.SendAsync(HttpMethod.Delete, FilesClient.Encode(path)))
+        {
+            Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        }
+
+        clock.Shift(TimeSpan.FromSeconds(601));
+        await job.ProcessDueAsync(CancellationToken.None);
+        Assert.Empty(await Server.Service<IMetadataStore>().Files.ListDeletionsAsync());
+        using var gone = await files.SendAsync(HttpMethod.Delete, FilesClient.Encode(path));
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    /// <summary>The system clock, moved forward on demand (the grace period is not waited out).</summary>
+    private sealed class ShiftedTime : TimeProvider
+    {
+        private long _offsetTicks;
+
+        public void Shift(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
     }
 
     private static async Task EventuallyAsync(Func<bool> condition) => await EventuallyAsync(() => Task.FromResult(condition()));

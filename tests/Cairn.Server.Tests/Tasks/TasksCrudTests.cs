@@ -111,11 +111,14 @@ public sealed class TasksCrudTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
-    public async Task Set_requirements_writes_script_requirements_and_needs_a_script()
+    public async Task Set_requirements_writes_script_requirements_also_on_a_task_created_without_a_script()
     {
         using var client = _server.Client();
         var bare = await client.CreateTaskAsync();
-        (await client.CallAsync("tasks.set_requirements", new { task = bare, requirements = new { pip = "numpy" } })).Fails(400, 122);
+        (await client.CallAsync("tasks.set_requirements", new { task = bare, requirements = new { pip = "numpy" } })).Ok();
+        var bareScript = (await client.GetTaskAsync(bare))["script"]!;
+        Assert.Equal("numpy", bareScript["requirements"]!["pip"].Text());
+        Assert.Equal("python", bareScript["binary"].Text());
 
         var id = await client.CreateTaskAsync(extra: new { script = new { entry_point = "a.py" } });
         var data = (await client.CallAsync("tasks.set_requirements", new { task = id, requirements = new { pip = "numpy==2" } })).Ok();
@@ -136,5 +139,26 @@ public sealed class TasksCrudTests(ServerFixture fixture) : IClassFixture<Server
         var after = DateTimeOffset.Parse((await client.GetTaskAsync(id))["last_update"].Text(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(after > before, $"{after} should be after {before}");
         (await client.CallAsync("tasks.ping", new { task = ModelsApi.MissingId })).Fails(400, 101);
+    }
+
+    [Fact]
+    public async Task A_task_created_without_a_script_has_clearml_default_script_and_an_empty_runtime()
+    {
+        using var client = _server.Client();
+        var id = await client.CreateTaskAsync();
+        var task = await client.GetTaskAsync(id);
+        Assert.Equal("python", task["script"]!["binary"].Text());
+        Assert.Equal("", task["script"]!["repository"].Text());
+        Assert.Equal("", task["script"]!["entry_point"].Text());
+        Assert.Empty(task["runtime"]!.AsObject());
+
+        // An edit of part of the script keeps the defaults under it (ClearML merges into its default document).
+        (await client.CallAsync("tasks.edit", new { task = id, script = new { diff = "" } })).Ok();
+        var edited = (await client.GetTaskAsync(id))["script"]!;
+        Assert.Equal("python", edited["binary"].Text());
+        Assert.Equal("", edited["diff"].Text());
+
+        var listed = (await client.CallAsync("tasks.get_all", new { id = new[] { id }, only_fields = new[] { "script.binary", "runtime" } })).Ok()["tasks"]![0]!;
+        Assert.Equal("python", listed["script"]!["binary"].Text());
     }
 }

@@ -70,4 +70,27 @@ public sealed class TasksParametersTests(ServerFixture fixture) : IClassFixture<
         (await client.CallAsync("tasks.edit_configuration", new { task = id, force = true, configuration = new[] { new { name = "A", value = "c" } } })).Ok();
         Assert.Equal("c", (await client.GetTaskAsync(id))["configuration"]!["A"]!["value"].Text());
     }
+
+    [Fact]
+    public async Task User_properties_are_edited_and_deleted_in_any_status_while_other_sections_need_a_draft()
+    {
+        using var client = _server.Client();
+        var id = await client.CreateTaskAsync();
+        await client.ChangeAsync("started", id);
+        await client.ChangeAsync("completed", id);
+
+        // The SDK's set_user_properties sends section "properties"; any casing means it.
+        (await client.CallAsync("tasks.edit_hyper_params", new { task = id, hyperparams = new[] { new { section = "Properties", name = "owner", value = "ana" }, new { section = "properties", name = "stage", value = "prod" } } })).Ok();
+        var task = await client.GetTaskAsync(id);
+        Assert.Equal(["properties"], task["hyperparams"].Keys());
+        Assert.Equal("ana", task["hyperparams"]!["properties"]!["owner"]!["value"].Text());
+
+        Assert.Equal(1, (await client.CallAsync("tasks.delete_hyper_params", new { task = id, hyperparams = new[] { new { section = "properties", name = "stage" } } })).Ok()["deleted"]!.GetValue<int>());
+        Assert.Equal(["owner"], (await client.GetTaskAsync(id))["hyperparams"]!["properties"].Keys());
+
+        // Mixed with another section it is a definition edit: a completed task refuses it, forced or not.
+        (await client.CallAsync("tasks.edit_hyper_params", new { task = id, hyperparams = new[] { new { section = "properties", name = "a", value = "1" }, new { section = "Args", name = "b", value = "2" } } })).Fails(400, 110);
+        (await client.CallAsync("tasks.edit_hyper_params", new { task = id, force = true, hyperparams = new[] { new { section = "Args", name = "b", value = "2" } } })).Fails(400, 110);
+        (await client.CallAsync("tasks.delete_hyper_params", new { task = id, force = true, hyperparams = new[] { new { section = "Args" } } })).Fails(400, 110);
+    }
 }

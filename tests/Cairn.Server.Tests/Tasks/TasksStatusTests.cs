@@ -139,7 +139,9 @@ public sealed class TasksStatusTests(ServerFixture fixture) : IClassFixture<Serv
         Assert.Empty(task["execution"]!["artifacts"]!.AsArray());
         Assert.Null(task["execution"]!["queue"]);
         Assert.Null(task["execution"]!["framework"]);
-        Assert.Null(task["script"]);
+        // Only ClearML's default script is left.
+        Assert.Equal("", task["script"]!["entry_point"].Text());
+        Assert.Equal("python", task["script"]!["binary"].Text());
     }
 
     [Fact]
