@@ -35,7 +35,7 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
     public const int BlockSize = 64 * 1024;
     private const int MaxRetained = 256;
 
-    private readonly ConcurrentQueue<Block> _free = new();
+    private readonly ConcurrentQueue<byte[]> _free = new();
     private bool _disposed;
 
     public override int MaxBufferSize => BlockSize;
@@ -43,7 +43,7 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
-        return _free.TryDequeue(out var block) ? block.Lease() : new Block(this).Lease();
+        return new Lease(this, _free.TryDequeue(out var block) ? block : GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true));
     }
 
     protected override void Dispose(bool disposing)
@@ -52,7 +52,7 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
         _free.Clear();
     }
 
-    private void Return(Block block)
+    private void Return(byte[] block)
     {
         if (!_disposed && _free.Count < MaxRetained)
         {
@@ -60,25 +60,23 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
         }
     }
 
-    private sealed class Block(LargeBlockMemoryPool pool) : IMemoryOwner<byte>
+    /// <summary>
+    /// One rent of a block. Each rent gets its own lease object, so a caller that disposes its
+    /// owner twice can only return the block once: when the block was the owner itself, a late
+    /// second dispose returned a block another connection had rented meanwhile, and two
+    /// connections then shared one buffer (a request body starting with another's "GET").
+    /// </summary>
+    private sealed class Lease(LargeBlockMemoryPool pool, byte[] block) : IMemoryOwner<byte>
     {
-        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
-        private int _leased;
+        private byte[]? _block = block;
 
-        public Memory<byte> Memory => _array;
-
-        public Block Lease()
-        {
-            _leased = 1;
-            return this;
-        }
+        public Memory<byte> Memory => _block ?? throw new ObjectDisposedException(nameof(LargeBlockMemoryPool));
 
         public void Dispose()
         {
-            // Returned once per lease, also when a caller disposes twice.
-            if (Interlocked.Exchange(ref _leased, 0) == 1)
+            if (Interlocked.Exchange(ref _block, null) is { } returned)
             {
-                pool.Return(this);
+                pool.Return(returned);
             }
         }
     }
