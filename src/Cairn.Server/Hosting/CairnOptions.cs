@@ -40,6 +40,9 @@ public sealed class CairnOptions
     /// <summary>Where the file server stores files; <c>&lt;DataDir&gt;/files</c> when unset.</summary>
     public string? FilesRoot { get; set; }
 
+    /// <summary>Where the file server keeps bytes (<c>Cairn:Files:Provider</c> and the provider's own section).</summary>
+    public FilesOptions Files { get; set; } = new();
+
     /// <summary>The most file bytes one file-server upload may carry (all its file parts); 0 means no limit, as in ClearML.</summary>
     public long MaxUploadBytes { get; set; }
 
@@ -112,6 +115,10 @@ public sealed class CairnOptions
         {
             return "Cairn:FilesRoot must not be blank (leave it unset for <DataDir>/files).";
         }
+        if (Files.Validate() is { } filesProblem)
+        {
+            return filesProblem;
+        }
         if (MaxUploadBytes < 0)
         {
             return $"Cairn:MaxUploadBytes must be 0 (no limit) or more (got {MaxUploadBytes}).";
@@ -143,6 +150,25 @@ public sealed class CairnOptions
 }
 
 /// <summary>A configured user: signs in to the web UI, and may use username/password as Basic credentials.</summary>
+/// <summary>
+/// <c>Cairn:Files</c>: which blob store holds the file server's bytes. Each provider binds its own
+/// sub-section (<c>Cairn:Files:S3</c>, <c>Cairn:Files:Azure</c>) and checks it when registered.
+/// </summary>
+public sealed class FilesOptions
+{
+    public const string Disk = "disk";
+    public const string S3 = "s3";
+    public const string Azure = "azure";
+
+    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>), <c>s3</c> or <c>azure</c>.</summary>
+    public string Provider { get; set; } = Disk;
+
+    internal string? Validate() =>
+        Provider.ToLowerInvariant() is Disk or S3 or Azure
+            ? null
+            : $"Cairn:Files:Provider must be 'disk', 's3' or 'azure' (got '{Provider}').";
+}
+
 public sealed class SeedUser
 {
     public string Username { get; set; } = "";
