@@ -13,7 +13,8 @@ public static class BlobStoreRegistration
     /// <exception cref="CairnStartupException">The provider's options are incomplete or wrong, or the disk root cannot be created.</exception>
     public static IServiceCollection AddCairnBlobStore(this IServiceCollection services, IConfiguration configuration, CairnOptions options)
     {
-        var section = configuration.GetSection($"{CairnOptions.Section}:Files");
+        // The providers' own sections (Cairn:Files:S3, Cairn:Files:Azure) are bound from here.
+        _ = configuration.GetSection($"{CairnOptions.Section}:Files");
         try
         {
             switch (options.Files.Provider.ToLowerInvariant())
@@ -39,7 +40,6 @@ public static class BlobStoreRegistration
         {
             throw new CairnStartupException(e.Message);
         }
-        _ = section;
         return services;
     }
 }

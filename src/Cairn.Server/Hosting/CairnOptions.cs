@@ -160,13 +160,14 @@ public sealed class FilesOptions
     public const string S3 = "s3";
     public const string Azure = "azure";
 
-    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>), <c>s3</c> or <c>azure</c>.</summary>
+    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> and <c>azure</c> are reserved for the object-store providers.</summary>
     public string Provider { get; set; } = Disk;
 
+    // Only providers that are registered in BlobStoreRegistration pass; s3 and azure join as they land.
     internal string? Validate() =>
-        Provider.ToLowerInvariant() is Disk or S3 or Azure
+        Provider.ToLowerInvariant() is Disk
             ? null
-            : $"Cairn:Files:Provider must be 'disk', 's3' or 'azure' (got '{Provider}').";
+            : $"Cairn:Files:Provider must be 'disk' (got '{Provider}').";
 }
 
 public sealed class SeedUser
