@@ -1,3 +1,4 @@
+using Cairn.Blobs.S3;
 using Cairn.Core.Blobs;
 using Cairn.Server.Hosting;
 
@@ -13,8 +14,6 @@ public static class BlobStoreRegistration
     /// <exception cref="CairnStartupException">The provider's options are incomplete or wrong, or the disk root cannot be created.</exception>
     public static IServiceCollection AddCairnBlobStore(this IServiceCollection services, IConfiguration configuration, CairnOptions options)
     {
-        // The providers' own sections (Cairn:Files:S3, Cairn:Files:Azure) are bound from here.
-        _ = configuration.GetSection($"{CairnOptions.Section}:Files");
         try
         {
             switch (options.Files.Provider.ToLowerInvariant())
@@ -30,6 +29,9 @@ public static class BlobStoreRegistration
                         throw new CairnStartupException($"Cairn:FilesRoot '{options.FilesRootPath}' cannot be created: {e.Message}");
                     }
                     services.AddSingleton<IBlobStore>(disk);
+                    break;
+                case FilesOptions.S3:
+                    services.AddS3BlobStore(configuration.GetSection(S3BlobStoreOptions.Section));
                     break;
                 default:
                     // CairnOptions.Validate lets only the names above through.

@@ -160,14 +160,14 @@ public sealed class FilesOptions
     public const string S3 = "s3";
     public const string Azure = "azure";
 
-    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> and <c>azure</c> are reserved for the object-store providers.</summary>
+    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> (<c>Cairn:Files:S3</c>); <c>azure</c> is reserved.</summary>
     public string Provider { get; set; } = Disk;
 
     // Only providers that are registered in BlobStoreRegistration pass; s3 and azure join as they land.
     internal string? Validate() =>
-        Provider.ToLowerInvariant() is Disk
+        Provider.ToLowerInvariant() is Disk or S3
             ? null
-            : $"Cairn:Files:Provider must be 'disk' (got '{Provider}').";
+            : $"Cairn:Files:Provider must be 'disk' or 's3' (got '{Provider}').";
 }
 
 public sealed class SeedUser
