@@ -15,6 +15,8 @@ public sealed class StartupTests
     [InlineData("--Cairn:Host=nowhere", "Cairn:Host must be an IP address or 'localhost' (got 'nowhere').")]
     [InlineData("--Cairn:TokenLifetime=00:00:00", "Cairn:TokenLifetime must be more than zero and at most 365 days (got 00:00:00).")]
     [InlineData("--Cairn:MaxRequestBodyBytes=10", "Cairn:MaxRequestBodyBytes must be at least 1024 (got 10).")]
+    [InlineData("--Cairn:Files:Provider=ftp", "Cairn:Files:Provider must be 'disk' or 's3' (got 'ftp').")]
+    [InlineData("--Cairn:Files:Provider=s3", "Cairn:Files:S3:Bucket must be set when Cairn:Files:Provider is s3.")]
     [InlineData("--Cairn:Users:1:Username=bob --Cairn:Users:1:Password=short", "Cairn:Users:1:Password must be at least 8 characters long.")]
     [InlineData("--Cairn:Credentials:1:AccessKey=SOMEKEY001 --Cairn:Credentials:1:SecretKey=some-secret-0123456789 --Cairn:Credentials:1:User=nobody", "Cairn:Credentials:1:User 'nobody' must name one of Cairn:Users.")]
     public async Task An_invalid_option_stops_start_up_with_one_line_naming_it(string argument, string message)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Cairn.Core.Blobs;
 using Cairn.Core.Storage;
 using Cairn.Protocol;
 using Cairn.Server.Auth;
@@ -71,7 +72,18 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         }
         catch (FileServerException e) when (!http.Response.HasStarted)
         {
+            // A download may fail after its headers were set (the object went away): drop them.
+            http.Response.Clear();
             await WriteTextAsync(http, e.Status, e.Message).ConfigureAwait(false);
+        }
+        catch (BlobStoreException e) when (!http.Response.HasStarted)
+        {
+            // The object store failed or refused (missing bucket, bad credentials, denied write):
+            // the server's problem, not the client's. 500, because the SDK retries 502-504 forever;
+            // the message names the location and path, never a secret.
+            logger.LogError("Blob store failure on {Method} {Path}: {Error}", request.Method, rawPath, e.Message);
+            http.Response.Clear();
+            await WriteTextAsync(http, StatusCodes.Status500InternalServerError, $"Storage error: {e.Message}").ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && http.RequestAborted.IsCancellationRequested)
         {
@@ -150,7 +162,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
                 var path = FilePath.ParseOrNull(name, out var problem)
                     ?? throw new FileServerException(StatusCodes.Status400BadRequest, $"Bad file path '{Printable(name)}': {problem}.");
-                var file = await ReceiveAsync(reader, limit - total, http.RequestAborted).ConfigureAwait(false);
+                var file = await ReceiveAsync(reader, path, limit - total, http.RequestAborted).ConfigureAwait(false);
                 received.Add((path, file));
                 total += file.Size;
             }
@@ -161,7 +173,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
             }
             foreach (var (path, _) in received)
             {
-                if (storage.FindConflict(path) is { } conflict)
+                if (await storage.FindConflictAsync(path, http.RequestAborted).ConfigureAwait(false) is { } conflict)
                 {
                     throw new FileServerException(StatusCodes.Status409Conflict, $"Cannot store '{Printable(path)}': {conflict}.");
                 }
@@ -180,7 +192,6 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
                     throw new FileServerException(StatusCodes.Status409Conflict, $"Cannot store '{Printable(path)}': {e.Message}");
                 }
             }
-            received.Clear();
             logger.LogInformation("Stored {Count} files ({Bytes} bytes)", stored.Count, total);
             http.Response.Headers[Sha256Header] = string.Join(',', stored.Select(s => s.Sha256));
             http.Response.Headers[SizeHeader] = string.Join(',', stored.Select(s => s.Size.ToString(CultureInfo.InvariantCulture)));
@@ -189,9 +200,10 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         }
         finally
         {
+            // Discards what was not committed; a committed upload only lets go of its resources.
             foreach (var (_, file) in received)
             {
-                FileStorage.Discard(file);
+                await file.Upload.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -209,11 +221,11 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         }
     }
 
-    private async Task<ReceivedFile> ReceiveAsync(MultipartBodyReader body, long? remaining, CancellationToken cancellationToken)
+    private async Task<ReceivedFile> ReceiveAsync(MultipartBodyReader body, string path, long? remaining, CancellationToken cancellationToken)
     {
         try
         {
-            return await storage.ReceiveAsync(body, remaining, cancellationToken).ConfigureAwait(false);
+            return await storage.ReceiveAsync(body, path, remaining, cancellationToken).ConfigureAwait(false);
         }
         catch (UploadTooLargeException)
         {
@@ -241,21 +253,32 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         var path = ParsePath(rawPath);
         var found = await storage.FindAsync(path, http.RequestAborted).ConfigureAwait(false)
             ?? throw new FileServerException(StatusCodes.Status404NotFound, $"No file at '{Printable(path)}'.");
-        var (file, record) = found;
-        var lastModified = new DateTimeOffset(file.LastWriteTimeUtc);
+        var (blob, record) = found;
+        var lastModified = blob.LastModified;
         var etag = record is not null
             ? new EntityTagHeaderValue($"\"{record.Sha256}\"")
-            : new EntityTagHeaderValue($"\"{lastModified.UtcTicks:x}-{file.Length:x}\"");
+            : new EntityTagHeaderValue($"\"{lastModified.UtcTicks:x}-{blob.Size:x}\"");
         if (record is not null)
         {
             http.Response.Headers[Sha256Header] = record.Sha256;
         }
         // Files can be overwritten in place (the SDK reuses weights URLs): revalidate every time.
         http.Response.Headers.CacheControl = "no-cache";
-        var downloadName = http.Request.Query.ContainsKey("download") ? file.Name : null;
-        var body = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        http.Features.Set<IHttpResponseBodyFeature>(new FileSendingBodyFeature(body));
-        var result = Results.File(file.FullName, ContentType(file.Name), downloadName, lastModified, etag, enableRangeProcessing: true);
+        var name = path[(path.LastIndexOf('/') + 1)..];
+        var downloadName = http.Request.Query.ContainsKey("download") ? name : null;
+        IResult result;
+        if (storage.Blobs is DiskBlobStore disk)
+        {
+            var body = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+            http.Features.Set<IHttpResponseBodyFeature>(new FileSendingBodyFeature(body));
+            result = Results.File(disk.Resolve(path), ContentType(name), downloadName, lastModified, etag, enableRangeProcessing: true);
+        }
+        else
+        {
+            var stream = new BlobDownloadStream(storage.Blobs, path, blob.Size,
+                () => new FileServerException(StatusCodes.Status404NotFound, $"No file at '{Printable(path)}'."));
+            result = Results.Stream(stream, ContentType(name), downloadName, lastModified, etag, enableRangeProcessing: true);
+        }
         await result.ExecuteAsync(http).ConfigureAwait(false);
     }
 

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
+using Cairn.Core.Blobs;
 using Cairn.Core.Storage;
 using Cairn.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Cairn.Server.Files;
 
-/// <summary>An upload streamed into a temporary file under the storage root, not yet visible to readers.</summary>
-public sealed record ReceivedFile(string TemporaryPath, long Size, string Sha256);
+/// <summary>An upload streamed into the blob store, not yet visible to readers; dispose it to discard it.</summary>
+public sealed record ReceivedFile(IBlobUpload Upload, long Size, string Sha256);
 
 /// <summary>An upload ran past <see cref="CairnOptions.MaxUploadBytes"/>; what it wrote is already removed.</summary>
 public sealed class UploadTooLargeException(long limit) : Exception($"The upload is larger than the limit of {limit} bytes (Cairn:MaxUploadBytes).")
@@ -23,140 +24,98 @@ public enum FileDeleteOutcome
 }
 
 /// <summary>
-/// The file server's files on local disk under one root. Uploads stream into
-/// <see cref="FilePath.UploadsFolder"/> (same file system, so the final rename is atomic) while
-/// their size and SHA-256 are computed; the rename makes them visible whole or not at all.
+/// The file server's files: bytes in the configured <see cref="IBlobStore"/> (local disk, S3 or
+/// Azure), size and SHA-256 in the metadata store's <c>files</c> table. Uploads are hashed while
+/// they stream into the blob store, and become visible only when committed.
 /// </summary>
 public sealed class FileStorage
 {
     // Smaller pieces are written and hashed in turn: handing half of them to another thread costs more than it saves.
     private const int ParallelChunk = 256 * 1024;
-    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
 
-    // Rename and record happen under a lock per path (striped), so the last file renamed into
-    // place is also the last one recorded when two uploads to one path race.
+    // Commit and record happen under a lock per path (striped), so the last file committed is
+    // also the last one recorded when two uploads to one path race in this process.
     private readonly SemaphoreSlim[] _commitLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
     private readonly IMetadataStore _store;
     private readonly TimeProvider _time;
 
-    public FileStorage(IOptions<CairnOptions> options, IMetadataStore store, TimeProvider time)
+    public FileStorage(IBlobStore blobs, IOptions<CairnOptions> options, IMetadataStore store, TimeProvider time)
     {
+        Blobs = blobs;
         _store = store;
         _time = time;
         Root = options.Value.FilesRootPath;
-        UploadsPath = Path.Combine(Root, FilePath.UploadsFolder);
     }
 
-    /// <summary>The storage root, a full path.</summary>
+    /// <summary>Where the bytes are.</summary>
+    public IBlobStore Blobs { get; }
+
+    /// <summary>The local storage root (a full path); holds the files only with the disk provider.</summary>
     public string Root { get; }
 
-    private string UploadsPath { get; }
-
-    /// <summary>Creates the storage root at start, so a bad <c>Cairn:FilesRoot</c> fails the start rather than the first upload.</summary>
-    /// <exception cref="CairnStartupException">The root cannot be created.</exception>
-    public static void CreateRoot(CairnOptions options)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(options.FilesRootPath, FilePath.UploadsFolder));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CairnStartupException($"Cairn:FilesRoot '{options.FilesRootPath}' cannot be created: {e.Message}");
-        }
-    }
-
-    /// <summary>The full path of a checked relative path (see <see cref="FilePath"/>), verified to lie under the root.</summary>
-    public string Resolve(string relativePath)
-    {
-        var full = Path.GetFullPath(Path.Combine(Root, relativePath));
-        // FilePath already refuses '..' and absolute paths; this guards the guard.
-        if (!full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"'{relativePath}' resolves outside the storage root.");
-        }
-        return full;
-    }
-
     /// <summary>
-    /// Streams the current part of <paramref name="upload"/> into a new temporary file, hashing as
-    /// it goes. Stops and removes the file once more than <paramref name="maxBytes"/> arrive (null: no limit).
+    /// Streams the current part of <paramref name="upload"/> into a new upload at
+    /// <paramref name="relativePath"/>, hashing as it goes. Stops and discards it once more than
+    /// <paramref name="maxBytes"/> arrive (null: no limit).
     /// </summary>
     /// <exception cref="UploadTooLargeException">More than <paramref name="maxBytes"/> bytes arrived.</exception>
-    public async Task<ReceivedFile> ReceiveAsync(MultipartBodyReader upload, long? maxBytes, CancellationToken cancellationToken)
+    public async Task<ReceivedFile> ReceiveAsync(MultipartBodyReader upload, string relativePath, long? maxBytes, CancellationToken cancellationToken)
     {
-        var temporary = Path.Combine(UploadsPath, $"{Guid.NewGuid():N}.part");
+        var blob = await Blobs.StartUploadAsync(relativePath, cancellationToken).ConfigureAwait(false);
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
-            using (var file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            size = await upload.CopyPartAsync(async (chunk, token) =>
             {
-                var segments = new List<ReadOnlyMemory<byte>>();
-                size = await upload.CopyPartAsync(async (chunk, token) =>
+                size += chunk.Length;
+                if (maxBytes is { } limit && size > limit)
                 {
-                    var offset = size;
-                    size += chunk.Length;
-                    if (maxBytes is { } limit && size > limit)
-                    {
-                        throw new UploadTooLargeException(limit);
-                    }
-                    segments.Clear();
-                    foreach (var segment in chunk)
-                    {
-                        segments.Add(segment);
-                    }
-                    if (chunk.Length < ParallelChunk)
-                    {
-                        RandomAccess.Write(file, segments, offset);
-                        AppendAll(hash, segments);
-                        return;
-                    }
-                    // The write (one pwritev of the pipe's segments) and the hash run on two cores;
-                    // meanwhile Kestrel keeps receiving the next bytes into the pipe.
-                    var write = Task.Run(() => RandomAccess.Write(file, segments, offset), token);
-                    AppendAll(hash, segments);
-                    await write.ConfigureAwait(false);
-                }, cancellationToken).ConfigureAwait(false);
-            }
-            return new ReceivedFile(temporary, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+                    throw new UploadTooLargeException(limit);
+                }
+                if (chunk.Length < ParallelChunk)
+                {
+                    await blob.WriteAsync(chunk, token).ConfigureAwait(false);
+                    AppendAll(hash, chunk);
+                    return;
+                }
+                // The write and the hash run on two cores; meanwhile Kestrel keeps receiving the
+                // next bytes into the pipe (the chunk stays valid until this callback returns).
+                var write = Task.Run(() => blob.WriteAsync(chunk, token).AsTask(), token);
+                AppendAll(hash, chunk);
+                await write.ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            return new ReceivedFile(blob, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
         }
         catch
         {
-            Discard(temporary);
+            await blob.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    private static void AppendAll(IncrementalHash hash, List<ReadOnlyMemory<byte>> segments)
+    private static void AppendAll(IncrementalHash hash, System.Buffers.ReadOnlySequence<byte> chunk)
     {
-        foreach (var segment in segments)
+        foreach (var segment in chunk)
         {
             hash.AppendData(segment.Span);
         }
     }
 
     /// <summary>
-    /// Moves a received file into place at <paramref name="relativePath"/> (replacing any file
+    /// Makes a received file visible at <paramref name="relativePath"/> (replacing any file
     /// there) and records its size and hash.
     /// </summary>
     /// <exception cref="IOException">The path is taken by a folder, or a folder on the way is a file.</exception>
     public async Task<StoredFile> CommitAsync(ReceivedFile received, string relativePath, CancellationToken cancellationToken)
     {
-        var destination = Resolve(relativePath);
         var commitLock = _commitLocks[(relativePath.GetHashCode(StringComparison.Ordinal) & int.MaxValue) % _commitLocks.Length];
-        // Not cancellable past this point: a file renamed into place must also be recorded.
         await commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            if (Directory.Exists(destination))
-            {
-                throw new IOException($"'{relativePath}' is a folder.");
-            }
-            File.Move(received.TemporaryPath, destination, overwrite: true);
-            var lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(destination));
-            var stored = new StoredFile(relativePath, received.Size, received.Sha256, _time.GetUtcNow(), lastWrite);
+            // Not cancellable past this point: a file made visible must also be recorded.
+            var blob = await received.Upload.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            var stored = new StoredFile(relativePath, received.Size, received.Sha256, _time.GetUtcNow(), blob.LastModified);
             await _store.Files.SaveAsync(stored, CancellationToken.None).ConfigureAwait(false);
             return stored;
         }
@@ -167,34 +126,50 @@ public sealed class FileStorage
     }
 
     /// <summary>Why a file cannot be stored at <paramref name="relativePath"/> (a folder is there, or a file where a folder must be); null when it can.</summary>
-    public string? FindConflict(string relativePath)
+    public async Task<string?> FindConflictAsync(string relativePath, CancellationToken cancellationToken)
     {
-        var full = Resolve(relativePath);
-        if (Directory.Exists(full))
+        if (Blobs is DiskBlobStore disk)
+        {
+            return disk.FindConflict(relativePath);
+        }
+        // An object store has no folders, but ClearML clients expect the file server's answers:
+        // a path cannot be both a file and a folder.
+        if (await IsFolderAsync(relativePath, cancellationToken).ConfigureAwait(false))
         {
             return "a folder of that name exists";
         }
-        for (var folder = Path.GetDirectoryName(full); folder is not null && folder.Length > Root.Length; folder = Path.GetDirectoryName(folder))
+        for (var slash = relativePath.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = relativePath.IndexOf('/', slash + 1))
         {
-            if (File.Exists(folder))
+            var folder = relativePath[..slash];
+            if (await Blobs.GetInfoOrNullAsync(folder, cancellationToken).ConfigureAwait(false) is not null)
             {
-                return $"'{Path.GetRelativePath(Root, folder)}' is a file, not a folder";
+                return $"'{folder}' is a file, not a folder";
             }
         }
         return null;
     }
 
-    /// <summary>Removes a temporary file that will not be committed.</summary>
-    public static void Discard(ReceivedFile received) => Discard(received.TemporaryPath);
+    private async Task<bool> IsFolderAsync(string relativePath, CancellationToken cancellationToken)
+    {
+        if (Blobs is DiskBlobStore disk)
+        {
+            return disk.IsFolder(relativePath);
+        }
+        await foreach (var _ in Blobs.ListAsync(relativePath + "/", cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+        return false;
+    }
 
     /// <summary>
-    /// The file at a checked relative path and its record when the record still describes it
+    /// The blob at a checked relative path and its record when the record still describes it
     /// (same size and modification time); null when there is no such file.
     /// </summary>
-    public async Task<(FileInfo File, StoredFile? Record)?> FindAsync(string relativePath, CancellationToken cancellationToken)
+    public async Task<(BlobInfo Blob, StoredFile? Record)?> FindAsync(string relativePath, CancellationToken cancellationToken)
     {
-        var file = new FileInfo(Resolve(relativePath));
-        if (!file.Exists)
+        var blob = await Blobs.GetInfoOrNullAsync(relativePath, cancellationToken).ConfigureAwait(false);
+        if (blob is null)
         {
             return null;
         }
@@ -202,65 +177,38 @@ public sealed class FileStorage
         // A file replaced outside the server (or by a replica whose record lost the race) keeps a
         // stale record; a hash that does not describe the bytes is worse than none.
         var current = record is not null
-            && record.Size == file.Length
-            && record.LastWrite.ToUnixTimeMilliseconds() == new DateTimeOffset(file.LastWriteTimeUtc).ToUnixTimeMilliseconds();
-        return (file, current ? record : null);
+            && record.Size == blob.Size
+            && record.LastWrite.ToUnixTimeMilliseconds() == blob.LastModified.ToUnixTimeMilliseconds();
+        return (blob, current ? record : null);
     }
 
     /// <summary>Deletes a file, or a folder and everything in it when <paramref name="folders"/> is set, and forgets their records.</summary>
     public async Task<FileDeleteOutcome> DeleteAsync(string relativePath, bool folders, CancellationToken cancellationToken)
     {
-        var full = Resolve(relativePath);
         FileDeleteOutcome outcome;
-        if (File.Exists(full))
+        if (await Blobs.DeleteAsync(relativePath, cancellationToken).ConfigureAwait(false))
         {
-            File.Delete(full);
             outcome = FileDeleteOutcome.Deleted;
         }
-        else if (Directory.Exists(full))
+        else if (!folders)
         {
-            if (!folders)
+            if (await IsFolderAsync(relativePath, cancellationToken).ConfigureAwait(false))
             {
                 return FileDeleteOutcome.IsFolder;
             }
-            Directory.Delete(full, recursive: true);
-            outcome = FileDeleteOutcome.Deleted;
+            outcome = FileDeleteOutcome.NotFound;
         }
         else
         {
-            outcome = FileDeleteOutcome.NotFound;
+            outcome = await Blobs.DeletePrefixAsync(relativePath + "/", cancellationToken).ConfigureAwait(false) > 0
+                ? FileDeleteOutcome.Deleted
+                : FileDeleteOutcome.NotFound;
         }
         // A record without a file (deleted by hand) is removed too.
         await _store.Files.RemoveAsync(relativePath, folders, cancellationToken).ConfigureAwait(false);
         return outcome;
     }
 
-    /// <summary>Removes temporary files left by uploads that a crash interrupted.</summary>
-    public int RemoveAbandonedUploads()
-    {
-        var removed = 0;
-        var cutoff = _time.GetUtcNow() - AbandonedAfter;
-        foreach (var file in new DirectoryInfo(UploadsPath).EnumerateFiles("*.part"))
-        {
-            // Another replica on a shared root may be writing a recent one.
-            if (file.LastWriteTimeUtc < cutoff.UtcDateTime)
-            {
-                Discard(file.FullName);
-                removed++;
-            }
-        }
-        return removed;
-    }
-
-    private static void Discard(string temporaryPath)
-    {
-        try
-        {
-            File.Delete(temporaryPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left for RemoveAbandonedUploads.
-        }
-    }
+    /// <summary>Removes temporary files left by uploads that a crash interrupted (disk provider).</summary>
+    public int RemoveAbandonedUploads() => Blobs is DiskBlobStore disk ? disk.RemoveAbandonedUploads() : 0;
 }

@@ -40,6 +40,9 @@ public sealed class CairnOptions
     /// <summary>Where the file server stores files; <c>&lt;DataDir&gt;/files</c> when unset.</summary>
     public string? FilesRoot { get; set; }
 
+    /// <summary>Where the file server keeps bytes (<c>Cairn:Files:Provider</c> and the provider's own section).</summary>
+    public FilesOptions Files { get; set; } = new();
+
     /// <summary>The most file bytes one file-server upload may carry (all its file parts); 0 means no limit, as in ClearML.</summary>
     public long MaxUploadBytes { get; set; }
 
@@ -137,6 +140,10 @@ public sealed class CairnOptions
         {
             return "Cairn:FilesRoot must not be blank (leave it unset for <DataDir>/files).";
         }
+        if (Files.Validate() is { } filesProblem)
+        {
+            return filesProblem;
+        }
         if (MaxUploadBytes < 0)
         {
             return $"Cairn:MaxUploadBytes must be 0 (no limit) or more (got {MaxUploadBytes}).";
@@ -229,6 +236,26 @@ public sealed class DatabaseOptions
 }
 
 /// <summary>A configured user: signs in to the web UI, and may use username/password as Basic credentials.</summary>
+/// <summary>
+/// <c>Cairn:Files</c>: which blob store holds the file server's bytes. Each provider binds its own
+/// sub-section (<c>Cairn:Files:S3</c>, <c>Cairn:Files:Azure</c>) and checks it when registered.
+/// </summary>
+public sealed class FilesOptions
+{
+    public const string Disk = "disk";
+    public const string S3 = "s3";
+    public const string Azure = "azure";
+
+    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> (<c>Cairn:Files:S3</c>); <c>azure</c> is reserved.</summary>
+    public string Provider { get; set; } = Disk;
+
+    // Only providers that are registered in BlobStoreRegistration pass; s3 and azure join as they land.
+    internal string? Validate() =>
+        Provider.ToLowerInvariant() is Disk or S3
+            ? null
+            : $"Cairn:Files:Provider must be 'disk' or 's3' (got '{Provider}').";
+}
+
 public sealed class SeedUser
 {
     public string Username { get; set; } = "";

@@ -44,7 +44,6 @@ public static class CairnServer
         {
             throw new CairnStartupException($"Cairn:DataDir '{options.DataDir}' cannot be created: {e.Message}");
         }
-        FileStorage.CreateRoot(options);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -85,6 +84,7 @@ public static class CairnServer
         services.AddHostedService<SessionPurgeJob>();
         services.AddSingleton<TaskWatchdog>();
         services.AddHostedService(sp => sp.GetRequiredService<TaskWatchdog>());
+        services.AddCairnBlobStore(builder.Configuration, options);
         services.AddSingleton<FileStorage>();
         services.AddSingleton<FileServer>();
         services.AddSingleton<FileDeletionQueue>();
