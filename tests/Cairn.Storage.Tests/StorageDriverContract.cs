@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Cairn.Configuration;
 using Cairn.Session;
+using Cairn.Testing;
 using Xunit;
 
 namespace Cairn.Storage.Tests;
@@ -138,6 +139,47 @@ public abstract class StorageDriverContract : IDisposable
             Assert.DoesNotContain(WrongSecret, e.Message, StringComparison.Ordinal);
             Assert.False(await Storage.ExistsAsync(url));
         }
+    }
+
+    [Fact]
+    public async Task A_model_uploaded_through_an_experiment_is_found_downloaded_verified_and_deleted()
+    {
+        await using var server = await TestServer.StartAsync();
+        var settings = Settings(Path.Combine(_folder, "e2e-cache")) with
+        {
+            ApiHost = server.ApiUrl,
+            AccessKey = TestServer.AccessKey,
+            SecretKey = TestServer.SecretKey,
+        };
+        await using var session = new ClearMLSession(settings);
+        var experiment = await Experiment.InitAsync("blobs " + Guid.NewGuid().ToString("N")[..8], "train run", outputUri: Bucket + "/models", session: session);
+        var model = new OutputModel(experiment, name: "net");
+        var file = RandomFile("net.bin", 200_000);
+
+        var stored = await model.UpdateWeightsAsync(file, autoDeleteFile: false);
+        await OutputModel.WaitForUploadsAsync(TimeSpan.FromMinutes(2));
+
+        // ClearML's layout: <destination>/<project>/<task name>.<task id>/models/<file>.
+        var url = $"{Bucket}/models/{experiment.ProjectName}/train run.{experiment.Id}/models/net.bin";
+        Assert.Equal(url, stored);
+        var found = await Model.GetAsync(model.Id, session);
+        Assert.Equal(url, found.Url);
+        var copy = await found.GetLocalCopyAsync();
+        Assert.Equal(Sha256(file), Sha256(copy));
+        Assert.True(await Storage.ExistsAsync(url));
+        Assert.True(await found.RemoveAsync(deleteWeightsFile: true, force: true));
+        Assert.False(await Storage.ExistsAsync(url));
+    }
+
+    [Fact]
+    public async Task A_destination_in_a_bucket_without_credentials_fails_when_it_is_set()
+    {
+        await using var server = await TestServer.StartAsync();
+        var settings = new ClearMLSettings { ApiHost = server.ApiUrl, AccessKey = TestServer.AccessKey, SecretKey = TestServer.SecretKey, CacheDirectory = _folder };
+        await using var session = new ClearMLSession(settings);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Experiment.InitAsync("blobs nocreds", "run", outputUri: Bucket + "/models", session: session));
+        Assert.Equal("outputUri", e.ParamName);
+        Assert.Contains(Bucket + "/models", e.Message, StringComparison.Ordinal);
     }
 
     protected const string WrongSecret = "not-the-secret-4f1c9a";
