@@ -32,8 +32,8 @@ public sealed partial class Experiment
         {
             throw new ArgumentException($"'{taskType}' is not a task type; use one of {string.Join(", ", ExperimentType.All)}.", nameof(taskType));
         }
-        var explicitUri = outputUri.Kind == OutputDestinationKind.Uri ? ModelDestination.Conform(outputUri.Uri!, nameof(outputUri)) : null;
         session ??= SdkContext.DefaultSession;
+        var explicitUri = outputUri.Kind == OutputDestinationKind.Uri ? ModelDestination.ConformDestination(outputUri.Uri!, nameof(outputUri), session) : null;
 
         var projectId = await ProjectDirectory.GetOrCreateAsync(session, projectName, cancellationToken).ConfigureAwait(false);
         var create = new JsonObject

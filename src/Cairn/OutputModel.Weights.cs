@@ -46,7 +46,7 @@ public sealed partial class OutputModel
         {
             throw new ArgumentException($"'{weightsFilename}' given as weightsFilename does not exist.", nameof(weightsFilename));
         }
-        var conformedUpload = uploadUri is null ? null : ModelDestination.Conform(uploadUri, nameof(uploadUri));
+        var conformedUpload = uploadUri is null ? null : ModelDestination.ConformDestination(uploadUri, nameof(uploadUri), Session);
         var conformedRegister = registerUri is null ? null
             : registerUri.Contains("://", StringComparison.Ordinal) ? ModelDestination.Conform(registerUri, nameof(registerUri))
             : new Uri(Path.GetFullPath(registerUri)).AbsoluteUri;
@@ -105,7 +105,7 @@ public sealed partial class OutputModel
         {
             throw new ArgumentException($"'{weightsPath}' given as weightsPath is not a folder.", nameof(weightsPath));
         }
-        var conformedUpload = uploadUri is null ? null : ModelDestination.Conform(uploadUri, nameof(uploadUri));
+        var conformedUpload = uploadUri is null ? null : ModelDestination.ConformDestination(uploadUri, nameof(uploadUri), Session);
         await ThrowIfPublishedAsync(cancellationToken).ConfigureAwait(false);
         if ((conformedUpload ?? UploadStorageUri) is null)
         {

@@ -105,7 +105,7 @@ public sealed partial class OutputModel : Model
     public void SetUploadDestination(string uri)
     {
         ThrowIfPublished();
-        var conformed = ModelDestination.Conform(uri, nameof(uri));
+        var conformed = ModelDestination.ConformDestination(uri, nameof(uri), Session);
         if (conformed.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
         {
             Directory.CreateDirectory(new Uri(conformed).LocalPath);
@@ -120,7 +120,7 @@ public sealed partial class OutputModel : Model
     /// </summary>
     /// <exception cref="ArgumentException">The URI's scheme is not supported.</exception>
     public static void SetDefaultUploadUri(string? uri) =>
-        _defaultUploadUri = uri is null ? null : ModelDestination.Conform(uri, nameof(uri));
+        _defaultUploadUri = uri is null ? null : ModelDestination.ConformDestination(uri, nameof(uri), null);
 
     /// <summary>
     /// Waits for this process's background weights uploads (the oldest

@@ -13,7 +13,7 @@ public readonly record struct TransferProgress(string Url, long Bytes, long? Tot
 public sealed record UploadResult(string Url, long Size, string Sha256);
 
 /// <summary>
-/// One storage back end (file://, the http(s) file server; S3, Azure and GCS later), addressed by
+/// One storage back end (file://, the http(s) file server; S3, Azure and GCS from their driver packages), addressed by
 /// URL. Drivers stream: none reads a whole file into memory.
 /// </summary>
 public interface IStorageDriver
@@ -33,4 +33,19 @@ public interface IStorageDriver
 
     /// <summary>Deletes <paramref name="url"/>; false when nothing was there.</summary>
     Task<bool> DeleteAsync(Uri url, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks, without network, that uploads to <paramref name="url"/> can be attempted: it names a
+    /// bucket and credentials are configured for it. Called when a destination is set, so a bad one
+    /// fails there and not later in a background upload.
+    /// </summary>
+    /// <exception cref="ArgumentException">The URL cannot be stored to; the message names it and the configuration key to set.</exception>
+    void CheckDestination(Uri url)
+    {
+    }
+
+    /// <summary>The URLs of the objects stored under <paramref name="prefix"/> (a folder URL), in the back end's order.</summary>
+    /// <exception cref="NotSupportedException">The driver cannot list.</exception>
+    IAsyncEnumerable<string> ListAsync(Uri prefix, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"Listing {prefix} is not supported by {GetType().Name}.");
 }

@@ -5,7 +5,7 @@ namespace Cairn.Storage;
 /// its length from <c>Content-Length</c> and the server's SHA-256 (Cairn's <c>X-Cairn-Sha256</c>),
 /// and disposes the response with itself.
 /// </summary>
-internal sealed class RemoteFileStream(HttpResponseMessage response, Stream body) : Stream
+internal sealed class RemoteFileStream(HttpResponseMessage response, Stream body) : Stream, IRemoteStream
 {
     public string? ServerSha256 { get; } =
         response.Headers.TryGetValues(FileServerDriver.Sha256Header, out var values) ? values.FirstOrDefault()?.ToLowerInvariant() : null;

@@ -58,6 +58,11 @@ public sealed partial class StorageManager : IDisposable
         {
             return driver;
         }
+        if (StorageDriverCatalog.Packages.ContainsKey(url.Scheme))
+        {
+            var factory = StorageDriverCatalog.Require(url);
+            return _drivers.GetOrAdd(url.Scheme, _ => factory.Create(Session));
+        }
         throw new ArgumentException(
             $"No storage driver serves the '{url.Scheme}' scheme of {url} (registered: {string.Join(", ", _drivers.Keys.Order(StringComparer.Ordinal))}).", nameof(url));
     }
@@ -249,6 +254,26 @@ public sealed partial class StorageManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// Checks, without network, that <paramref name="remoteUrl"/> can be uploaded to: a driver serves
+    /// its scheme, it names a bucket, and credentials are configured for it.
+    /// </summary>
+    /// <exception cref="ArgumentException">It cannot; the message names the URL and the configuration key to set.</exception>
+    public void CheckDestination(string remoteUrl)
+    {
+        var url = StorageUrl.ToUri(remoteUrl);
+        GetDriver(url).CheckDestination(url);
+    }
+
+    /// <summary>The URLs of the objects stored under the folder <paramref name="remoteUrl"/>.</summary>
+    /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
+    /// <exception cref="NotSupportedException">The driver cannot list (the file server).</exception>
+    public IAsyncEnumerable<string> ListAsync(string remoteUrl, CancellationToken cancellationToken = default)
+    {
+        var url = StorageUrl.ToUri(remoteUrl);
+        return GetDriver(url).ListAsync(url, cancellationToken);
+    }
+
     /// <summary>Whether something is stored at <paramref name="remoteUrl"/>.</summary>
     /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
     public Task<bool> ExistsAsync(string remoteUrl, CancellationToken cancellationToken = default)
@@ -291,7 +316,7 @@ public sealed partial class StorageManager : IDisposable
             long? announced;
             await using (var source = await driver.OpenReadAsync(url, cancellationToken).ConfigureAwait(false))
             {
-                var remote = source as RemoteFileStream;
+                var remote = source as IRemoteStream;
                 serverSha = remote?.ServerSha256;
                 announced = remote is not null ? remote.ContentLength : source.CanSeek ? source.Length : null;
                 await using var output = TransferCopy.CreateNew(temp);

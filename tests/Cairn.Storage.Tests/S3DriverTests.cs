@@ -1,0 +1,44 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Cairn.Configuration;
+
+namespace Cairn.Storage.Tests;
+
+/// <summary>The driver contract on s3rver, addressed as ClearML writes an S3-compatible endpoint: <c>s3://host:port/bucket/key</c>.</summary>
+public sealed class S3DriverTests : StorageDriverContract
+{
+    private readonly string _host = new Uri(Required("CAIRN_TEST_S3_ENDPOINT")).Authority;
+
+    private readonly string _bucket = "cairn-" + Guid.NewGuid().ToString("N")[..12];
+
+    public S3DriverTests()
+    {
+        using var client = new AmazonS3Client(new BasicAWSCredentials(Required("CAIRN_TEST_S3_ACCESS_KEY"), Required("CAIRN_TEST_S3_SECRET_KEY")),
+            new AmazonS3Config { ServiceURL = Required("CAIRN_TEST_S3_ENDPOINT"), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        client.PutBucketAsync(_bucket).GetAwaiter().GetResult();
+    }
+
+    protected override string Bucket => $"s3://{_host}/{_bucket}";
+
+    protected override string MissingBucket => $"s3://{_host}/missing-{_bucket}";
+
+    protected override ClearMLSettings Settings(string cache) => Make(cache, Required("CAIRN_TEST_S3_ACCESS_KEY"), Required("CAIRN_TEST_S3_SECRET_KEY"));
+
+    protected override ClearMLSettings WrongCredentials(string cache) => Make(cache, "WRONGKEY", WrongSecret);
+
+    private ClearMLSettings Make(string cache, string key, string secret) => new()
+    {
+        ApiHost = new Uri("http://127.0.0.1:1"), AccessKey = "unused", SecretKey = "unused",
+        CacheDirectory = cache,
+        RetryDeadline = TimeSpan.FromSeconds(5),
+        StorageBlocks = new Dictionary<string, string>
+        {
+            ["sdk.aws.s3.credentials.0.host"] = _host,
+            ["sdk.aws.s3.credentials.0.key"] = key,
+            ["sdk.aws.s3.credentials.0.secret"] = secret,
+            ["sdk.aws.s3.credentials.0.secure"] = "false",
+            ["sdk.aws.s3.multipart_threshold"] = (8 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["sdk.aws.s3.multipart_chunksize"] = (5 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
+    };
+}
