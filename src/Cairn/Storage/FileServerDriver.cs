@@ -135,7 +135,9 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
             {
                 throw await FailureAsync(response, "download of", url.AbsoluteUri, cancellationToken).ConfigureAwait(false);
             }
-            return new RemoteFileStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            var sha256 = response.Headers.TryGetValues(Sha256Header, out var values) ? values.FirstOrDefault()?.ToLowerInvariant() : null;
+            return new ObjectReadStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false),
+                response.Content.Headers.ContentLength, sha256, response);
         }
         catch
         {

@@ -1,16 +1,15 @@
 namespace Cairn.Storage;
 
 /// <summary>
-/// A download's body: reads straight from the response (no buffering of the whole file), knows
-/// its length from <c>Content-Length</c> and the server's SHA-256 (Cairn's <c>X-Cairn-Sha256</c>),
-/// and disposes the response with itself.
+/// A download's body, from the file server or a vendor client: reads straight from the response
+/// (no buffering of the whole file), knows its length and the server's SHA-256 where the server
+/// sends one (Cairn's <c>X-Cairn-Sha256</c>), and disposes the response (its owner) with itself.
 /// </summary>
-internal sealed class RemoteFileStream(HttpResponseMessage response, Stream body) : Stream, IRemoteStream
+internal sealed class ObjectReadStream(Stream body, long? contentLength, string? serverSha256, IDisposable? owner) : Stream, IRemoteStream
 {
-    public string? ServerSha256 { get; } =
-        response.Headers.TryGetValues(FileServerDriver.Sha256Header, out var values) ? values.FirstOrDefault()?.ToLowerInvariant() : null;
+    public long? ContentLength { get; } = contentLength;
 
-    public long? ContentLength { get; } = response.Content.Headers.ContentLength;
+    public string? ServerSha256 { get; } = serverSha256;
 
     public override bool CanRead => true;
 
@@ -18,7 +17,7 @@ internal sealed class RemoteFileStream(HttpResponseMessage response, Stream body
 
     public override bool CanWrite => false;
 
-    public override long Length => ContentLength ?? throw new NotSupportedException("The server did not send the length.");
+    public override long Length => ContentLength ?? throw new NotSupportedException("The store did not send the length.");
 
     public override long Position
     {
@@ -48,15 +47,8 @@ internal sealed class RemoteFileStream(HttpResponseMessage response, Stream body
         if (disposing)
         {
             body.Dispose();
-            response.Dispose();
+            owner?.Dispose();
         }
         base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await body.DisposeAsync().ConfigureAwait(false);
-        response.Dispose();
-        await base.DisposeAsync().ConfigureAwait(false);
     }
 }
