@@ -352,6 +352,15 @@ internal sealed class PostgresProjectStore(PostgresDatabase database) : IProject
     public Task<IReadOnlyDictionary<string, string>> GetTaskProjectsAsync(string company, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
         throw NotPorted();
 
+    public Task<(IReadOnlyList<(string Section, string Name)> Parameters, int Total)> GetHyperParametersAsync(
+        string company, IReadOnlyCollection<string>? projects, int skip, int take, CancellationToken cancellationToken = default) =>
+        throw NotPorted();
+
+    public Task<(IReadOnlyList<string> Values, int Total)> GetHyperParamValuesAsync(
+        string company, bool allowPublic, IReadOnlyCollection<string>? projects, string section, string name, string? pattern,
+        int skip, int take, CancellationToken cancellationToken = default) =>
+        throw NotPorted();
+
     private static NotSupportedException NotPorted() =>
         new("The PostgreSQL store has no web-UI project lists yet (they need the models and tasks stores).");
 

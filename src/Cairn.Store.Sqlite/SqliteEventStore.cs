@@ -476,6 +476,77 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         return images;
     }
 
+    public async Task<ImageSample?> GetImageSampleAsync(EventEntity entity, string metric, string variant, long? iteration, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // One series, so both reads are ranges of the (series, iter, event_key) index.
+        const string Series =
+            "(SELECT id FROM event_series WHERE model_event = $model_event AND entity = $entity AND type = 'training_debug_image' AND metric = $metric AND variant = $variant)";
+        command.CommandText = $"SELECT MIN(iter), MAX(iter) FROM other_events WHERE series = {Series}";
+        command.Add("$model_event", entity.IsModel ? 1 : 0);
+        command.Add("$entity", entity.Id);
+        command.Add("$metric", metric);
+        command.Add("$variant", variant);
+        long min, max;
+        await using (var range = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await range.ReadAsync(cancellationToken).ConfigureAwait(false) || range.IsDBNull(0))
+            {
+                return null;
+            }
+            (min, max) = (range.GetInt64(0), range.GetInt64(1));
+        }
+        command.CommandText =
+            $"SELECT compressed, document FROM other_events WHERE series = {Series} AND ($iteration IS NULL OR iter <= $iteration) " +
+            "ORDER BY iter DESC, seq DESC LIMIT 1";
+        command.Add("$iteration", iteration);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var sample = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? Decode(reader.GetInt64(0) != 0, (byte[])reader.GetValue(1))
+            : null;
+        return new ImageSample(sample, min, max);
+    }
+
+    public async Task<ImageSample?> GetNextImageSampleAsync(
+        EventEntity entity, string? metric, string currentMetric, string currentVariant, long iteration, bool earlier, bool otherIteration,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var (beyond, order) = earlier ? ("<", "DESC") : (">", "ASC");
+        var sameIteration = otherIteration ? "" : $"(o.iter = $iteration AND (s.metric, s.variant) {beyond} ($current_metric, $current_variant)) OR ";
+        command.CommandText = $"""
+            SELECT o.series, o.compressed, o.document FROM other_events o JOIN event_series s ON o.series = s.id
+            WHERE s.model_event = $model_event AND s.entity = $entity AND s.type = 'training_debug_image' AND ($metric IS NULL OR s.metric = $metric)
+              AND ({sameIteration}o.iter {beyond} $iteration)
+            ORDER BY o.iter {order}, s.metric {order}, s.variant {order}, o.seq DESC LIMIT 1
+            """;
+        command.Add("$model_event", entity.IsModel ? 1 : 0);
+        command.Add("$entity", entity.Id);
+        command.Add("$metric", metric);
+        command.Add("$current_metric", currentMetric);
+        command.Add("$current_variant", currentVariant);
+        command.Add("$iteration", iteration);
+        long series;
+        JsonObject image;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+            series = reader.GetInt64(0);
+            image = Decode(reader.GetInt64(1) != 0, (byte[])reader.GetValue(2));
+        }
+        command.Parameters.Clear();
+        command.CommandText = "SELECT MIN(iter), MAX(iter) FROM other_events WHERE series = $series";
+        command.Add("$series", series);
+        await using var range = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await range.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new ImageSample(image, range.GetInt64(0), range.GetInt64(1));
+    }
+
     public async Task<IReadOnlyList<SingleValue>> GetSingleValuesAsync(EventEntity entity, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

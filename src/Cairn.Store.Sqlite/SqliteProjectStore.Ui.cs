@@ -94,6 +94,61 @@ internal sealed partial class SqliteProjectStore
         return projects;
     }
 
+    public async Task<(IReadOnlyList<(string Section, string Name)> Parameters, int Total)> GetHyperParametersAsync(
+        string company, IReadOnlyCollection<string>? projects, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // hyperparams is {section: {name: {section, name, value, ...}}} with escaped names; the
+        // pairs are its keys two levels down, ordered by their bytes as ClearML's $sort does.
+        var pairs =
+            "SELECT DISTINCT s.key AS section, n.key AS name FROM tasks t, json_each(t.hyperparams) s, json_each(s.value) n " +
+            "WHERE t.hyperparams IS NOT NULL AND s.type = 'object' AND n.key IS NOT NULL " +
+            $"AND t.company IN ($company, ''){InProjects(command, "t", projects)}";
+        command.CommandText = $"SELECT COUNT(*) FROM ({pairs})";
+        command.Add("$company", company);
+        var total = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = $"{pairs} ORDER BY section, name LIMIT $take OFFSET $skip";
+        command.Add("$take", take);
+        command.Add("$skip", skip);
+        var found = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return (found, total);
+    }
+
+    public async Task<(IReadOnlyList<string> Values, int Total)> GetHyperParamValuesAsync(
+        string company, bool allowPublic, IReadOnlyCollection<string>? projects, string section, string name, string? pattern,
+        int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // Keys are compared as json_each gives them, so no JSON path has to quote a name.
+        var companies = allowPublic ? "t.company IN ($company, '')" : "t.company = $company";
+        var matching = pattern is null ? "" : " AND cairn_regexp($pattern, CAST(json_extract(n.value, '$.value') AS TEXT))";
+        var values =
+            "SELECT DISTINCT CAST(json_extract(n.value, '$.value') AS TEXT) AS value " +
+            "FROM tasks t, json_each(t.hyperparams) s, json_each(s.value) n " +
+            "WHERE t.hyperparams IS NOT NULL AND s.key = $section AND s.type = 'object' AND n.key = $name " +
+            $"AND json_extract(n.value, '$.value') IS NOT NULL AND {companies}{InProjects(command, "t", projects)}{matching}";
+        command.CommandText = $"SELECT COUNT(*) FROM ({values})";
+        command.Add("$company", company);
+        command.Add("$section", section);
+        command.Add("$name", name);
+        if (pattern is not null)
+        {
+            command.Add("$pattern", "(?i)" + pattern);
+        }
+        var total = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = $"{values} ORDER BY value COLLATE {SqliteDatabase.NaturalCollation} LIMIT $take OFFSET $skip";
+        command.Add("$take", take);
+        command.Add("$skip", skip);
+        return (await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false), total);
+    }
+
     private static string InProjects(SqliteCommand command, string alias, IReadOnlyCollection<string>? projects) =>
         projects is null ? "" : $" AND {alias}.project IN {command.AddList("$projects", projects)}";
 

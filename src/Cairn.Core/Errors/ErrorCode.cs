@@ -18,6 +18,7 @@ public static class ErrorCodes
     public static readonly ErrorCode InvalidFields = new(400, 14, "invalid_fields", "Fields not defined for object");
     public static readonly ErrorCode FieldsValueError = new(400, 16, "fields_value_error", "Invalid value for fields");
     public static readonly ErrorCode InvalidRegex = new(400, 21, "invalid_regex_error", "Malformed regular expression");
+    public static readonly ErrorCode InvalidScrollId = new(400, 1104, "invalid_scroll_id", "Invalid scroll id");
     public static readonly ErrorCode InvalidTaskId = new(400, 101, "invalid_task_id", "invalid task id");
     public static readonly ErrorCode InvalidTaskStatus = new(400, 110, "invalid_task_status", "invalid task status");
     public static readonly ErrorCode FailedChangingTaskStatus = new(400, 121, "failed_changing_task_status", "failed changing task status. probably someone changed it before you");

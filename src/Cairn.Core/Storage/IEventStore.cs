@@ -43,6 +43,25 @@ public interface IEventStore
     Task<IReadOnlyList<JsonObject>> GetImagesAsync(
         EventEntity entity, string? metric, long? before, long? after, int iterations, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The debug image of one series (<paramref name="metric"/>, <paramref name="variant"/>) at the
+    /// highest iteration not above <paramref name="iteration"/> (null = the latest), the last one
+    /// stored there, with the series' lowest and highest image iteration; null when the series
+    /// has no image. The event is null when no image is at or below <paramref name="iteration"/>.
+    /// </summary>
+    Task<ImageSample?> GetImageSampleAsync(EventEntity entity, string metric, string variant, long? iteration, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The debug image next to the one at (<paramref name="currentMetric"/>, <paramref name="currentVariant"/>,
+    /// <paramref name="iteration"/>) among the series of <paramref name="metric"/> (null = all):
+    /// the next series by metric and variant at the same iteration, else the first of the next
+    /// iteration (only that with <paramref name="otherIteration"/>); backwards with
+    /// <paramref name="earlier"/>. Its series' iteration range comes with it; null when there is none.
+    /// </summary>
+    Task<ImageSample?> GetNextImageSampleAsync(
+        EventEntity entity, string? metric, string currentMetric, string currentVariant, long iteration, bool earlier, bool otherIteration,
+        CancellationToken cancellationToken = default);
+
     /// <summary>The entity's single-value metrics, sorted by metric, then variant.</summary>
     Task<IReadOnlyList<SingleValue>> GetSingleValuesAsync(EventEntity entity, CancellationToken cancellationToken = default);
 
@@ -91,3 +110,6 @@ public interface IEventStore
     /// <summary>Deletes every event of the entity and clears its <c>last_metrics</c>; the number of events deleted.</summary>
     Task<long> DeleteAsync(EventEntity entity, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One debug image of a series and the range of iterations the series has images in.</summary>
+public sealed record ImageSample(JsonObject? Event, long MinIteration, long MaxIteration);

@@ -90,6 +90,23 @@ public interface IProjectStore
     /// <summary>The distinct tags (or system tags) of the tasks, in ordinal order.</summary>
     Task<IReadOnlyList<string>> GetTaskTagsAsync(string company, IReadOnlyCollection<string>? projects, bool systemTags, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One page of the distinct hyper-parameter (section, name) pairs of the tasks, as stored
+    /// (escaped, api.md §3.4) and in their ordinal order, and how many there are in all.
+    /// </summary>
+    Task<(IReadOnlyList<(string Section, string Name)> Parameters, int Total)> GetHyperParametersAsync(
+        string company, IReadOnlyCollection<string>? projects, int skip, int take, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the distinct values of the hyper-parameter <paramref name="section"/>.<paramref name="name"/>
+    /// (escaped names) of the company's tasks, and the public ones with <paramref name="allowPublic"/>,
+    /// in natural order, and how many there are; <paramref name="pattern"/> (.NET syntax) keeps the
+    /// values it matches, ignoring case.
+    /// </summary>
+    Task<(IReadOnlyList<string> Values, int Total)> GetHyperParamValuesAsync(
+        string company, bool allowPublic, IReadOnlyCollection<string>? projects, string section, string name, string? pattern,
+        int skip, int take, CancellationToken cancellationToken = default);
+
     /// <summary>The project of each of the tasks that exist and have one.</summary>
     Task<IReadOnlyDictionary<string, string>> GetTaskProjectsAsync(string company, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default);
 }

@@ -105,6 +105,123 @@ public static partial class EventsEndpoints
     }
 
     /// <summary>
+    /// <c>events.get_debug_image_sample</c> (the UI's image viewer): the image of one
+    /// <c>metric</c>/<c>variant</c> at <c>iteration</c> or the latest before it (the latest when
+    /// none is given), <c>{scroll_id, event, min_iteration, max_iteration}</c>. An unknown series
+    /// answers nulls with a scroll id, as ClearML's. The scroll id carries the task, metric and
+    /// position itself (no server state); one for another task, or another metric under
+    /// <c>navigate_current_metric</c>, is ClearML's 400/1104.
+    /// </summary>
+    private static async Task<object?> GetDebugImageSampleAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var task = RequiredString(body, "task");
+        var metric = OptionalString(body, "metric") ?? throw CairnException.RequiredField("metric");
+        var variant = OptionalString(body, "variant") ?? throw CairnException.RequiredField("variant");
+        long? iteration = null;
+        if (body["iteration"] is { } given)
+        {
+            iteration = TryReadLong(given, out var value) ? value : throw CairnException.Validation("field 'iteration' must be a whole number");
+        }
+        var currentMetric = body["navigate_current_metric"] is null || Flag(body, "navigate_current_metric");
+        var entity = await ReadableEntityAsync(call, task).ConfigureAwait(false);
+        if (OptionalString(body, "scroll_id") is { Length: > 0 } scrollId)
+        {
+            var state = ReadSampleScroll(scrollId);
+            if (state.Task != task || state.CurrentMetric != currentMetric || (currentMetric && state.Metric != metric))
+            {
+                throw new CairnException(ErrorCodes.InvalidScrollId, "Task and metric stored in the state do not match the passed ones",
+                    new Dictionary<string, object?> { ["scroll_id"] = scrollId });
+            }
+        }
+        var sample = await call.Service<IMetadataStore>().Events
+            .GetImageSampleAsync(entity, metric, variant, iteration, call.Aborted).ConfigureAwait(false);
+        var position = sample?.Event is { } image
+            ? new SampleScroll(task, metric, currentMetric, image["variant"]?.GetValue<string>() ?? variant, image["iter"]?.GetValue<long>(), metric)
+            : new SampleScroll(task, metric, currentMetric, null, null);
+        return new JsonObject
+        {
+            ["scroll_id"] = SampleScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position)),
+            ["event"] = sample?.Event,
+            ["min_iteration"] = sample?.MinIteration,
+            ["max_iteration"] = sample?.MaxIteration,
+        };
+    }
+
+    /// <summary>
+    /// <c>events.next_debug_image_sample</c>: from the image a <c>get_debug_image_sample</c>
+    /// scroll id stands on, the next variant at the same iteration, else the first of the next
+    /// iteration (<c>next_iteration</c>: only that); earlier ones with <c>navigate_earlier</c>
+    /// (the default). Within the scroll's metric under <c>navigate_current_metric</c>. Nothing
+    /// further answers nulls and the same scroll id, as ClearML's.
+    /// </summary>
+    private static async Task<object?> NextDebugImageSampleAsync(ApiCall call)
+    {
+        var body = call.Body;
+        var task = RequiredString(body, "task");
+        var scrollId = OptionalString(body, "scroll_id") ?? "";
+        var state = ReadSampleScroll(scrollId);
+        if (state.Task != task)
+        {
+            throw new CairnException(ErrorCodes.InvalidScrollId, null, new Dictionary<string, object?> { ["scroll_id"] = scrollId });
+        }
+        var earlier = body["navigate_earlier"] is null || Flag(body, "navigate_earlier");
+        var otherIteration = Flag(body, "next_iteration");
+        var entity = await ReadableEntityAsync(call, task).ConfigureAwait(false);
+        ImageSample? sample = null;
+        if (state is { Variant: { } variant, Iteration: { } iteration })
+        {
+            var currentMetric = state.CurrentMetric ? state.Metric : null;
+            var metricOfImage = state.ImageMetric ?? state.Metric;
+            sample = await call.Service<IMetadataStore>().Events.GetNextImageSampleAsync(
+                entity, currentMetric, metricOfImage, variant, iteration, earlier, otherIteration, call.Aborted).ConfigureAwait(false);
+        }
+        if (sample?.Event is not { } image)
+        {
+            return new JsonObject { ["scroll_id"] = scrollId, ["event"] = null, ["min_iteration"] = null, ["max_iteration"] = null };
+        }
+        var position = state with
+        {
+            ImageMetric = image["metric"]?.GetValue<string>(),
+            Variant = image["variant"]?.GetValue<string>(),
+            Iteration = image["iter"]?.GetValue<long>(),
+        };
+        return new JsonObject
+        {
+            ["scroll_id"] = SampleScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position)),
+            ["event"] = image,
+            ["min_iteration"] = sample.MinIteration,
+            ["max_iteration"] = sample.MaxIteration,
+        };
+    }
+
+    private const string SampleScrollPrefix = "sample~";
+
+    /// <summary>
+    /// Where an image viewer stands: its task and metric (the one it was opened on), and the image
+    /// it shows (whose metric differs from that one when navigating across metrics).
+    /// </summary>
+    private sealed record SampleScroll(string Task, string Metric, bool CurrentMetric, string? Variant, long? Iteration, string? ImageMetric = null);
+
+    /// <exception cref="CairnException">400/1104 for a scroll id this server did not make.</exception>
+    private static SampleScroll ReadSampleScroll(string scrollId)
+    {
+        try
+        {
+            if (scrollId.StartsWith(SampleScrollPrefix, StringComparison.Ordinal)
+                && JsonSerializer.Deserialize<SampleScroll>(Base64Url.DecodeFromChars(scrollId.AsSpan(SampleScrollPrefix.Length))) is { Task: not null, Metric: not null } state)
+            {
+                return state;
+            }
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            // Falls through to the one error below.
+        }
+        throw new CairnException(ErrorCodes.InvalidScrollId, null, new Dictionary<string, object?> { ["scroll_id"] = scrollId });
+    }
+
+    /// <summary>
     /// One vector series' values by iteration, oldest first:
     /// <c>{metric, variant, vectors: [[..]], iterations: [..]}</c>.
     /// </summary>

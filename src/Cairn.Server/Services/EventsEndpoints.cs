@@ -42,6 +42,8 @@ public static partial class EventsEndpoints
             .Add("events.get_task_metrics", GetTaskMetricsAsync)
             .Add("events.get_scalar_metrics_and_variants", GetScalarMetricsAndVariantsAsync)
             .Add("events.debug_images", DebugImagesAsync, "2.7")
+            .Add("events.get_debug_image_sample", GetDebugImageSampleAsync, "2.12")
+            .Add("events.next_debug_image_sample", NextDebugImageSampleAsync, "2.12")
             .Add("events.vector_metrics_iter_histogram", VectorMetricsIterHistogramAsync)
             .Add("events.delete_for_model", DeleteForModelAsync, "2.22");
 

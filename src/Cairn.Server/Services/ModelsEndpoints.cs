@@ -102,20 +102,17 @@ public static partial class ModelsEndpoints
         if (extended)
         {
             // _ex always returns ids, and a joined name comes with its reference's id.
-            projection = projection.WithInclude("id");
-            foreach (var field in ReferenceFields.Where(f => projection.Requests(f + ".name") || ModelDocuments.IsJoinedPath(f, projection)))
-            {
-                projection = projection.WithInclude(field + ".id");
-            }
+            projection = ReferenceJoins.WithReferenceIds(projection, ReferenceFields, f => ModelDocuments.IsJoinedPath(f, request.Projection));
         }
         var documents = models.Select(m => ModelDocuments.ToDocument(m, call.RequestedVersion)).ToList();
         if (extended)
         {
             foreach (var document in documents)
             {
-                ExpandReferences(document);
+                ReferenceJoins.Expand(document, ReferenceFields);
             }
-            await JoinNamesAsync(call, store, documents, projection).ConfigureAwait(false);
+            await ReferenceJoins.JoinNamesAsync(call, documents, projection, ReferenceFields,
+                ids => store.Models.GetNamesAsync(company, ids, call.Aborted)).ConfigureAwait(false);
             await ModelDocuments.JoinTaskProjectsAsync(call, store, documents, projection).ConfigureAwait(false);
         }
         var projected = documents.Select(projection.Apply).ToList();
@@ -185,41 +182,6 @@ public static partial class ModelsEndpoints
             if (!valid)
             {
                 throw new CairnException(ErrorCodes.InvalidFields, null, new Dictionary<string, object?> { ["fields"] = new[] { path } });
-            }
-        }
-    }
-
-    /// <summary>The <c>_ex</c> endpoints return references as objects: <c>{"id": ...}</c>, <c>{}</c> when empty.</summary>
-    private static void ExpandReferences(JsonObject document)
-    {
-        foreach (var field in ReferenceFields)
-        {
-            var id = document[field]?.GetValue<string>();
-            document[field] = string.IsNullOrEmpty(id) ? new JsonObject() : new JsonObject { ["id"] = id };
-        }
-    }
-
-    /// <summary>Fills <c>&lt;reference&gt;.name</c> for the references the projection asks names of, one query per field.</summary>
-    private static async Task JoinNamesAsync(ApiCall call, IMetadataStore store, List<JsonObject> documents, Projection projection)
-    {
-        var company = call.Identity.Company;
-        foreach (var field in ReferenceFields.Where(f => projection.Requests(f + ".name")))
-        {
-            var ids = documents.Select(d => d[field]?["id"]?.GetValue<string>()).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-            var names = field switch
-            {
-                "project" => await store.Projects.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false),
-                "task" => await store.Tasks.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false),
-                "parent" => await store.Models.GetNamesAsync(company, ids, call.Aborted).ConfigureAwait(false),
-                "user" => await store.Identity.GetUserNamesAsync(ids, call.Aborted).ConfigureAwait(false),
-                _ => new Dictionary<string, string> { [company] = call.Identity.CompanyName },
-            };
-            foreach (var document in documents)
-            {
-                if (document[field]?["id"]?.GetValue<string>() is { } id && names.TryGetValue(id, out var name))
-                {
-                    document[field] = new JsonObject { ["id"] = id, ["name"] = name };
-                }
             }
         }
     }

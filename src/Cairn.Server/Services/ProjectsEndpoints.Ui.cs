@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
+using Cairn.Core.Models;
+using Cairn.Core.Querying;
 using Cairn.Core.Storage;
 using Cairn.Server.Api;
 
@@ -123,6 +125,61 @@ public static partial class ProjectsEndpoints
         };
     }
 
+    /// <summary>
+    /// <c>projects.get_hyper_parameters</c>: the distinct hyper-parameter sections and names of
+    /// the tasks in a project (and its subprojects unless <c>include_subprojects</c> is false) or
+    /// company-wide, a page at a time. <c>total</c> counts them all (ClearML's counts the page).
+    /// </summary>
+    private static async Task<object?> GetHyperParametersAsync(ApiCall call)
+    {
+        var request = call.Read<MetadataKeysRequest>();
+        var (skip, take) = Page(request.Page, request.PageSize);
+        var projects = await ScopeAsync(call, request.Project is { } project ? [project] : null, request.IncludeSubprojects).ConfigureAwait(false);
+        var (parameters, total) = await call.Service<IMetadataStore>().Projects
+            .GetHyperParametersAsync(call.Identity.Company, projects, skip, take, call.Aborted).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["total"] = total,
+            ["remaining"] = Math.Max(0, total - skip - parameters.Count),
+            ["parameters"] = new JsonArray([.. parameters.Select(p => (JsonNode)new JsonObject
+            {
+                ["section"] = MetadataKey.Unescape(p.Section),
+                ["name"] = MetadataKey.Unescape(p.Name),
+            })]),
+        };
+    }
+
+    /// <summary>
+    /// <c>projects.get_hyperparam_values</c>: the distinct values of hyper-parameter
+    /// <c>section</c>.<c>name</c> of the tasks in <c>projects</c> (with their subprojects unless
+    /// <c>include_subprojects</c> is false) or company-wide, public tasks too unless
+    /// <c>allow_public</c> is false, those matching <c>pattern</c> (a regex, ignoring case), a page at a time.
+    /// </summary>
+    private static async Task<object?> GetHyperparamValuesAsync(ApiCall call)
+    {
+        var request = call.Read<HyperparamValuesRequest>();
+        var missing = new[] { ("section", request.Section), ("name", request.Name) }.Where(f => f.Item2 is null).Select(f => f.Item1).ToArray();
+        if (missing.Length > 0)
+        {
+            throw CairnException.MissingFields(missing);
+        }
+        var (skip, take) = Page(request.Page, request.PageSize);
+        if (string.IsNullOrWhiteSpace(request.Section) || string.IsNullOrWhiteSpace(request.Name))
+        {
+            return new JsonObject { ["total"] = 0, ["values"] = new JsonArray() }; // no stored name is empty
+        }
+        var pattern = string.IsNullOrEmpty(request.Pattern) ? null : PythonRegex.Translate(request.Pattern);
+        var projects = await ScopeAsync(call, request.Projects, request.IncludeSubprojects).ConfigureAwait(false);
+        var (values, total) = await call.Service<IMetadataStore>().Projects.GetHyperParamValuesAsync(
+            call.Identity.Company, request.AllowPublic, projects, MetadataKey.Escape(request.Section), MetadataKey.Escape(request.Name),
+            pattern, skip, take, call.Aborted).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["total"] = total,
+            ["values"] = ModelDocuments.Strings(values),
+        };
+    }
+
     private static async Task<List<string>?> ScopeAsync(ApiCall call, IEnumerable<string?>? projects, bool includeSubprojects) =>
         includeSubprojects
             ? await WithSubprojectsAsync(call, projects).ConfigureAwait(false)
@@ -159,6 +216,25 @@ public static partial class ProjectsEndpoints
         public string? Key { get; set; }
 
         public bool IncludeSubprojects { get; set; } = true;
+
+        public int Page { get; set; }
+
+        public int PageSize { get; set; } = 500;
+    }
+
+    private sealed class HyperparamValuesRequest
+    {
+        public List<string?>? Projects { get; set; }
+
+        public string? Section { get; set; }
+
+        public string? Name { get; set; }
+
+        public bool AllowPublic { get; set; } = true;
+
+        public bool IncludeSubprojects { get; set; } = true;
+
+        public string? Pattern { get; set; }
 
         public int Page { get; set; }
 

@@ -27,7 +27,9 @@ public static partial class ProjectsEndpoints
             .Add("projects.get_task_tags", GetTaskTagsAsync, "2.8")
             .Add("projects.get_model_metadata_keys", GetModelMetadataKeysAsync, "2.17")
             .Add("projects.get_model_metadata_values", GetModelMetadataValuesAsync, "2.17")
-            .Add("projects.get_unique_metric_variants", GetUniqueMetricVariantsAsync, "2.13");
+            .Add("projects.get_unique_metric_variants", GetUniqueMetricVariantsAsync, "2.13")
+            .Add("projects.get_hyper_parameters", GetHyperParametersAsync, "2.9")
+            .Add("projects.get_hyperparam_values", GetHyperparamValuesAsync, "2.13");
 
     private static async Task<object?> CreateAsync(ApiCall call)
     {

@@ -83,9 +83,21 @@ public static partial class TasksEndpoints
         var store = call.Service<IMetadataStore>();
         var (tasks, scrollId) = await Pager.RunAsync(call, request,
             query => store.Tasks.QueryAsync(company, query, call.Aborted)).ConfigureAwait(false);
-        // The _ex endpoint always returns ids; plain get_all returns exactly what was asked for.
-        var projection = extended ? request.Projection.WithInclude("id") : request.Projection;
-        var documents = tasks.Select(t => projection.Apply(TaskDocuments.ToDocument(t))).ToList();
+        // The _ex endpoint always returns ids and its references as {id} (joining names on
+        // request); plain get_all returns exactly what was asked for.
+        var projection = extended ? ReferenceJoins.WithReferenceIds(request.Projection, ReferenceFields) : request.Projection;
+        var full = tasks.Select(TaskDocuments.ToDocument).ToList();
+        if (extended)
+        {
+            foreach (var document in full)
+            {
+                // As ClearML's projection helper: only the references a task holds are expanded.
+                ReferenceJoins.Expand(document, ReferenceFields.Where(document.ContainsKey));
+            }
+            await ReferenceJoins.JoinNamesAsync(call, full, projection, ReferenceFields,
+                ids => store.Tasks.GetNamesAsync(company, ids, call.Aborted)).ConfigureAwait(false);
+        }
+        var documents = full.Select(projection.Apply).ToList();
         var result = new JsonObject { ["tasks"] = new JsonArray(documents.Select(d => (JsonNode)d).ToArray()) };
         if (scrollId is not null)
         {
@@ -95,6 +107,13 @@ public static partial class TasksEndpoints
     }
 
     private const string OutputModelField = "models.output.model";
+
+    /// <summary>
+    /// The task references <c>_ex</c> returns as <c>{"id": …}</c>, joinable with <c>.name</c>.
+    /// ClearML also expands <c>execution.queue</c> and <c>models.*.model</c>; Cairn has no queues
+    /// and keeps model links as ids (what its web UI and the SDK read).
+    /// </summary>
+    private static readonly string[] ReferenceFields = ["company", "parent", "project", "user"];
 
     private static async Task<object?> GetHyperParamsAsync(ApiCall call)
     {
