@@ -22,9 +22,9 @@ public static class TaskDetailApi
     }
 
     /// <summary>
-    /// The task with its project's and user's names filled in: <c>tasks.get_all_ex</c> returns
-    /// bare ids (it does not join names), so the project is read by id and the user is named when
-    /// it is the signed-in user.
+    /// The task with its project's and user's names filled in where <c>tasks.get_all_ex</c> left
+    /// them out (it joins <c>project.name</c> and <c>user.name</c>, but a deleted project or user
+    /// has none): the project is read by id and the user is named when it is the signed-in user.
     /// </summary>
     public static async Task<TaskDetail> WithNamesAsync(this CairnApi api, TaskDetail task, CancellationToken cancellationToken = default)
     {
