@@ -249,18 +249,23 @@ public sealed class ModelTableTests(WebFixture web) : IClassFixture<WebFixture>
         await ExpectRowsAsync(page, "gamma");
         Assert.Contains("q=amm", page.Url, StringComparison.Ordinal);
 
-        // The pattern and at once the toggle, before the typing pause: the toggle takes what is typed.
+        // The toggle is a view of its own: Back returns to the plain search.
+        await page.ClickAsync("[data-testid=regex-toggle]");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("qreg=true"));
+        await ExpectRowsAsync(page, "gamma");
+        await page.GoBackAsync();
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("qreg=true"));
+        await ExpectRowsAsync(page, "gamma");
+        await Assertions.Expect(search).ToHaveValueAsync("amm");
+
+        // A pattern and at once the toggle: the toggle takes what is typed, before or after the
+        // typing pause. (Back is not checked here: when a loaded machine lets the pause pass
+        // first, the typed search replaces the plain one in the history, as typing does.)
         await search.FillAsync("^(al|de)");
         await page.ClickAsync("[data-testid=regex-toggle]");
         await ExpectRowsAsync(page, "alpha", "delta");
         Assert.Contains("qreg=true", page.Url, StringComparison.Ordinal);
         await Assertions.Expect(search).ToHaveValueAsync("^(al|de)");
-
-        // Back returns to the plain search, and the box shows it again.
-        await page.GoBackAsync();
-        await ExpectRowsAsync(page, "gamma");
-        await Assertions.Expect(search).ToHaveValueAsync("amm");
-        Assert.DoesNotContain("qreg=true", page.Url, StringComparison.Ordinal);
         await WebFixture.ScreenshotAsync(page, "model-table-search");
     }
 
