@@ -1,3 +1,4 @@
+using Cairn.Core.Querying;
 using Cairn.Server.Tests.Models;
 using Cairn.Testing;
 using Xunit;
@@ -61,7 +62,12 @@ public sealed class QueryBudgetTests
         {
             answer.Fails(400, 21);
             Assert.Contains($"'{Pathological}'", answer.Message, StringComparison.Ordinal);
-            Assert.Contains("0.1 s budget", answer.Message, StringComparison.Ordinal);
+            // Stopped by the query's budget or, when one value's match alone outlasts the
+            // per-value timeout first (a loaded machine; the budget is checked between SQLite
+            // steps, not inside one match), by that timeout: both bound the request.
+            Assert.True(answer.Message.Contains("0.1 s budget", StringComparison.Ordinal)
+                || answer.Message.Contains($"took longer than {PythonRegex.MatchTimeout.TotalSeconds:0.###} s on one value", StringComparison.Ordinal),
+                answer.Message);
         }
         // The interrupted connections go back to the pool and serve later queries.
         for (var i = 0; i < 8; i++)
