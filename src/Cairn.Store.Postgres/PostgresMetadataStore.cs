@@ -21,16 +21,18 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
         Sessions = new PostgresSessionStore(_database);
         Files = new PostgresFileStore(_database);
         Projects = new PostgresProjectStore(_database);
+        Models = new PostgresModelStore(_database);
+        Tasks = new PostgresTaskStore(_database);
     }
 
     /// <summary>The stores not ported to PostgreSQL yet.</summary>
-    public static IReadOnlyList<string> MissingStores { get; } = ["projects' web-UI lists", "models", "tasks", "events"];
+    public static IReadOnlyList<string> MissingStores { get; } = ["projects' web-UI lists", "events"];
 
     public IProjectStore Projects { get; }
 
-    public IModelStore Models => throw NotPorted("models");
+    public IModelStore Models { get; }
 
-    public ITaskStore Tasks => throw NotPorted("tasks");
+    public ITaskStore Tasks { get; }
 
     public IEventStore Events => throw NotPorted("events");
 

@@ -7,7 +7,8 @@ namespace Cairn.Store.Postgres;
 /// <param name="Kind">What the field holds.</param>
 /// <param name="Sql">The expression that reads the value.</param>
 /// <param name="NeverEmpty">The column is never null or "" (so "empties last" needs no extra sort term).</param>
-internal sealed record Column(FieldKind Kind, string Sql, bool NeverEmpty = false);
+/// <param name="Collation">The collation to order by, when not the column's own (binary).</param>
+internal sealed record Column(FieldKind Kind, string Sql, bool NeverEmpty = false, string? Collation = null);
 
 /// <summary>
 /// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause with the SQLite
@@ -49,7 +50,8 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
             }
             first = false;
             // SQLite sorts NULL first ascending and last descending; PostgreSQL the other way round.
-            terms.Add(key.Descending ? $"{column.Sql} DESC NULLS LAST" : $"{column.Sql} ASC NULLS FIRST");
+            var collate = column.Collation is null ? "" : $" COLLATE {column.Collation}";
+            terms.Add(key.Descending ? $"{column.Sql}{collate} DESC NULLS LAST" : $"{column.Sql}{collate} ASC NULLS FIRST");
         }
         if (!order.Any(k => k.Field == "id"))
         {
@@ -189,11 +191,11 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
         var parts = new List<string>();
         if (condition.Min is not null)
         {
-            parts.Add($"{column.Sql} >= {Parameter(ToDb(condition.Min))}");
+            parts.Add(Compare(column, ">=", condition.Min));
         }
         if (condition.Max is not null)
         {
-            parts.Add($"{column.Sql} <= {Parameter(ToDb(condition.Max))}");
+            parts.Add(Compare(column, "<=", condition.Max));
         }
         var range = "(" + string.Join(" AND ", parts) + ")";
         // An open minimum also matches rows without a value, as ClearML's $lte query does not.
@@ -212,18 +214,44 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
             ComparisonOperator.LessOrEqual => "<=",
             _ => throw new NotSupportedException(condition.Operator.ToString()),
         };
-        return $"COALESCE({column.Sql} {op} {Parameter(ToDb(condition.Value))}, FALSE)";
+        return $"COALESCE({Compare(column, op, condition.Value)}, FALSE)";
+    }
+
+    /// <summary>
+    /// A comparison of the column with a value of the column's type: SQLite compares across types
+    /// (a number is never equal to a text), PostgreSQL refuses to, so a value that cannot take the
+    /// column's type compares as SQLite's would for the cases ClearML's queries reach: not equal.
+    /// </summary>
+    private string Compare(Column column, string op, object value)
+    {
+        object? typed = (column.Kind, value) switch
+        {
+            (FieldKind.DateTime, DateTimeOffset time) => PostgresValues.ToDb(time),
+            (FieldKind.DateTime or FieldKind.Number, double number) => number,
+            (FieldKind.DateTime or FieldKind.Number, long number) => (double)number,
+            (FieldKind.DateTime or FieldKind.Number, int number) => (double)number,
+            (FieldKind.Number, string text) when double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
+            (FieldKind.Boolean, bool flag) => flag,
+            (FieldKind.Text, string text) => text,
+            (FieldKind.Text, double number) => number.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            (FieldKind.Text, bool flag) => flag ? "1" : "0",
+            _ => null,
+        };
+        return typed is null ? "FALSE" : $"{column.Sql} {op} {Parameter(typed)}";
     }
 
     // The field holds at least one of the values.
     private string HasAny(Column column, IReadOnlyList<string> values) => column.Kind == FieldKind.TextList
         ? $"COALESCE({column.Sql} && {Array(values)}, FALSE)"
-        : $"COALESCE({column.Sql} = ANY({Array(values)}), FALSE)";
+        : $"COALESCE({AsText(column)} = ANY({Array(values)}), FALSE)";
 
     // The field holds none of the values; true for a missing or empty field.
     private string HasNone(Column column, IReadOnlyList<string> values) => column.Kind == FieldKind.TextList
         ? $"NOT COALESCE({column.Sql} && {Array(values)}, FALSE)"
-        : $"({column.Sql} IS NULL OR NOT ({column.Sql} = ANY({Array(values)})))";
+        : $"({column.Sql} IS NULL OR NOT ({AsText(column)} = ANY({Array(values)})))";
+
+    // Values of a list condition are text; a number column compares in its text form.
+    private static string AsText(Column column) => column.Kind == FieldKind.Text ? column.Sql : $"({column.Sql})::text";
 
     private string HasAll(Column column, IReadOnlyList<string> values)
     {
@@ -265,10 +293,4 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
         command.Add(name, value);
         return "@" + name;
     }
-
-    private static object ToDb(object value) => value switch
-    {
-        DateTimeOffset time => PostgresValues.ToDb(time),
-        _ => value,
-    };
 }
