@@ -23,10 +23,11 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
         Projects = new PostgresProjectStore(_database);
         Models = new PostgresModelStore(_database);
         Tasks = new PostgresTaskStore(_database);
+        Events = new PostgresEventStore(_database);
     }
 
     /// <summary>The stores not ported to PostgreSQL yet.</summary>
-    public static IReadOnlyList<string> MissingStores { get; } = ["projects' web-UI lists", "events"];
+    public static IReadOnlyList<string> MissingStores { get; } = ["projects' web-UI lists"];
 
     public IProjectStore Projects { get; }
 
@@ -34,7 +35,7 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
 
     public ITaskStore Tasks { get; }
 
-    public IEventStore Events => throw NotPorted("events");
+    public IEventStore Events { get; }
 
     public IFileStore Files { get; }
 
