@@ -133,26 +133,40 @@ internal sealed class PostgresEventStore(PostgresDatabase database) : IEventStor
 
         if (pointSeries.Count > 0)
         {
-            // One statement for the batch's points: the stored points they replace are read from
-            // the snapshot before the insert (a CTE's statements all see the same one).
-            await using var insert = new NpgsqlCommand("""
-                WITH p AS (SELECT * FROM unnest(@series, @iter, @timestamp, @value) AS p(series, iter, timestamp, value)),
-                     prev AS (SELECT e.series, COUNT(*) AS n, SUM(e.value) AS total
-                              FROM scalar_events e JOIN p ON e.series = p.series AND e.iter = p.iter GROUP BY e.series),
-                     ins AS (INSERT INTO scalar_events (series, iter, timestamp, value) SELECT series, iter, timestamp, value FROM p
-                             ON CONFLICT (series, iter) DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value)
-                SELECT series, n, total FROM prev
-                """, connection, transaction);
-            insert.Parameters.Add(new NpgsqlParameter<long[]>("series", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. pointSeries] });
-            insert.Parameters.Add(new NpgsqlParameter<long[]>("iter", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. pointIter] });
-            insert.Parameters.Add(new NpgsqlParameter<long[]>("timestamp", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. pointTime] });
-            insert.Parameters.Add(new NpgsqlParameter<double[]>("value", NpgsqlDbType.Array | NpgsqlDbType.Double) { TypedValue = [.. pointValue] });
-            await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (await AllAfterStoredAsync(connection, transaction, pointSeries, pointIter, cancellationToken).ConfigureAwait(false))
             {
-                var series = reader.GetInt64(0);
-                var (count, sum) = replaced.GetValueOrDefault(series);
-                replaced[series] = (count + reader.GetInt64(1), sum + reader.GetDouble(2));
+                // The common case, a run reporting new iterations: no point replaces a stored one
+                // (the entity's lock keeps other batches of its series out), so the points are
+                // copied in binary, the fastest way into PostgreSQL.
+                await CopyPointsAsync(connection, pointSeries, pointIter, pointTime, pointValue, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // One statement for the batch's points: the stored points they replace are read from
+                // the snapshot before the insert (a CTE's statements all see the same one), one key
+                // lookup per point (LATERAL: the planner, which estimates an unnest at a few rows,
+                // would otherwise hash the whole table against them).
+                await using var insert = new NpgsqlCommand("""
+                    WITH p AS (SELECT * FROM unnest(@series, @iter, @timestamp, @value) AS p(series, iter, timestamp, value)),
+                         prev AS (SELECT p.series, COUNT(*) AS n, SUM(e.value) AS total
+                                  FROM p CROSS JOIN LATERAL (SELECT value FROM scalar_events e WHERE e.series = p.series AND e.iter = p.iter) e
+                                  GROUP BY p.series),
+                         ins AS (INSERT INTO scalar_events (series, iter, timestamp, value) SELECT series, iter, timestamp, value FROM p
+                                 ON CONFLICT (series, iter) DO UPDATE SET timestamp = excluded.timestamp, value = excluded.value)
+                    SELECT series, n, total FROM prev
+                    """, connection, transaction);
+                insert.Parameters.Add(new NpgsqlParameter<long[]>("series", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. pointSeries] });
+                insert.Parameters.Add(new NpgsqlParameter<long[]>("iter", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. pointIter] });
+                insert.Parameters.Add(new NpgsqlParameter<long[]>("timestamp", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. pointTime] });
+                insert.Parameters.Add(new NpgsqlParameter<double[]>("value", NpgsqlDbType.Array | NpgsqlDbType.Double) { TypedValue = [.. pointValue] });
+                await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var series = reader.GetInt64(0);
+                    var (count, sum) = replaced.GetValueOrDefault(series);
+                    replaced[series] = (count + reader.GetInt64(1), sum + reader.GetDouble(2));
+                }
+
             }
         }
 
@@ -191,6 +205,46 @@ internal sealed class PostgresEventStore(PostgresDatabase database) : IEventStor
         await UpdateEntitiesAsync(connection, transaction, events, seriesIds, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new EventAddResult(events.Count, refused);
+    }
+
+    /// <summary>
+    /// Whether every point comes after the last stored iteration of its series (one index probe
+    /// per series), so that none can replace a stored point.
+    /// </summary>
+    private static async Task<bool> AllAfterStoredAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<long> series, List<long> iters, CancellationToken cancellationToken)
+    {
+        var first = new Dictionary<long, long>();
+        for (var i = 0; i < series.Count; i++)
+        {
+            first[series[i]] = first.TryGetValue(series[i], out var low) ? Math.Min(low, iters[i]) : iters[i];
+        }
+        await using var command = new NpgsqlCommand(
+            "SELECT s.id, (SELECT MAX(iter) FROM scalar_events e WHERE e.series = s.id) FROM unnest(@series) AS s(id)", connection, transaction);
+        command.AddLongArray("series", first.Keys);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var after = true;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            after &= reader.IsDBNull(1) || first[reader.GetInt64(0)] > reader.GetInt64(1);
+        }
+        return after;
+    }
+
+    private static async Task CopyPointsAsync(
+        NpgsqlConnection connection, List<long> series, List<long> iters, List<long> timestamps, List<double> values, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY scalar_events (series, iter, timestamp, value) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < series.Count; i++)
+        {
+            await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(series[i], NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(iters[i], NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(timestamps[i], NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(values[i], NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+        }
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
