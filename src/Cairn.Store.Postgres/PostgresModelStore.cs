@@ -85,7 +85,11 @@ internal sealed class PostgresModelStore(PostgresDatabase database) : IModelStor
             {
                 return Missing;
             }
-            return new Column(FieldKind.Text, $"(m.metadata::json -> {key} ->> '{parts[2]}')", Collation: NaturalCollation);
+            // Exact matches are containments of {key: {field: value}} in the GIN-indexed jsonb form
+            // of the map (a string value, as the server writes them all).
+            var (escaped, property) = (MetadataKey.Escape(MetadataKey.Unescape(parts[1])), parts[2]);
+            return new Column(FieldKind.Text, $"(m.metadata::json -> {key} ->> '{property}')", Collation: NaturalCollation,
+                Containment: new Containment("(m.metadata::jsonb)", value => new JsonObject { [escaped] = new JsonObject { [property] = value } }.ToJsonString()));
         }
         if (parts[0] == "last_metrics")
         {

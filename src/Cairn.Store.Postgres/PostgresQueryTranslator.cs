@@ -9,7 +9,14 @@ namespace Cairn.Store.Postgres;
 /// <param name="Sql">The expression that reads the value.</param>
 /// <param name="NeverEmpty">The column is never null or "" (so "empties last" needs no extra sort term).</param>
 /// <param name="Collation">The collation to order by, when not the column's own (binary).</param>
-internal sealed record Column(FieldKind Kind, string Sql, bool NeverEmpty = false, string? Collation = null) : ISqlColumn;
+/// <param name="Containment">
+/// A GIN-indexed <c>jsonb</c> document that holds the value, for exact matches: the field equals a
+/// value when the document contains <see cref="Containment.Json"/> of it (<c>@&gt;</c>).
+/// </param>
+internal sealed record Column(FieldKind Kind, string Sql, bool NeverEmpty = false, string? Collation = null, Containment? Containment = null) : ISqlColumn;
+
+/// <summary>An exact match as <c>jsonb</c> containment: <paramref name="Document"/> <c>@&gt;</c> the JSON <paramref name="Json"/> builds for a value.</summary>
+internal sealed record Containment(string Document, Func<string, string> Json);
 
 /// <summary>
 /// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause with the SQLite
@@ -28,8 +35,11 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
     protected override string OrderTerm(Column column, bool descending)
     {
         // SQLite sorts NULL first ascending and last descending; PostgreSQL the other way round.
+        // A column that is never empty is never NULL either: the plain term, which a btree index
+        // on (column DESC, id) or (column, id) reads in order.
         var collate = column.Collation is null ? "" : $" COLLATE {column.Collation}";
-        return descending ? $"{column.Sql}{collate} DESC NULLS LAST" : $"{column.Sql}{collate} ASC NULLS FIRST";
+        var nulls = column.NeverEmpty ? "" : descending ? " NULLS LAST" : " NULLS FIRST";
+        return $"{column.Sql}{collate} {(descending ? "DESC" : "ASC")}{nulls}";
     }
 
     protected override string Not(string condition) => $"NOT COALESCE({condition}, FALSE)";
@@ -61,7 +71,9 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
         return parts.Count == 0 ? null : "(" + string.Join(condition.MatchAll ? " AND " : " OR ", parts) + ")";
     }
 
-    protected override string Comparison(Column column, string op, object value) => $"COALESCE({Compare(column, op, value)}, FALSE)";
+    // NULL and FALSE filter alike under AND and OR (conditions reach a NOT only through Not, which
+    // coalesces): the bare comparison, which a btree index answers.
+    protected override string Comparison(Column column, string op, object value) => Compare(column, op, value);
 
     /// <summary>
     /// A comparison of the column with a value of the column's type: SQLite compares across types
@@ -87,14 +99,30 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
     }
 
     // The field holds at least one of the values.
-    protected override string HasAny(Column column, IReadOnlyList<string> values) => column.Kind == FieldKind.TextList
-        ? $"COALESCE({column.Sql} && {Array(values)}, FALSE)"
-        : $"COALESCE({AsText(column)} = ANY({Array(values)}), FALSE)";
+    protected override string HasAny(Column column, IReadOnlyList<string> values) => column switch
+    {
+        // One containment per value, OR'ed: each is a GIN index scan (the index takes no = ANY).
+        { Containment: { } containment } =>
+            "(" + string.Join(" OR ", values.Distinct(StringComparer.Ordinal).Select(v => $"{containment.Document} @> {Jsonb(containment.Json(v))}")) + ")",
+        // List columns are never NULL (text[] NOT NULL, or ARRAY(…)): the bare operator, which GIN answers.
+        { Kind: FieldKind.TextList } => $"{column.Sql} && {Array(values)}",
+        _ => $"{AsText(column)} = ANY({Array(values)})",
+    };
 
     // The field holds none of the values; true for a missing or empty field.
-    protected override string HasNone(Column column, IReadOnlyList<string> values) => column.Kind == FieldKind.TextList
-        ? $"NOT COALESCE({column.Sql} && {Array(values)}, FALSE)"
-        : $"({column.Sql} IS NULL OR NOT ({AsText(column)} = ANY({Array(values)})))";
+    protected override string HasNone(Column column, IReadOnlyList<string> values) => column switch
+    {
+        { Containment: not null } => $"NOT {HasAny(column, values)}",
+        { Kind: FieldKind.TextList } => $"NOT ({column.Sql} && {Array(values)})",
+        _ => $"({column.Sql} IS NULL OR NOT ({AsText(column)} = ANY({Array(values)})))",
+    };
+
+    private string Jsonb(string json)
+    {
+        var name = "q" + _parameterCount++;
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = json });
+        return "@" + name;
+    }
 
     // Values of a list condition are text; a number column compares in its text form.
     private static string AsText(Column column) => column.Kind == FieldKind.Text ? column.Sql : $"({column.Sql})::text";
@@ -107,7 +135,7 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
             return HasAny(column, distinct);
         }
         // A scalar equals all of its values only when there is one value.
-        return column.Kind == FieldKind.TextList ? $"COALESCE({column.Sql} @> {Array(distinct)}, FALSE)" : "FALSE";
+        return column.Kind == FieldKind.TextList ? $"{column.Sql} @> {Array(distinct)}" : "FALSE";
     }
 
     protected override string Missing(Column column) => column.Kind == FieldKind.TextList

@@ -28,14 +28,21 @@ DROP INDEX ix_models_project;
 CREATE INDEX ix_models_project ON models (project, framework, company);
 CREATE INDEX ix_models_task ON models (task);
 CREATE INDEX ix_models_parent ON models (parent);
-CREATE INDEX ix_models_name ON models (name, id);
 CREATE INDEX ix_models_uri ON models (uri);
 CREATE INDEX ix_models_user ON models (user_id);
 CREATE INDEX ix_models_framework ON models (framework);
+-- Sorted pages read in index order: ORDER BY key [DESC], id (id breaks ties ascending, as in
+-- SQLite), one index per direction.
+CREATE INDEX ix_models_name ON models (name, id);
+CREATE INDEX ix_models_name_desc ON models (name DESC, id);
 CREATE INDEX ix_models_created ON models (created, id);
+CREATE INDEX ix_models_created_desc ON models (created DESC, id);
 CREATE INDEX ix_models_last_update ON models (last_update, id);
+CREATE INDEX ix_models_last_update_desc ON models (last_update DESC, id);
 CREATE INDEX ix_models_tags ON models USING gin (tags);
 CREATE INDEX ix_models_system_tags ON models USING gin (system_tags);
+-- Exact metadata filters are containments of {"key": {"value": "x"}} in the map's jsonb form.
+CREATE INDEX ix_models_metadata ON models USING gin ((metadata::jsonb) jsonb_path_ops);
 
 -- Tasks: the fields the models service reads and writes. The tasks store adds the rest.
 ALTER TABLE tasks

@@ -17,6 +17,8 @@ ALTER TABLE tasks
 CREATE INDEX ix_tasks_parent ON tasks (parent);
 CREATE INDEX ix_tasks_name ON tasks (name, id);
 CREATE INDEX ix_tasks_created ON tasks (created, id);
+CREATE INDEX ix_tasks_created_desc ON tasks (created DESC, id);
+CREATE INDEX ix_tasks_last_update_desc ON tasks (last_update DESC, id);
 CREATE INDEX ix_tasks_tags ON tasks USING gin (tags);
 CREATE INDEX ix_tasks_system_tags ON tasks USING gin (system_tags);
 -- The watchdog looks for in-progress tasks that stopped pinging.
