@@ -474,7 +474,7 @@ internal sealed class PostgresProjectStore(PostgresDatabase database) : IProject
             command.Add("pattern", PostgresRegex.Translate(pattern, ignoreCase: true));
         }
         var values =
-            $"SELECT DISTINCT n.value ->> 'value' AS value {HyperParamPairs} AND s.key = @section AND n.key = @name " +
+            $"SELECT DISTINCT n.value ->> 'value' AS hp_value {HyperParamPairs} AND s.key = @section AND n.key = @name " +
             $"AND (n.value ->> 'value') IS NOT NULL AND {companies}{InProjects(command, "t", projects)}{matching}";
         command.CommandText = $"SELECT COUNT(*) FROM ({values}) v";
         command.Add("company", company);
@@ -483,7 +483,7 @@ internal sealed class PostgresProjectStore(PostgresDatabase database) : IProject
         try
         {
             var total = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-            command.CommandText = $"{values} ORDER BY value COLLATE {PostgresModelStore.NaturalCollation} LIMIT @take OFFSET @skip";
+            command.CommandText = $"SELECT d.hp_value FROM ({values}) d ORDER BY d.hp_value COLLATE {PostgresModelStore.NaturalCollation} LIMIT @take OFFSET @skip";
             command.Add("take", take);
             command.Add("skip", skip);
             return (await PostgresModelStore.ReadStringsAsync(command, cancellationToken).ConfigureAwait(false), total);
