@@ -4,10 +4,9 @@ using Npgsql;
 namespace Cairn.Store.Postgres;
 
 /// <summary>
-/// The metadata store on PostgreSQL, shared by every replica. Ported so far: identity,
-/// sessions and files (with the deletion queue); the other stores (<see cref="MissingStores"/>) still throw
-/// <see cref="NotSupportedException"/>, and the server refuses to start on this provider until
-/// none is missing.
+/// The metadata store on PostgreSQL, shared by every replica: every store the SQLite one has
+/// (identity, sessions, files and the deletion queue, projects, models, tasks, events), passing
+/// the same contract suites.
 /// </summary>
 public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
 {
@@ -21,18 +20,18 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
         Sessions = new PostgresSessionStore(_database);
         Files = new PostgresFileStore(_database);
         Projects = new PostgresProjectStore(_database);
+        Models = new PostgresModelStore(_database);
+        Tasks = new PostgresTaskStore(_database);
+        Events = new PostgresEventStore(_database);
     }
-
-    /// <summary>The stores not ported to PostgreSQL yet.</summary>
-    public static IReadOnlyList<string> MissingStores { get; } = ["projects' web-UI lists", "models", "tasks", "events"];
 
     public IProjectStore Projects { get; }
 
-    public IModelStore Models => throw NotPorted("models");
+    public IModelStore Models { get; }
 
-    public ITaskStore Tasks => throw NotPorted("tasks");
+    public ITaskStore Tasks { get; }
 
-    public IEventStore Events => throw NotPorted("events");
+    public IEventStore Events { get; }
 
     public IFileStore Files { get; }
 
@@ -55,7 +54,4 @@ public sealed class PostgresMetadataStore : IMetadataStore, IAsyncDisposable
     internal PostgresDatabase Database => _database;
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
-
-    private static NotSupportedException NotPorted(string store) =>
-        new($"The PostgreSQL metadata store has no {store} store yet; use Cairn:Database:Provider=sqlite.");
 }

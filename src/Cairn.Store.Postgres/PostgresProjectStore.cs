@@ -1,5 +1,6 @@
 using Cairn.Core;
 using Cairn.Core.Errors;
+using Cairn.Core.Models;
 using Cairn.Core.Projects;
 using Cairn.Core.Querying;
 using Cairn.Core.Storage;
@@ -333,36 +334,175 @@ internal sealed class PostgresProjectStore(PostgresDatabase database) : IProject
         return new ProjectDeleteResult(deleted, models, tasks);
     }
 
-    // The web UI's lists read model metadata, last metrics and task tags, which arrive with the
-    // models and tasks stores.
-    public Task<IReadOnlyList<string>> GetModelMetadataKeysAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default) =>
-        throw NotPorted();
+    // The lists behind the web UI's menus: metadata keys and values, metric variants, task tags.
+    // Text read out of JSON orders by its bytes (COLLATE "C"), as SQLite's does, whatever the
+    // database's default collation.
+    public async Task<IReadOnlyList<string>> GetModelMetadataKeysAsync(string company, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // The entry's own "key", else the map key.
+        command.CommandText =
+            "SELECT DISTINCT COALESCE(d.value ->> 'key', d.key) COLLATE \"C\" AS item FROM models m CROSS JOIN LATERAL json_each(m.metadata::json) d " +
+            $"WHERE m.company IN (@company, ''){InProjects(command, "m", projects)} ORDER BY item";
+        command.Add("company", company);
+        return await PostgresModelStore.ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
 
-    public Task<(IReadOnlyList<string> Values, int Total)> GetModelMetadataValuesAsync(
-        string company, IReadOnlyCollection<string>? projects, string key, int skip, int take, CancellationToken cancellationToken = default) =>
-        throw NotPorted();
+    public async Task<(IReadOnlyList<string> Values, int Total)> GetModelMetadataValuesAsync(
+        string company, IReadOnlyCollection<string>? projects, string key, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var values =
+            "SELECT DISTINCT (m.metadata::json -> @key ->> 'value') COLLATE \"C\" AS value FROM models m " +
+            $"WHERE (m.metadata::json -> @key ->> 'value') IS NOT NULL AND m.company IN (@company, ''){InProjects(command, "m", projects)}";
+        command.CommandText = $"SELECT COUNT(*) FROM ({values}) v";
+        command.Add("company", company);
+        command.Add("key", MetadataKey.Escape(key)); // the map's keys are stored escaped
+        var total = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = $"{values} ORDER BY value LIMIT @take OFFSET @skip";
+        command.Add("take", take);
+        command.Add("skip", skip);
+        return (await PostgresModelStore.ReadStringsAsync(command, cancellationToken).ConfigureAwait(false), total);
+    }
 
-    public Task<IReadOnlyList<MetricVariant>> GetMetricVariantsAsync(
-        string company, IReadOnlyCollection<string>? projects, bool models, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken = default) =>
-        throw NotPorted();
+    public async Task<IReadOnlyList<MetricVariant>> GetMetricVariantsAsync(
+        string company, IReadOnlyCollection<string>? projects, bool models, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var table = models ? "models" : "tasks";
+        var inIds = "";
+        if (ids is not null)
+        {
+            inIds = " AND e.id = ANY(@ids)";
+            command.AddTextArray("ids", ids);
+        }
+        command.CommandText =
+            "SELECT DISTINCT (v.value ->> 'metric') COLLATE \"C\", mt.key, (v.value ->> 'variant') COLLATE \"C\", v.key " +
+            $"FROM {table} e CROSS JOIN LATERAL json_each(e.last_metrics::json) mt " +
+            "CROSS JOIN LATERAL json_each(CASE WHEN json_typeof(mt.value) = 'object' THEN mt.value ELSE '{}'::json END) v " +
+            $"WHERE e.last_metrics IS NOT NULL AND e.company IN (@company, ''){InProjects(command, "e", projects)}{inIds} " +
+            "ORDER BY 1, 3";
+        command.Add("company", company);
+        var found = new List<MetricVariant>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!reader.IsDBNull(0) && !reader.IsDBNull(2))
+            {
+                found.Add(new MetricVariant(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
+        return found;
+    }
 
-    public Task<IReadOnlyList<string>> GetTaskTagsAsync(string company, IReadOnlyCollection<string>? projects, bool systemTags, CancellationToken cancellationToken = default) =>
-        throw NotPorted();
+    public async Task<IReadOnlyList<string>> GetTaskTagsAsync(string company, IReadOnlyCollection<string>? projects, bool systemTags, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var column = systemTags ? "system_tags" : "tags";
+        command.CommandText =
+            $"SELECT DISTINCT j.tag FROM tasks t CROSS JOIN LATERAL unnest(t.{column}) AS j(tag) " +
+            $"WHERE t.company IN (@company, ''){InProjects(command, "t", projects)} ORDER BY j.tag";
+        command.Add("company", company);
+        return await PostgresModelStore.ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
 
-    public Task<IReadOnlyDictionary<string, string>> GetTaskProjectsAsync(string company, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default) =>
-        throw NotPorted();
+    public async Task<IReadOnlyDictionary<string, string>> GetTaskProjectsAsync(string company, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
+    {
+        var projects = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (taskIds.Count == 0)
+        {
+            return projects;
+        }
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "SELECT id, project FROM tasks WHERE id = ANY(@ids) AND company IN (@company, '') AND project IS NOT NULL AND project <> ''", connection);
+        command.AddTextArray("ids", taskIds.Distinct());
+        command.Add("company", company);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            projects[reader.GetString(0)] = reader.GetString(1);
+        }
+        return projects;
+    }
 
-    public Task<(IReadOnlyList<(string Section, string Name)> Parameters, int Total)> GetHyperParametersAsync(
-        string company, IReadOnlyCollection<string>? projects, int skip, int take, CancellationToken cancellationToken = default) =>
-        throw NotPorted();
+    // hyperparams is {section: {name: {section, name, value, ...}}} with escaped names.
+    private const string HyperParamPairs =
+        "FROM tasks t CROSS JOIN LATERAL json_each(t.hyperparams::json) s " +
+        "CROSS JOIN LATERAL json_each(CASE WHEN json_typeof(s.value) = 'object' THEN s.value ELSE '{}'::json END) n " +
+        "WHERE t.hyperparams IS NOT NULL";
 
-    public Task<(IReadOnlyList<string> Values, int Total)> GetHyperParamValuesAsync(
+    public async Task<(IReadOnlyList<(string Section, string Name)> Parameters, int Total)> GetHyperParametersAsync(
+        string company, IReadOnlyCollection<string>? projects, int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // The pairs are the keys two levels down, ordered by their bytes as ClearML's $sort does.
+        var pairs =
+            $"SELECT DISTINCT s.key COLLATE \"C\" AS section, n.key COLLATE \"C\" AS name {HyperParamPairs} " +
+            $"AND t.company IN (@company, ''){InProjects(command, "t", projects)}";
+        command.CommandText = $"SELECT COUNT(*) FROM ({pairs}) p";
+        command.Add("company", company);
+        var total = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = $"{pairs} ORDER BY section, name LIMIT @take OFFSET @skip";
+        command.Add("take", take);
+        command.Add("skip", skip);
+        var found = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return (found, total);
+    }
+
+    public async Task<(IReadOnlyList<string> Values, int Total)> GetHyperParamValuesAsync(
         string company, bool allowPublic, IReadOnlyCollection<string>? projects, string section, string name, string? pattern,
-        int skip, int take, CancellationToken cancellationToken = default) =>
-        throw NotPorted();
+        int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        var companies = allowPublic ? "t.company IN (@company, '')" : "t.company = @company";
+        var matching = "";
+        if (pattern is not null)
+        {
+            matching = " AND (n.value ->> 'value') ~ @pattern";
+            command.Add("pattern", PostgresRegex.Translate(pattern, ignoreCase: true));
+        }
+        var values =
+            $"SELECT DISTINCT n.value ->> 'value' AS hp_value {HyperParamPairs} AND s.key = @section AND n.key = @name " +
+            $"AND (n.value ->> 'value') IS NOT NULL AND {companies}{InProjects(command, "t", projects)}{matching}";
+        command.CommandText = $"SELECT COUNT(*) FROM ({values}) v";
+        command.Add("company", company);
+        command.Add("section", section);
+        command.Add("name", name);
+        try
+        {
+            var total = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            command.CommandText = $"SELECT d.hp_value FROM ({values}) d ORDER BY d.hp_value COLLATE {PostgresModelStore.NaturalCollation} LIMIT @take OFFSET @skip";
+            command.Add("take", take);
+            command.Add("skip", skip);
+            return (await PostgresModelStore.ReadStringsAsync(command, cancellationToken).ConfigureAwait(false), total);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidRegularExpression)
+        {
+            throw new CairnException(ErrorCodes.InvalidRegex, e.MessageText);
+        }
+    }
 
-    private static NotSupportedException NotPorted() =>
-        new("The PostgreSQL store has no web-UI project lists yet (they need the models and tasks stores).");
+    private static string InProjects(NpgsqlCommand command, string alias, IReadOnlyCollection<string>? projects)
+    {
+        if (projects is null)
+        {
+            return "";
+        }
+        command.AddTextArray("projects", projects);
+        return $" AND {alias}.project = ANY(@projects)";
+    }
 
     private static async Task LockNamesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string company, CancellationToken cancellationToken)
     {

@@ -18,16 +18,75 @@ namespace Cairn.Store.Postgres;
 /// <item><c>\xhh</c> takes two hex digits in .NET and every following hex digit in ARE: <c>\u00hh</c>.</item>
 /// <item>named groups become plain groups; comments are dropped.</item>
 /// <item>refused: back-references, atomic groups, conditionals, Unicode categories (<c>\p</c>),
-/// inline options other than a leading <c>(?i)</c>/<c>(?s)</c>, scoped options, character-class
-/// subtraction, POSIX classes, <c>\D</c>/<c>\W</c>/<c>\S</c> inside a class, and counts above 255 (ARE's limit).</item>
+/// inline options other than a leading <c>(?i)</c>/<c>(?s)</c> and a <c>(?i)</c> or <c>(?i:…)</c> within,
+/// character-class subtraction, POSIX classes, <c>\D</c>/<c>\W</c>/<c>\S</c> inside a class, and counts
+/// above 255 (ARE's limit).</item>
+/// <item>case-insensitive: ARE folds case by the database's <c>LC_CTYPE</c> (ASCII only in the C
+/// locale), .NET by Unicode's case mappings (é/É, k/K/K the Kelvin sign): each letter is written
+/// as the bracket of every character .NET treats as the same letter. A <c>(?i)</c> after the start
+/// applies to the rest of its group, as in .NET; a range in a class it covers is refused unless
+/// the whole pattern is case-insensitive and the range is ASCII.</item>
 /// </list>
-/// Character classes (<c>\d</c>, <c>\w</c>, <c>\s</c>, case-insensitive matching) agree on ASCII;
-/// beyond it PostgreSQL classifies by the database's <c>LC_CTYPE</c>.
+/// Character classes (<c>\d</c>, <c>\w</c>, <c>\s</c>) agree on ASCII; beyond it PostgreSQL classifies
+/// by the database's <c>LC_CTYPE</c>.
 /// </summary>
 public static class PostgresRegex
 {
     /// <summary>ARE's largest repetition count (RE_DUP_MAX).</summary>
     private const int MaxCount = 255;
+
+    private static readonly Lazy<Dictionary<char, string>> Equivalents = new(BuildEquivalents);
+
+    /// <summary>
+    /// The characters .NET's case-insensitive matching treats as <paramref name="c"/> (itself
+    /// included), or null when it has no other: the classes of Unicode's simple case mappings,
+    /// without the Turkish dotted and dotless i, which .NET joins to i only in Turkish cultures.
+    /// </summary>
+    internal static string? CaseEquivalents(char c) => Equivalents.Value.GetValueOrDefault(c);
+
+    private static Dictionary<char, string> BuildEquivalents()
+    {
+        var parent = new Dictionary<char, char>();
+        char Find(char c)
+        {
+            while (parent.TryGetValue(c, out var p) && p != c)
+            {
+                c = p;
+            }
+            return c;
+        }
+        for (var code = 0; code <= char.MaxValue; code++)
+        {
+            var c = (char)code;
+            if (char.IsSurrogate(c) || c is '\u0130' or '\u0131')
+            {
+                continue;
+            }
+            foreach (var other in new[] { char.ToLowerInvariant(c), char.ToUpperInvariant(c) })
+            {
+                if (other != c && other is not ('\u0130' or '\u0131'))
+                {
+                    var (a, b) = (Find(c), Find(other));
+                    if (a != b)
+                    {
+                        parent[a] = b;
+                    }
+                    parent.TryAdd(b, b);
+                }
+            }
+        }
+        var groups = parent.Keys.GroupBy(Find).Where(g => g.Count() > 1);
+        var equivalents = new Dictionary<char, string>();
+        foreach (var group in groups)
+        {
+            var members = new string(group.Order().ToArray());
+            foreach (var c in group)
+            {
+                equivalents[c] = members;
+            }
+        }
+        return equivalents;
+    }
 
     /// <summary>Translates a .NET-syntax pattern into an ARE with the same matches.</summary>
     /// <param name="pattern">The pattern, in the .NET syntax the query carries.</param>
@@ -41,6 +100,15 @@ public static class PostgresRegex
         private readonly StringBuilder _out = new(pattern.Length + 8);
         private int _i;
         private bool _singleLine;
+
+        /// <summary>Whether the text being read matches case-insensitively (a <c>(?i)</c> in force).</summary>
+        private bool _caseless;
+
+        /// <summary>Whether the ARE starts with <c>(?i)</c>, so ARE itself folds ASCII everywhere.</summary>
+        private bool _areCaseless;
+
+        /// <summary>The case-insensitivity in force outside each open group, restored at its <c>)</c>.</summary>
+        private readonly Stack<bool> _scopes = new();
 
         /// <summary>Whether the last thing written can take a quantifier (not a lookaround or an anchor).</summary>
         private bool _quantifiable;
@@ -56,6 +124,7 @@ public static class PostgresRegex
             {
                 _out.Insert(0, "(?i)");
             }
+            _areCaseless = _caseless = _out.ToString().StartsWith("(?i)", StringComparison.Ordinal);
             while (_i < pattern.Length)
             {
                 var c = pattern[_i];
@@ -74,6 +143,10 @@ public static class PostgresRegex
                         _out.Append(')');
                         _i++;
                         _quantifiable = true;
+                        if (_scopes.Count > 0)
+                        {
+                            _caseless = _scopes.Pop();
+                        }
                         break;
                     case '.':
                         _out.Append(_singleLine ? "." : @"[^\n]");
@@ -107,13 +180,31 @@ public static class PostgresRegex
                         _quantifiable = true;
                         break;
                     default:
-                        _out.Append(c);
+                        Literal(c, inClass: false);
                         _i++;
                         _quantifiable = true;
                         break;
                 }
             }
             return _out.ToString();
+        }
+
+        /// <summary>A literal character: under a <c>(?i)</c>, the bracket of its .NET case equivalents.</summary>
+        private void Literal(char c, bool inClass)
+        {
+            if (!_caseless || CaseEquivalents(c) is not { } equivalents)
+            {
+                _out.Append(c);
+                return;
+            }
+            if (inClass)
+            {
+                _out.Append(equivalents);
+            }
+            else
+            {
+                _out.Append('[').Append(equivalents).Append(']');
+            }
         }
 
         /// <summary>Leading <c>(?i)</c>, <c>(?s)</c> or both: ARE takes options only at its very start.</summary>
@@ -262,7 +353,20 @@ public static class PostgresRegex
                 }
                 else
                 {
-                    _out.Append(c);
+                    var inRange = (_i + 2 < pattern.Length && pattern[_i + 1] == '-' && pattern[_i + 2] != ']')
+                        || (pattern[_i - 1] == '-' && _i >= 2 && pattern[_i - 2] != '[');
+                    if (_caseless && inRange && CaseEquivalents(c) is not null && (!_areCaseless || !char.IsAscii(c)))
+                    {
+                        throw Refuse("a range of letters in a character class under a (?i) that ARE cannot fold the same way");
+                    }
+                    if (inRange)
+                    {
+                        _out.Append(c);
+                    }
+                    else
+                    {
+                        Literal(c, inClass: true);
+                    }
                     _i++;
                 }
             }
@@ -313,18 +417,34 @@ public static class PostgresRegex
             {
                 _out.Append('(');
                 _i++;
+                _scopes.Push(_caseless);
                 return;
             }
             var rest = pattern.AsSpan(_i);
-            if (rest.StartsWith("(?:") || rest.StartsWith("(?=") || rest.StartsWith("(?!"))
+            if (rest.StartsWith("(?i)"))
+            {
+                // Case-insensitive from here to the end of the enclosing group, as in .NET.
+                _caseless = true;
+                _i += 4;
+            }
+            else if (rest.StartsWith("(?i:"))
+            {
+                _out.Append("(?:");
+                _i += 4;
+                _scopes.Push(_caseless);
+                _caseless = true;
+            }
+            else if (rest.StartsWith("(?:") || rest.StartsWith("(?=") || rest.StartsWith("(?!"))
             {
                 _out.Append(rest[..3]);
                 _i += 3;
+                _scopes.Push(_caseless);
             }
             else if (rest.StartsWith("(?<=") || rest.StartsWith("(?<!"))
             {
                 _out.Append(rest[..4]);
                 _i += 4;
+                _scopes.Push(_caseless);
             }
             else if (rest.StartsWith("(?<") || rest.StartsWith("(?'"))
             {
@@ -337,6 +457,7 @@ public static class PostgresRegex
                 }
                 _out.Append('(');
                 _i = end + 1;
+                _scopes.Push(_caseless);
             }
             else if (rest.StartsWith("(?#"))
             {
@@ -357,7 +478,7 @@ public static class PostgresRegex
             }
             else
             {
-                throw Refuse("inline options other than a leading (?i) or (?s)");
+                throw Refuse("inline options other than a leading (?i) or (?s), or a (?i) within");
             }
         }
 

@@ -23,3 +23,41 @@ internal static class PostgresValues
             TypedValue = values.ToArray(),
         });
 }
+
+/// <summary>Helpers of the document stores (models, tasks, events).</summary>
+internal static class PostgresText
+{
+    /// <summary>
+    /// <paramref name="text"/> as an SQL string literal (standard_conforming_strings, the default
+    /// since PostgreSQL 9.1), for names that become part of a statement; null for text a literal
+    /// cannot carry (a NUL character).
+    /// </summary>
+    public static string? Literal(string text) =>
+        text.Contains('\0', StringComparison.Ordinal) ? null : "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Tags are stored de-duplicated and sorted (ordinal), and returned that way, as in SQLite.</summary>
+    public static string[] TagArray(IEnumerable<string> values) => values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+
+    public static System.Text.Json.Nodes.JsonObject? ReadObject(this NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : System.Text.Json.Nodes.JsonNode.Parse(reader.GetString(ordinal)) as System.Text.Json.Nodes.JsonObject;
+
+    public static DateTimeOffset? ReadTime(this NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : PostgresValues.ToDateTime(reader.GetInt64(ordinal));
+
+    public static long? Time(DateTimeOffset? value) => value is { } time ? PostgresValues.ToDb(time) : null;
+
+    /// <summary>Binds a bigint[] parameter.</summary>
+    public static NpgsqlParameter AddLongArray(this NpgsqlCommand command, string name, IEnumerable<long> values) =>
+        command.Parameters.Add(new NpgsqlParameter<long[]>(name, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint)
+        {
+            TypedValue = values.ToArray(),
+        });
+
+    /// <summary>Binds a text parameter (also for null, which AddWithValue cannot type).</summary>
+    public static NpgsqlParameter AddText(this NpgsqlCommand command, string name, string? value) =>
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+
+    /// <summary>Binds a bigint parameter (also for null).</summary>
+    public static NpgsqlParameter AddLong(this NpgsqlCommand command, string name, long? value) =>
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Bigint) { Value = (object?)value ?? DBNull.Value });
+}

@@ -1,5 +1,6 @@
 using System.Text;
 using Cairn.Core.Querying;
+using Cairn.Store.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace Cairn.Store.Sqlite;
@@ -16,7 +17,7 @@ namespace Cairn.Store.Sqlite;
 /// <paramref name="Sql"/> is a column with a b-tree index of its own: rows can be read in its
 /// order, and an <c>IN</c> list on it can be answered through the index.
 /// </param>
-internal sealed record Column(FieldKind Kind, string Sql, ValueIndex? Index = null, bool NeverEmpty = false, string? Collation = null, bool Indexed = false);
+internal sealed record Column(FieldKind Kind, string Sql, ValueIndex? Index = null, bool NeverEmpty = false, string? Collation = null, bool Indexed = false) : ISqlColumn;
 
 /// <summary>
 /// An index table of a field's values: <see cref="Select"/> is a query that, completed with
@@ -36,8 +37,9 @@ internal sealed record ValueIndex(string Key, string Select, string? KeyColumn =
 internal sealed record IndexedTerm(Column Column, IReadOnlyList<string> Values);
 
 /// <summary>
-/// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause, adding its values as
-/// parameters of <paramref name="command"/>. List fields are JSON arrays searched with json_each.
+/// Translates an <see cref="EntityQuery"/> to a WHERE and an ORDER BY clause in SQLite's dialect
+/// (the walk of the conditions is <see cref="SqlConditionTranslator{TColumn}"/>'s), adding its values
+/// as parameters of <paramref name="command"/>. List fields are JSON arrays searched with json_each.
 /// </summary>
 /// <param name="columns">Resolves a field name to its column; null for fields the entity does not have.</param>
 /// <param name="naturalOrder">The SQL that orders rows by insertion, used when a query names no order.</param>
@@ -48,12 +50,13 @@ internal sealed record IndexedTerm(Column Column, IReadOnlyList<string> Values);
 /// when every such condition matches many rows (see <see cref="IndexedTerms"/>).
 /// </param>
 internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string naturalOrder, SqliteCommand command, bool walkOrder = false)
+    : SqlConditionTranslator<Column>(columns, naturalOrder)
 {
     private int _parameterCount;
     private int _negated;
 
     /// <summary>
-    /// The inclusion conditions <see cref="Where"/> wrote that an index can answer (not those under a
+    /// The inclusion conditions <see cref="SqlConditionTranslator{TColumn}.Where"/> wrote that an index can answer (not those under a
     /// NOT). SQLite's planner drives such a query from one of them: it reads every match and sorts
     /// them all for a page, however many there are, since without per-value statistics it cannot
     /// tell a tag on 10 models from one on 10,000.
@@ -66,154 +69,38 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
     /// column that can be empty sorts by emptiness first, which no index has).
     /// </summary>
     public bool OrderHasIndex(IReadOnlyList<SortKey> order) =>
-        order.Count > 0 && columns(order[0].Field) is { Indexed: true, Collation: null } column && (order[0].Descending || column.NeverEmpty);
+        order.Count > 0 && Columns(order[0].Field) is { Indexed: true, Collation: null } column && (order[0].Descending || column.NeverEmpty);
 
-    public string Where(IEnumerable<QueryCondition> conditions)
+    protected override string True => "1 = 1";
+
+    protected override string OrderTerm(Column column, bool descending)
     {
-        var parts = conditions.Select(Translate).Where(sql => sql is not null).ToList();
-        return parts.Count == 0 ? "1 = 1" : string.Join(" AND ", parts);
+        var collate = column.Collation is null ? "" : $" COLLATE {column.Collation}";
+        return $"{column.Sql}{collate} {(descending ? "DESC" : "ASC")}";
     }
 
-    /// <summary>
-    /// ORDER BY for the keys (unknown fields are skipped), with ClearML's rules: an ascending first
-    /// key puts empty values last, and <c>id</c> breaks ties unless already a key.
-    /// </summary>
-    public string OrderBy(IReadOnlyList<SortKey> order)
+    protected override string Not(string condition) => $"NOT {condition}";
+
+    protected override string Negated(Func<string> write)
     {
-        if (order.Count == 0)
+        _negated++;
+        try
         {
-            return naturalOrder;
+            return write();
         }
-        var terms = new List<string>();
-        var first = true;
-        foreach (var key in order)
+        finally
         {
-            if (columns(key.Field) is not { } column)
-            {
-                continue;
-            }
-            if (first && !key.Descending && !column.NeverEmpty)
-            {
-                terms.Add($"({Empty(column)}) ASC");
-            }
-            first = false;
-            var collate = column.Collation is null ? "" : $" COLLATE {column.Collation}";
-            terms.Add($"{column.Sql}{collate} {(key.Descending ? "DESC" : "ASC")}");
-        }
-        if (!order.Any(k => k.Field == "id"))
-        {
-            terms.Add($"{columns("id")!.Sql} ASC");
-        }
-        return string.Join(", ", terms);
-    }
-
-    private string? Translate(QueryCondition condition) => condition switch
-    {
-        ListCondition list => TranslateList(list),
-        ArrayFilterCondition filter => TranslateArrayFilter(filter),
-        PatternCondition pattern => TranslatePattern(pattern),
-        RangeCondition range => TranslateRange(range),
-        ComparisonCondition comparison => TranslateComparison(comparison),
-        AnyCondition any => any.Conditions.Count == 0
-            ? null
-            : "(" + string.Join(" OR ", any.Conditions.Select(c => Translate(c) ?? "1 = 1")) + ")",
-        AllCondition all => all.Conditions.Count == 0
-            ? null
-            : "(" + string.Join(" AND ", all.Conditions.Select(c => Translate(c) ?? "1 = 1")) + ")",
-        _ => throw new NotSupportedException($"Unsupported condition {condition.GetType().Name}"),
-    };
-
-    private string? TranslateList(ListCondition condition)
-    {
-        var column = ColumnOf(condition.Field);
-        var filter = condition.Filter;
-        var parts = new List<string>();
-        if (filter.AnyOf.Count > 0)
-        {
-            parts.Add(HasAny(column, filter.AnyOf));
-        }
-        if (filter.AllOf.Count > 0)
-        {
-            parts.Add(HasAll(column, filter.AllOf));
-        }
-        if (filter.NoneOf.Count > 0)
-        {
-            parts.Add(HasNone(column, filter.NoneOf));
-        }
-
-        var joined = parts.Count == 0
-            ? null
-            : "(" + string.Join(filter.Operator == LogicalOperator.And ? " AND " : " OR ", parts) + ")";
-        if (!filter.AllowEmpty)
-        {
-            return joined;
-        }
-        return joined is null ? $"({Missing(column)})" : $"({joined} OR {Missing(column)})";
-    }
-
-    private string? TranslateArrayFilter(ArrayFilterCondition condition)
-    {
-        var column = ColumnOf(condition.Field);
-        var filter = condition.Filter;
-        // null stands for "the field is an empty array" (Mongo's $size 0: a missing field or a
-        // scalar is not one); each part's values fold into one condition, however many there are.
-        static List<string> Values(IReadOnlyList<string?> values) => values.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var emptyArray = column.Kind == FieldKind.TextList ? $"json_array_length({column.Sql}) = 0" : "0";
-        var nonEmptyArray = column.Kind == FieldKind.TextList ? $"({column.Sql} IS NULL OR json_array_length({column.Sql}) <> 0)" : "1";
-
-        // "any": has at least one of include, or lacks at least one of exclude (parts OR'ed).
-        var anyParts = new List<string>();
-        if (Values(filter.AnyInclude) is { Count: > 0 } anyInclude)
-        {
-            anyParts.Add(HasAny(column, anyInclude));
-        }
-        if (filter.AnyInclude.Contains(null))
-        {
-            anyParts.Add(emptyArray);
-        }
-        if (Values(filter.AnyExclude) is { Count: > 0 } anyExclude)
-        {
-            _negated++;
-            anyParts.Add($"NOT {HasAll(column, anyExclude)}");
             _negated--;
         }
-        if (filter.AnyExclude.Contains(null))
-        {
-            anyParts.Add(nonEmptyArray);
-        }
-        // "all": has every one of include and none of exclude (parts AND'ed).
-        var allParts = new List<string>();
-        if (Values(filter.AllInclude) is { Count: > 0 } allInclude)
-        {
-            allParts.Add(HasAll(column, allInclude));
-        }
-        if (filter.AllInclude.Contains(null))
-        {
-            allParts.Add(emptyArray);
-        }
-        if (Values(filter.AllExclude) is { Count: > 0 } allExclude)
-        {
-            allParts.Add(HasNone(column, allExclude));
-        }
-        if (filter.AllExclude.Contains(null))
-        {
-            allParts.Add(nonEmptyArray);
-        }
-        var groups = new List<string>();
-        if (anyParts.Count > 0)
-        {
-            groups.Add("(" + string.Join(" OR ", anyParts) + ")");
-        }
-        if (allParts.Count > 0)
-        {
-            groups.Add("(" + string.Join(" AND ", allParts) + ")");
-        }
-        return groups.Count == 0
-            ? null
-            : "(" + string.Join(filter.Operator == LogicalOperator.And ? " AND " : " OR ", groups) + ")";
     }
 
-    private string? TranslatePattern(PatternCondition condition)
+    protected override string EmptyArray(Column column) =>
+        column.Kind == FieldKind.TextList ? $"json_array_length({column.Sql}) = 0" : "0";
+
+    protected override string NonEmptyArray(Column column) =>
+        column.Kind == FieldKind.TextList ? $"({column.Sql} IS NULL OR json_array_length({column.Sql}) <> 0)" : "1";
+
+    protected override string? TranslatePattern(PatternCondition condition)
     {
         var pattern = Parameter(condition.IgnoreCase ? "(?i)" + condition.Pattern : condition.Pattern);
         var literal = RegexLiteral.Analyze(condition.Pattern);
@@ -224,7 +111,7 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         var parts = new List<string>();
         foreach (var field in condition.Fields)
         {
-            if (columns(field) is not { } column)
+            if (Columns(field) is not { } column)
             {
                 continue;
             }
@@ -283,44 +170,12 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         return $"(instr(lower({column.Sql}), {text}) > 0 OR ({column.Sql} GLOB {nonAscii} AND cairn_regexp({pattern}, {column.Sql})))";
     }
 
-    private string? TranslateRange(RangeCondition condition)
-    {
-        var column = ColumnOf(condition.Field);
-        if (condition.Min is null && condition.Max is null)
-        {
-            return null; // Open at both ends: no condition.
-        }
-        var parts = new List<string>();
-        if (condition.Min is not null)
-        {
-            parts.Add($"{column.Sql} >= {Parameter(ToDb(condition.Min))}");
-        }
-        if (condition.Max is not null)
-        {
-            parts.Add($"{column.Sql} <= {Parameter(ToDb(condition.Max))}");
-        }
-        var range = "(" + string.Join(" AND ", parts) + ")";
-        // An open minimum also matches rows without a value, as ClearML's $lte query does not.
-        return condition.Min is null ? $"({column.Sql} IS NULL OR {range})" : range;
-    }
+    protected override string Compare(Column column, string op, object value) => $"{column.Sql} {op} {Parameter(ToDb(value))}";
 
-    private string TranslateComparison(ComparisonCondition condition)
-    {
-        var column = ColumnOf(condition.Field);
-        var op = condition.Operator switch
-        {
-            ComparisonOperator.Equal => "=",
-            ComparisonOperator.Greater => ">",
-            ComparisonOperator.GreaterOrEqual => ">=",
-            ComparisonOperator.Less => "<",
-            ComparisonOperator.LessOrEqual => "<=",
-            _ => throw new NotSupportedException(condition.Operator.ToString()),
-        };
-        return $"{column.Sql} {op} {Parameter(ToDb(condition.Value))}";
-    }
+    protected override string Comparison(Column column, string op, object value) => Compare(column, op, value);
 
     // The field holds at least one of the values. Written so that an index on the column applies.
-    private string HasAny(Column column, IReadOnlyList<string> values)
+    protected override string HasAny(Column column, IReadOnlyList<string> values)
     {
         var list = ValueList(values);
         if (column.Index is { } index)
@@ -341,7 +196,7 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
     }
 
     // The field holds none of the values; true for a missing or empty field.
-    private string HasNone(Column column, IReadOnlyList<string> values)
+    protected override string HasNone(Column column, IReadOnlyList<string> values)
     {
         var list = ValueList(values);
         if (column.Index is { KeyColumn: { } keyColumn } correlated)
@@ -357,7 +212,7 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
             : $"({column.Sql} IS NULL OR {column.Sql} NOT IN {list})";
     }
 
-    private string HasAll(Column column, IReadOnlyList<string> values)
+    protected override string HasAll(Column column, IReadOnlyList<string> values)
     {
         var distinct = values.Distinct(StringComparer.Ordinal).ToList();
         if (distinct.Count == 1)
@@ -404,21 +259,16 @@ internal sealed class SqlQueryTranslator(Func<string, Column?> columns, string n
         }
     }
 
-    /// <summary>"No value" for the tag operators' <c>null</c> (api.md §4.2): missing, null or <c>[]</c>.</summary>
-    private static string Missing(Column column) => column.Kind == FieldKind.TextList
+    protected override string Missing(Column column) => column.Kind == FieldKind.TextList
         ? $"{column.Sql} IS NULL OR json_array_length({column.Sql}) = 0"
         : $"{column.Sql} IS NULL";
 
-    /// <summary>"Empty" for ordering empties last: also "" for text (ClearML's declared string fields).</summary>
-    private static string Empty(Column column) => column.Kind switch
+    protected override string Empty(Column column) => column.Kind switch
     {
         FieldKind.TextList => $"{column.Sql} IS NULL OR json_array_length({column.Sql}) = 0",
         FieldKind.Text => $"{column.Sql} IS NULL OR {column.Sql} = ''",
         _ => $"{column.Sql} IS NULL",
     };
-
-    private Column ColumnOf(string field) =>
-        columns(field) ?? throw new InvalidOperationException($"Field '{field}' is not queryable on this entity.");
 
     private string ValueList(IEnumerable<string> values) => command.AddList("$q" + _parameterCount++, values);
 

@@ -70,21 +70,60 @@ public sealed class DatabaseProviderTests
     }
 
     [Fact]
-    public async Task A_reachable_database_is_migrated_at_start_up()
+    public async Task A_server_on_postgres_migrates_its_database_and_serves_models_tasks_and_events()
     {
         var database = await TestPostgres.CreateDatabaseAsync();
         try
         {
-            // The provider is not complete yet, so start-up stops after migrating (see CairnServer);
-            // once it is, this test starts a server on the database instead.
-            var error = await Assert.ThrowsAsync<CairnStartupException>(() => TestServer.StartAsync(
-                ["--Cairn:Database:Provider=postgres", $"--Cairn:Database:ConnectionString={TestPostgres.ConnectionStringFor(database)}"]));
-            Assert.StartsWith("Cairn:Database:Provider 'postgres' is not complete in this build", error.Message);
+            await using (var server = await TestServer.StartAsync(
+                ["--Cairn:Database:Provider=postgres", $"--Cairn:Database:ConnectionString={TestPostgres.ConnectionStringFor(database)}"]))
+            {
+                using var client = server.Client();
 
+                // Models: create, tag and metadata writes, a filtered and ordered query.
+                string CreatedId(ApiResponse response) => response.Ok()["id"]!.GetValue<string>();
+                var first = CreatedId(await client.CallAsync("models.create", new { name = "pg first", uri = "s3://b/1.bin", tags = new[] { "prod" } }));
+                var second = CreatedId(await client.CallAsync("models.create", new { name = "pg second", uri = "s3://b/2.bin", tags = new[] { "prod", "new" } }));
+                CreatedId(await client.CallAsync("models.create", new { name = "other", uri = "s3://b/3.bin" }));
+                (await client.CallAsync("models.add_or_update_metadata", new { model = first, metadata = new[] { new { key = "epochs", type = "int", value = "10" } } })).Ok();
+                var models = (await client.CallAsync("models.get_all", new { tags = new[] { "prod" }, name = "^pg", order_by = new[] { "-name" }, only_fields = new[] { "id", "name" } })).Ok()["models"]!.AsArray();
+                Assert.Equal([second, first], models.Select(m => m!["id"]!.GetValue<string>()));
+                var byMetadata = (await client.CallAsync("models.get_all", new Dictionary<string, object> { ["metadata.epochs.value"] = new[] { "10" } })).Ok()["models"]!.AsArray();
+                Assert.Equal([first], byMetadata.Select(m => m!["id"]!.GetValue<string>()));
+
+                // Tasks: create, and find through get_all_ex.
+                var task = CreatedId(await client.CallAsync("tasks.create", new { name = "pg task", type = "training" }));
+                var tasks = (await client.CallAsync("tasks.get_all_ex", new { id = new[] { task }, only_fields = new[] { "id", "name", "status" } })).Ok()["tasks"]!.AsArray();
+                Assert.Equal("pg task", Assert.Single(tasks)!["name"]!.GetValue<string>());
+
+                // Events: a batch of scalars lands in last_metrics and in the histogram.
+                var batch = new System.Text.StringBuilder();
+                foreach (var (iter, value) in new[] { (0L, 1.0), (1L, 0.5), (2L, 0.25) })
+                {
+                    batch.Append(System.Text.Json.JsonSerializer.Serialize(new
+                    {
+                        timestamp = 1_700_000_000_000 + iter, type = "training_stats_scalar", task, iter, metric = "loss", variant = "train", value,
+                    })).Append('\n');
+                }
+                Assert.Equal(3, (await client.SendAsync("v2.23/events.add_batch", batch.ToString(), "application/json-lines")).Ok()["added"]!.GetValue<int>());
+                var histogram = (await client.CallAsync("events.scalar_metrics_iter_histogram", new { task })).Ok();
+                Assert.Equal([1.0, 0.5, 0.25], histogram["loss"]!["train"]!["y"]!.AsArray().Select(y => y!.GetValue<double>()));
+                var document = (await client.CallAsync("tasks.get_by_id", new { task })).Ok()["task"]!;
+                Assert.Equal(2, document["last_iteration"]!.GetValue<long>());
+                var lastMetrics = Assert.Single(document["last_metrics"]!.AsObject()).Value!.AsObject();
+                Assert.Equal(0.25, Assert.Single(lastMetrics).Value!["value"]!.GetValue<double>());
+            }
+
+            // The rows are in PostgreSQL, under the newest schema.
             await using var connection = new NpgsqlConnection(TestPostgres.ConnectionStringFor(database));
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT MAX(version) FROM schema_version", connection);
-            Assert.Equal(Store.Postgres.PostgresDatabase.Migrations[^1].Version, await command.ExecuteScalarAsync());
+            await using var command = new NpgsqlCommand(
+                "SELECT (SELECT MAX(version) FROM schema_version), (SELECT COUNT(*) FROM models), (SELECT COUNT(*) FROM scalar_events)", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(Store.Postgres.PostgresDatabase.Migrations[^1].Version, reader.GetInt32(0));
+            Assert.Equal(3, reader.GetInt64(1));
+            Assert.Equal(3, reader.GetInt64(2));
         }
         finally
         {

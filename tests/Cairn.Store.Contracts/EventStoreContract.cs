@@ -72,6 +72,24 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     }
 
     [Fact]
+    public async Task Concurrent_batches_to_one_entity_lose_no_point_and_no_last_metrics_entry()
+    {
+        var task = await NewTaskAsync();
+        // Twenty writers at once, each with a series of its own and points in a shared one.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(writer => Store.Events.AddAsync(Company,
+            [Scalar(task, writer, writer, variant: $"own {writer}"), Scalar(task, 100 + writer, 1, variant: "shared")], Now)));
+
+        var lastMetrics = (await Store.Tasks.GetByIdOrNullAsync(Company, task.Id))!.LastMetrics!.Single().Value!.AsObject();
+        Assert.Equal(21, lastMetrics.Count);
+        var shared = lastMetrics.Select(kv => kv.Value!).Single(m => m["variant"]!.GetValue<string>() == "shared");
+        Assert.Equal(20, shared["count"]!.GetValue<long>());
+        Assert.Equal(100, shared["first_value_iteration"]!.GetValue<long>());
+        Assert.Equal(1.0, shared["mean_value"]!.GetValue<double>());
+        Assert.Equal(40, await CountAsync(task));
+        Assert.Equal(119, (await Store.Tasks.GetInfoOrNullAsync(Company, task.Id))!.LastIteration);
+    }
+
+    [Fact]
     public async Task The_histogram_samples_buckets_and_leaves_single_values_out()
     {
         var task = await NewTaskAsync();

@@ -40,7 +40,9 @@ public sealed class PostgresRegexTests
         // Alternation, groups, lookaround, comments, named groups.
         "resnet|bert", "^(resnet|bert)50$", "a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b", "(?#note)abc", "(?<name>ab)c",
         // Case.
-        "(?i)abc", "(?i)^resnet50 V2$", "(?is)a.B",
+        "(?i)abc", "(?i)^resnet50 V2$", "(?is)a.B", "(?i)CAFÉ", "(?i)[A-C]B", "(?i)[é]",
+        // Case-insensitive from within: to the end of the group, or in a scoped group.
+        "a(?i)b", "A(?i)b", "(a(?i)b)c", "(a(?i)b)C", "(?i:a)b", "(?i:A)B", "x(?i:AB)c",
     ];
 
     [Theory]
@@ -73,8 +75,8 @@ public sealed class PostgresRegexTests
     [InlineData("(a)\\1", "back-reference")]
     [InlineData("(?P<x>a)(?P=x)", "back-reference")]
     [InlineData("(?>a+)b", "atomic group")]
-    [InlineData("a(?i)b", "inline options")]
-    [InlineData("(?i:a)b", "inline options")]
+    [InlineData("a(?i)[a-c]", "range of letters")]
+    [InlineData("(?i)[à-é]", "range of letters")]
     [InlineData("(?m)^a", "inline options")]
     [InlineData("(?x)a b", "inline options")]
     [InlineData("\\p{L}", "Unicode category")]

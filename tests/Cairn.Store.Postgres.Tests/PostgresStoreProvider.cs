@@ -60,8 +60,7 @@ public sealed class PostgresStoreProvider : IStoreProvider
     public static Task<NpgsqlConnection> OpenConnectionAsync(IMetadataStore store) =>
         ((PostgresMetadataStore)store).OpenConnectionAsync();
 
-    // The models and tasks tables come with the projects, models and tasks stores (not ported yet);
-    // these inserts are written for the columns the SQLite schema's first migration has.
+    // Rows with the columns the projects' contract needs; the other columns take their defaults.
     public async Task InsertModelAsync(IMetadataStore store, ModelRow model)
     {
         await using var connection = await OpenConnectionAsync(store);

@@ -156,13 +156,6 @@ public static class CairnServer
         {
             throw new CairnStartupException($"Cairn:DataDir database '{options.DatabasePath}' cannot be opened: {e.Message}");
         }
-        // Until every store is ported, a server on PostgreSQL would answer most calls with errors:
-        // refuse to start instead (after checking the database, so the connection is validated).
-        if (store is PostgresMetadataStore && PostgresMetadataStore.MissingStores.Count > 0)
-        {
-            throw new CairnStartupException(
-                $"Cairn:Database:Provider '{DatabaseOptions.Postgres}' is not complete in this build (no {string.Join(", ", PostgresMetadataStore.MissingStores)} store yet); use '{DatabaseOptions.Sqlite}'.");
-        }
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].TrimEnd('\r');

@@ -1,0 +1,5 @@
+using Cairn.Store.Contracts;
+
+namespace Cairn.Store.Postgres.Tests;
+
+public sealed class PostgresTaskStoreTests() : TaskStoreContract(new PostgresStoreProvider());
