@@ -246,14 +246,14 @@ public sealed class FilesOptions
     public const string S3 = "s3";
     public const string Azure = "azure";
 
-    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> (<c>Cairn:Files:S3</c>); <c>azure</c> is reserved.</summary>
+    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> (<c>Cairn:Files:S3</c>); <c>azure</c> (<c>Cairn:Files:Azure</c>).</summary>
     public string Provider { get; set; } = Disk;
 
-    // Only providers that are registered in BlobStoreRegistration pass; s3 and azure join as they land.
+    // Only providers that are registered in BlobStoreRegistration pass.
     internal string? Validate() =>
-        Provider.ToLowerInvariant() is Disk or S3
+        Provider.ToLowerInvariant() is Disk or S3 or Azure
             ? null
-            : $"Cairn:Files:Provider must be 'disk' or 's3' (got '{Provider}').";
+            : $"Cairn:Files:Provider must be 'disk', 's3' or 'azure' (got '{Provider}').";
 }
 
 public sealed class SeedUser
