@@ -14,12 +14,16 @@ namespace Cairn.Server.Files;
 /// <c>DELETE</c> arriving late still gets 200 (<see cref="FileDeletionQueue.IsQueuedAsync"/>).
 /// </summary>
 public sealed class FileDeletionJob(
-    IMetadataStore store, FileStorage storage, FileDeletionQueue queue, TimeProvider time, IOptions<CairnOptions> options, ILogger<FileDeletionJob> logger) : BackgroundService
+    IMetadataStore store, FileStorage storage, ExternalStorage external, FileDeletionQueue queue, TimeProvider time, IOptions<CairnOptions> options,
+    ILogger<FileDeletionJob> logger) : BackgroundService
 {
     private readonly TimeSpan _grace = TimeSpan.FromSeconds(options.Value.FileDeletionGraceSeconds);
 
     /// <summary>The <see cref="FileDeletion.LastError"/> of an entry kept after its file was deleted.</summary>
     public const string DeletedMarker = "deleted; kept for the grace period so a late DELETE of the file succeeds";
+
+    /// <summary>How the <see cref="FileDeletion.LastError"/> of an object waiting for <see cref="StorageCredentials"/> starts.</summary>
+    public const string NoCredentialsMarker = "waiting for credentials: ";
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(10);
@@ -88,6 +92,14 @@ public sealed class FileDeletionJob(
                     await store.Files.CompleteDeletionAsync(deletion.Id, cancellationToken).ConfigureAwait(false);
                 }
             }
+            catch (MissingStorageCredentialsException e)
+            {
+                // Never dropped: it stays queued, retried at the backoff's pace (at most hourly), until credentials are configured.
+                var next = time.GetUtcNow() + Backoff(deletion.Attempts);
+                logger.LogWarning("Cannot delete {Url}: {Problem}; it stays in the file deletion queue (attempt {Attempts}, next at {Next})",
+                    deletion.Url, e.Message, deletion.Attempts, next);
+                await store.Files.RetryDeletionAsync(deletion.Id, next, NoCredentialsMarker + e.Message, cancellationToken).ConfigureAwait(false);
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 var next = time.GetUtcNow() + Backoff(deletion.Attempts);
@@ -101,6 +113,10 @@ public sealed class FileDeletionJob(
     /// <summary>Deletes the file of a queued URL when it is still this deletion's to delete; true when a file was deleted.</summary>
     private async Task<bool> DeleteAsync(FileDeletion deletion, CancellationToken cancellationToken)
     {
+        if (ExternalStorage.IsExternal(deletion.Url))
+        {
+            return await DeleteExternalAsync(deletion, cancellationToken).ConfigureAwait(false);
+        }
         var encoded = queue.ToPathOrNull(deletion.Url);
         // Queued under another files URL (the server moved) or not a valid path: nothing of ours to delete.
         if (encoded is null || FilePath.ParseOrNull(Uri.UnescapeDataString(encoded), out _) is not { } path)
@@ -125,5 +141,22 @@ public sealed class FileDeletionJob(
         var outcome = await storage.DeleteAsync(path, folders: false, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Queued deletion of {Path}: {Outcome}", path, outcome);
         return outcome == FileDeleteOutcome.Deleted;
+    }
+
+    /// <summary>
+    /// Deletes an object the SDK wrote to S3 or Azure. Always false: the file server never answers
+    /// for these URLs, so no entry is kept for a late <c>DELETE</c>.
+    /// </summary>
+    /// <exception cref="MissingStorageCredentialsException">No configured credentials serve the URL.</exception>
+    private async Task<bool> DeleteExternalAsync(FileDeletion deletion, CancellationToken cancellationToken)
+    {
+        if (await store.Models.IsUriInUseAsync(deletion.Url, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("Keeping {Url}: another model still uses it", deletion.Url);
+            return false;
+        }
+        var deleted = await external.DeleteAsync(deletion.Url, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Queued deletion of {Url}: {Outcome}", deletion.Url, deleted ? "deleted" : "not there");
+        return false;
     }
 }

@@ -56,6 +56,16 @@ public sealed class CairnOptions
     /// </summary>
     public int FileDeletionGraceSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Whether a model's old weights file is kept when its <c>uri</c> is replaced (ClearML keeps
+    /// every one). False (the default): the old file, when this file server or a bucket of
+    /// <see cref="StorageCredentials"/> holds it, is queued for deletion unless another model still uses it.
+    /// </summary>
+    public bool KeepReplacedWeights { get; set; }
+
+    /// <summary>Credentials for deleting the SDK's objects on S3 and Azure (<c>Cairn:StorageCredentials</c>).</summary>
+    public Files.StorageCredentials StorageCredentials { get; set; } = new();
+
     /// <summary>An in-progress task whose last_update is older than this many seconds is stopped as non-responsive.</summary>
     public int TaskTimeoutSeconds { get; set; } = 7200;
 
@@ -151,6 +161,10 @@ public sealed class CairnOptions
         if (FileDeletionGraceSeconds is < 0 or > 3600)
         {
             return $"Cairn:FileDeletionGraceSeconds must be between 0 and 3600 (got {FileDeletionGraceSeconds}).";
+        }
+        if (StorageCredentials.Validate() is { } credentialsProblem)
+        {
+            return credentialsProblem;
         }
         if (TaskTimeoutSeconds < 1)
         {
