@@ -50,6 +50,14 @@ public sealed class FileDeletionJob(
         {
             logger.LogWarning(e, "Could not look for abandoned partial uploads");
         }
+        try
+        {
+            await RetryWaitingForCredentialsAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not look for deletions waiting for storage credentials");
+        }
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -69,6 +77,28 @@ public sealed class FileDeletionJob(
             var poll = _grace > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Clamp(_grace.Ticks, TimeSpan.TicksPerSecond, PollInterval.Ticks)) : PollInterval;
             await queue.WaitAsync(poll, stoppingToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Says how many deletions wait for <see cref="StorageCredentials"/> and makes them due now: the
+    /// credentials may have been added before this start, and they should not wait out an hour's backoff.
+    /// </summary>
+    public async Task<int> RetryWaitingForCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var waiting = (await store.Files.ListDeletionsAsync(cancellationToken).ConfigureAwait(false))
+            .Where(d => d.LastError?.StartsWith(NoCredentialsMarker, StringComparison.Ordinal) == true).ToList();
+        if (waiting.Count == 0)
+        {
+            return 0;
+        }
+        logger.LogWarning("{Count} queued deletions of objects on S3, Azure or GCS wait for {Section} (the first: {Url}, {Problem}); trying them again now",
+            waiting.Count, StorageCredentials.Section, waiting[0].Url, waiting[0].LastError![NoCredentialsMarker.Length..]);
+        var now = time.GetUtcNow();
+        foreach (var deletion in waiting)
+        {
+            await store.Files.RetryDeletionAsync(deletion.Id, now - _grace, deletion.LastError!, cancellationToken).ConfigureAwait(false);
+        }
+        return waiting.Count;
     }
 
     /// <summary>Processes the deletions due now; returns how many were claimed.</summary>

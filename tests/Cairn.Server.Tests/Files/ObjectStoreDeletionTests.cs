@@ -7,7 +7,9 @@ using Cairn.Server.Files;
 using Cairn.Server.Tests.Blobs;
 using Cairn.Server.Tests.Models;
 using Cairn.Server.Tests.Tasks;
+using Cairn.Store.Sqlite;
 using Cairn.Testing;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Cairn.Server.Tests.Files;
@@ -134,8 +136,11 @@ public sealed class ObjectStoreDeletionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_url_no_credentials_cover_stays_queued_with_the_option_to_set_and_its_object_is_kept()
+    public async Task A_url_no_credentials_cover_stays_queued_with_the_option_to_set_and_a_warning_and_its_object_is_kept()
     {
+        await Server.DisposeAsync();
+        var logs = new WarningLog();
+        _server = await TestServer.StartAsync(Settings(), builder => builder.Logging.AddProvider(logs));
         using var api = Server.Client();
         var other = $"cairn-nocred-{Guid.NewGuid():N}"[..40];
         await _s3.PutBucketAsync(other);
@@ -157,6 +162,75 @@ public sealed class ObjectStoreDeletionTests : IAsyncLifetime
             queued[azure].LastError);
         Assert.True(queued[uri].NextAttempt > DateTimeOffset.UtcNow);
         Assert.NotNull(await _s3.GetObjectMetadataAsync(other, "m.pt"));
+        Assert.Contains(logs.Lines, line => line.StartsWith($"Cannot delete {uri}: no Cairn:StorageCredentials:S3:Credentials entry", StringComparison.Ordinal)
+            && line.Contains("it stays in the file deletion queue", StringComparison.Ordinal));
+    }
+
+    /// <summary>The warnings the server logs.</summary>
+    private sealed class WarningLog : ILoggerProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyCollection<string> Lines => _lines;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    lines.Enqueue(formatter(state, exception));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_deletion_waiting_for_credentials_runs_as_soon_as_a_restart_brings_them()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("cairn-credentials-").FullName;
+        try
+        {
+            await Server.DisposeAsync();
+            _server = await TestServer.StartAsync(["--Cairn:FileDeletionGraceSeconds=0"], dataDir: dataDir);
+            using (var api = Server.Client())
+            {
+                var model = await api.CreateModelAsync(ModelsApi.Unique("Later"), new { uri = await PutAzureAsync("later/model.pt") });
+                (await api.CallAsync("models.delete", new { model })).Ok();
+            }
+            await EventuallyAsync(async () => (await QueueAsync()).SingleOrDefault()?.LastError is not null);
+            var waiting = (await QueueAsync()).Single();
+            Assert.StartsWith(FileDeletionJob.NoCredentialsMarker, waiting.LastError, StringComparison.Ordinal);
+            await Server.DisposeAsync();
+            _server = null;
+            // As after several attempts: the next one would be an hour away.
+            await new SqliteMetadataStore(Path.Combine(dataDir, "cairn.db")).Files.RetryDeletionAsync(waiting.Id, DateTimeOffset.UtcNow.AddHours(1), waiting.LastError!);
+
+            _server = await TestServer.StartAsync(Settings(), dataDir: dataDir);
+
+            await EventuallyAsync(async () => !await AzureExistsAsync("later/model.pt"));
+            await EventuallyAsync(async () => (await QueueAsync()).Count == 0);
+        }
+        finally
+        {
+            if (_server is not null)
+            {
+                await _server.DisposeAsync();
+                _server = null;
+            }
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDir, recursive: true);
+        }
     }
 
     [Fact]
