@@ -119,7 +119,8 @@ public sealed class AzureBlobStore : IBlobStore
     {
         try
         {
-            return (await Blob(key).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            // A blob with snapshots cannot be deleted alone; they go with it.
+            return (await Blob(key).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (Exception e) when (Translate(e, key) is { } translated)
         {

@@ -48,6 +48,11 @@ public sealed class FileDeletionQueue(IMetadataStore store, ExternalStorage exte
         {
             return false;
         }
+        // The SDK's placeholders for a model whose upload is under way or failed name no file.
+        if (oldUrl.EndsWith("/uploading_file", StringComparison.Ordinal) || oldUrl.EndsWith("/failed_uploading", StringComparison.Ordinal))
+        {
+            return false;
+        }
         if (ToPathOrNull(oldUrl) is null && !(ExternalStorage.IsExternal(oldUrl) && external.HasCredentials(oldUrl)))
         {
             return false;

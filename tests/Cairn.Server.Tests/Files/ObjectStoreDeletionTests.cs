@@ -290,11 +290,14 @@ public sealed class ObjectStoreDeletionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Replacing_a_uri_on_a_bucket_without_credentials_or_with_keep_replaced_weights_queues_nothing()
+    public async Task Replacing_a_uri_on_a_bucket_without_credentials_or_the_sdks_upload_placeholder_or_with_keep_replaced_weights_queues_nothing()
     {
         using var api = Server.Client();
         var model = await api.CreateModelAsync(ModelsApi.Unique("Elsewhere"), new { uri = "s3://someone-elses-bucket/model.pt" });
         (await api.CallAsync("models.edit", new { model, uri = await PutS3Async("elsewhere/new.pt") })).Ok();
+        // The SDK's placeholder while the first upload of a new model is under way.
+        var uploading = await api.CreateModelAsync(ModelsApi.Unique("Uploading"), new { uri = $"s3://{_s3Host}/{_bucket}/models/uploading_file" });
+        (await api.CallAsync("models.edit", new { model = uploading, uri = await PutS3Async("models/uploaded.pt") })).Ok();
         Assert.Empty(await QueueAsync());
 
         await Server.DisposeAsync();
