@@ -21,6 +21,10 @@ public sealed class StartupTests
     [InlineData("--Cairn:Files:Provider=azure --Cairn:Files:Azure:AccountName=acct --Cairn:Files:Azure:AccountKey=c2VjcmV0", "Cairn:Files:Azure:Container must be set when Cairn:Files:Provider is azure.")]
     [InlineData("--Cairn:Files:Provider=azure --Cairn:Files:Azure:ConnectionString=AccountName=acct;AccountKey=c2VjcmV0;BlobEndpoint=not-a-url --Cairn:Files:Azure:Container=models", "Cairn:Files:Azure:ConnectionString is not a usable storage connection string (FormatException; the value is not shown).")]
     [InlineData("--Cairn:Files:Provider=s3", "Cairn:Files:S3:Bucket must be set when Cairn:Files:Provider is s3.")]
+    [InlineData("--Cairn:StorageCredentials:S3:Credentials:0:Host=minio:9000", "Cairn:StorageCredentials:S3:Credentials:0:Bucket must be set.")]
+    [InlineData("--Cairn:StorageCredentials:S3:Credentials:0:Bucket=models --Cairn:StorageCredentials:S3:Credentials:0:Host=http://minio:9000", "Cairn:StorageCredentials:S3:Credentials:0:Host must be a host and port such as 'minio.example.com:9000', without a scheme (got 'http://minio:9000').")]
+    [InlineData("--Cairn:StorageCredentials:S3:Key=AKIAEXAMPLE", "Cairn:StorageCredentials:S3:Key and Cairn:StorageCredentials:S3:Secret must be set together.")]
+    [InlineData("--Cairn:StorageCredentials:Azure:Containers:0:AccountName=acct --Cairn:StorageCredentials:Azure:Containers:0:AccountKey=not*a*key", "Cairn:StorageCredentials:Azure:Containers:0:AccountKey is not a base64 shared key (the value is not shown).")]
     [InlineData("--Cairn:Users:1:Username=bob --Cairn:Users:1:Password=short", "Cairn:Users:1:Password must be at least 8 characters long.")]
     [InlineData("--Cairn:Credentials:1:AccessKey=SOMEKEY001 --Cairn:Credentials:1:SecretKey=some-secret-0123456789 --Cairn:Credentials:1:User=nobody", "Cairn:Credentials:1:User 'nobody' must name one of Cairn:Users.")]
     public async Task An_invalid_option_stops_start_up_with_one_line_naming_it(string argument, string message)
