@@ -136,6 +136,21 @@ public sealed class ObjectStoreDeletionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resetting_a_task_deletes_its_draft_output_models_weights_on_S3()
+    {
+        using var api = Server.Client();
+        var uri = await PutS3Async("project/reset.89ab/models/model.pt");
+        var task = await api.CreateTaskAsync();
+        var model = await api.CreateModelAsync(ModelsApi.Unique("Reset weights"), new { uri, task, ready = false });
+        (await api.CallAsync("tasks.add_or_update_model", new { task, name = "model", type = "output", model })).Ok();
+
+        (await api.CallAsync("tasks.reset", new { task, force = true })).Ok();
+
+        await EventuallyAsync(async () => !await S3ExistsAsync("project/reset.89ab/models/model.pt"));
+        await EventuallyAsync(async () => (await QueueAsync()).Count == 0);
+    }
+
+    [Fact]
     public async Task A_url_no_credentials_cover_stays_queued_with_the_option_to_set_and_a_warning_and_its_object_is_kept()
     {
         await Server.DisposeAsync();
