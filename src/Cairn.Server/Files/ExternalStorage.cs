@@ -16,7 +16,8 @@ namespace Cairn.Server.Files;
 /// </summary>
 public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, IBlobStore> _stores = new(StringComparer.Ordinal);
+    // Lazy: two deletions racing for a new bucket make one client, not one to leak.
+    private readonly ConcurrentDictionary<string, Lazy<IBlobStore>> _stores = new(StringComparer.Ordinal);
 
     private StorageCredentials Credentials => options.Value.StorageCredentials;
 
@@ -54,7 +55,7 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
     public async Task<bool> DeleteAsync(string url, CancellationToken cancellationToken = default)
     {
         var (storeKey, create, objectKey) = Resolve(url, out var problem) ?? throw new MissingStorageCredentialsException(problem!);
-        var store = _stores.GetOrAdd(storeKey, _ => create());
+        var store = _stores.GetOrAdd(storeKey, _ => new Lazy<IBlobStore>(create)).Value;
         return await store.DeleteAsync(objectKey, cancellationToken).ConfigureAwait(false);
     }
 
@@ -74,12 +75,14 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
         if (resolved is { } found)
         {
             // Options the provider refuses (a bucket or container name it cannot take) leave the URL undeletable as well.
+            var store = _stores.GetOrAdd(found.StoreKey, _ => new Lazy<IBlobStore>(found.Create));
             try
             {
-                _ = _stores.GetOrAdd(found.StoreKey, _ => found.Create());
+                _ = store.Value;
             }
             catch (BlobStoreConfigurationException e)
             {
+                // Lazy keeps the exception: the URL stays undeletable until the configuration changes, which means a restart.
                 problem = $"the credentials configured for {url} are not usable: {e.Message}";
                 return null;
             }
@@ -162,9 +165,9 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
 
     public void Dispose()
     {
-        foreach (var store in _stores.Values)
+        foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
         {
-            (store as IDisposable)?.Dispose();
+            (store.Value as IDisposable)?.Dispose();
         }
         _stores.Clear();
     }
