@@ -43,9 +43,9 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
         }
-        _s3 = string.IsNullOrEmpty(options.AccessKey)
-            ? new AmazonS3Client(config)
-            : new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
+        _s3 = string.IsNullOrEmpty(options.AccessKey) ? new AmazonS3Client(config)
+            : string.IsNullOrEmpty(options.SessionToken) ? new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config)
+            : new AmazonS3Client(new SessionAWSCredentials(options.AccessKey, options.SecretKey, options.SessionToken), config);
         Location = $"s3://{_bucket}/{_prefix}".TrimEnd('/');
     }
 

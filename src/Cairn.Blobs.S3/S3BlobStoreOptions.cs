@@ -21,6 +21,9 @@ public sealed class S3BlobStoreOptions
 
     public string? SecretKey { get; set; }
 
+    /// <summary>A session token for temporary credentials (STS), with <see cref="AccessKey"/> and <see cref="SecretKey"/>.</summary>
+    public string? SessionToken { get; set; }
+
     /// <summary>Bucket in the path (<c>host/bucket/key</c>) rather than the host name; most S3-compatible servers need it.</summary>
     public bool ForcePathStyle { get; set; }
 

@@ -1,3 +1,4 @@
+using Cairn.Blobs.Azure;
 using Cairn.Blobs.S3;
 using Cairn.Core.Blobs;
 using Cairn.Server.Hosting;
@@ -32,6 +33,9 @@ public static class BlobStoreRegistration
                     break;
                 case FilesOptions.S3:
                     services.AddS3BlobStore(configuration.GetSection(S3BlobStoreOptions.Section));
+                    break;
+                case FilesOptions.Azure:
+                    services.AddAzureBlobStore(configuration.GetSection(AzureBlobStoreOptions.Section));
                     break;
                 default:
                     // CairnOptions.Validate lets only the names above through.

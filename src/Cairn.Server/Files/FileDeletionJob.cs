@@ -14,12 +14,16 @@ namespace Cairn.Server.Files;
 /// <c>DELETE</c> arriving late still gets 200 (<see cref="FileDeletionQueue.IsQueuedAsync"/>).
 /// </summary>
 public sealed class FileDeletionJob(
-    IMetadataStore store, FileStorage storage, FileDeletionQueue queue, TimeProvider time, IOptions<CairnOptions> options, ILogger<FileDeletionJob> logger) : BackgroundService
+    IMetadataStore store, FileStorage storage, ExternalStorage external, FileDeletionQueue queue, TimeProvider time, IOptions<CairnOptions> options,
+    ILogger<FileDeletionJob> logger) : BackgroundService
 {
     private readonly TimeSpan _grace = TimeSpan.FromSeconds(options.Value.FileDeletionGraceSeconds);
 
     /// <summary>The <see cref="FileDeletion.LastError"/> of an entry kept after its file was deleted.</summary>
     public const string DeletedMarker = "deleted; kept for the grace period so a late DELETE of the file succeeds";
+
+    /// <summary>How the <see cref="FileDeletion.LastError"/> of an object waiting for <see cref="StorageCredentials"/> starts.</summary>
+    public const string NoCredentialsMarker = "waiting for credentials: ";
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(10);
@@ -46,6 +50,14 @@ public sealed class FileDeletionJob(
         {
             logger.LogWarning(e, "Could not look for abandoned partial uploads");
         }
+        try
+        {
+            await RetryWaitingForCredentialsAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not look for deletions waiting for storage credentials");
+        }
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -65,6 +77,28 @@ public sealed class FileDeletionJob(
             var poll = _grace > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Clamp(_grace.Ticks, TimeSpan.TicksPerSecond, PollInterval.Ticks)) : PollInterval;
             await queue.WaitAsync(poll, stoppingToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Says how many deletions wait for <see cref="StorageCredentials"/> and makes them due now: the
+    /// credentials may have been added before this start, and they should not wait out an hour's backoff.
+    /// </summary>
+    public async Task<int> RetryWaitingForCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var waiting = (await store.Files.ListDeletionsAsync(cancellationToken).ConfigureAwait(false))
+            .Where(d => d.LastError?.StartsWith(NoCredentialsMarker, StringComparison.Ordinal) == true).ToList();
+        if (waiting.Count == 0)
+        {
+            return 0;
+        }
+        logger.LogWarning("{Count} queued deletions of objects on S3, Azure or GCS wait for {Section} (the first: {Url}, {Problem}); trying them again now",
+            waiting.Count, StorageCredentials.Section, waiting[0].Url, waiting[0].LastError![NoCredentialsMarker.Length..]);
+        var now = time.GetUtcNow();
+        foreach (var deletion in waiting)
+        {
+            await store.Files.RetryDeletionAsync(deletion.Id, now - _grace, deletion.LastError!, cancellationToken).ConfigureAwait(false);
+        }
+        return waiting.Count;
     }
 
     /// <summary>Processes the deletions due now; returns how many were claimed.</summary>
@@ -88,6 +122,14 @@ public sealed class FileDeletionJob(
                     await store.Files.CompleteDeletionAsync(deletion.Id, cancellationToken).ConfigureAwait(false);
                 }
             }
+            catch (MissingStorageCredentialsException e)
+            {
+                // Never dropped: it stays queued, retried at the backoff's pace (at most hourly), until credentials are configured.
+                var next = time.GetUtcNow() + Backoff(deletion.Attempts);
+                logger.LogWarning("Cannot delete {Url}: {Problem}; it stays in the file deletion queue (attempt {Attempts}, next at {Next})",
+                    deletion.Url, e.Message, deletion.Attempts, next);
+                await store.Files.RetryDeletionAsync(deletion.Id, next, NoCredentialsMarker + e.Message, cancellationToken).ConfigureAwait(false);
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 var next = time.GetUtcNow() + Backoff(deletion.Attempts);
@@ -101,6 +143,10 @@ public sealed class FileDeletionJob(
     /// <summary>Deletes the file of a queued URL when it is still this deletion's to delete; true when a file was deleted.</summary>
     private async Task<bool> DeleteAsync(FileDeletion deletion, CancellationToken cancellationToken)
     {
+        if (ExternalStorage.IsExternal(deletion.Url))
+        {
+            return await DeleteExternalAsync(deletion, cancellationToken).ConfigureAwait(false);
+        }
         var encoded = queue.ToPathOrNull(deletion.Url);
         // Queued under another files URL (the server moved) or not a valid path: nothing of ours to delete.
         if (encoded is null || FilePath.ParseOrNull(Uri.UnescapeDataString(encoded), out _) is not { } path)
@@ -125,5 +171,22 @@ public sealed class FileDeletionJob(
         var outcome = await storage.DeleteAsync(path, folders: false, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Queued deletion of {Path}: {Outcome}", path, outcome);
         return outcome == FileDeleteOutcome.Deleted;
+    }
+
+    /// <summary>
+    /// Deletes an object the SDK wrote to S3 or Azure. Always false: the file server never answers
+    /// for these URLs, so no entry is kept for a late <c>DELETE</c>.
+    /// </summary>
+    /// <exception cref="MissingStorageCredentialsException">No configured credentials serve the URL.</exception>
+    private async Task<bool> DeleteExternalAsync(FileDeletion deletion, CancellationToken cancellationToken)
+    {
+        if (await store.Models.IsUriInUseAsync(deletion.Url, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("Keeping {Url}: another model still uses it", deletion.Url);
+            return false;
+        }
+        var deleted = await external.DeleteAsync(deletion.Url, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Queued deletion of {Url}: {Outcome}", deletion.Url, deleted ? "deleted" : "not there");
+        return false;
     }
 }

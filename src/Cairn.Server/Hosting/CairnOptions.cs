@@ -56,6 +56,16 @@ public sealed class CairnOptions
     /// </summary>
     public int FileDeletionGraceSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Whether a model's old weights file is kept when its <c>uri</c> is replaced (ClearML keeps
+    /// every one). False (the default): the old file, when this file server or a bucket of
+    /// <see cref="StorageCredentials"/> holds it, is queued for deletion unless another model still uses it.
+    /// </summary>
+    public bool KeepReplacedWeights { get; set; }
+
+    /// <summary>Credentials for deleting the SDK's objects on S3 and Azure (<c>Cairn:StorageCredentials</c>).</summary>
+    public Files.StorageCredentials StorageCredentials { get; set; } = new();
+
     /// <summary>An in-progress task whose last_update is older than this many seconds is stopped as non-responsive.</summary>
     public int TaskTimeoutSeconds { get; set; } = 7200;
 
@@ -152,6 +162,10 @@ public sealed class CairnOptions
         {
             return $"Cairn:FileDeletionGraceSeconds must be between 0 and 3600 (got {FileDeletionGraceSeconds}).";
         }
+        if (StorageCredentials.Validate() is { } credentialsProblem)
+        {
+            return credentialsProblem;
+        }
         if (TaskTimeoutSeconds < 1)
         {
             return $"Cairn:TaskTimeoutSeconds must be at least 1 (got {TaskTimeoutSeconds}).";
@@ -246,14 +260,14 @@ public sealed class FilesOptions
     public const string S3 = "s3";
     public const string Azure = "azure";
 
-    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> (<c>Cairn:Files:S3</c>); <c>azure</c> is reserved.</summary>
+    /// <summary><c>disk</c> (the default: under <see cref="CairnOptions.FilesRoot"/>); <c>s3</c> (<c>Cairn:Files:S3</c>); <c>azure</c> (<c>Cairn:Files:Azure</c>).</summary>
     public string Provider { get; set; } = Disk;
 
-    // Only providers that are registered in BlobStoreRegistration pass; s3 and azure join as they land.
+    // Only providers that are registered in BlobStoreRegistration pass.
     internal string? Validate() =>
-        Provider.ToLowerInvariant() is Disk or S3
+        Provider.ToLowerInvariant() is Disk or S3 or Azure
             ? null
-            : $"Cairn:Files:Provider must be 'disk' or 's3' (got '{Provider}').";
+            : $"Cairn:Files:Provider must be 'disk', 's3' or 'azure' (got '{Provider}').";
 }
 
 public sealed class SeedUser

@@ -87,6 +87,7 @@ public static class CairnServer
         services.AddCairnBlobStore(builder.Configuration, options);
         services.AddSingleton<FileStorage>();
         services.AddSingleton<FileServer>();
+        services.AddSingleton<ExternalStorage>();
         services.AddSingleton<FileDeletionQueue>();
         services.AddHostedService<FileDeletionJob>();
         services.AddCairnWeb(new CairnWebOptions

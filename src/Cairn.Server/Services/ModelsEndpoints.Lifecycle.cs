@@ -132,16 +132,16 @@ public static partial class ModelsEndpoints
     {
         var request = call.Read<DeleteModelRequest>();
         var id = request.Model ?? throw CairnException.RequiredField("model");
-        return await DeleteOneAsync(call, id, request.Force).ConfigureAwait(false);
+        return await DeleteOneAsync(call, id, request.Force, request.DeleteExternalArtifacts).ConfigureAwait(false);
     }
 
     private static async Task<object?> DeleteManyAsync(ApiCall call)
     {
         var request = call.Read<ModelIdsRequest>();
-        return await BatchOperation.RunAsync(BatchOperation.ReadIds(request.Ids), id => DeleteOneAsync(call, id, request.Force)).ConfigureAwait(false);
+        return await BatchOperation.RunAsync(BatchOperation.ReadIds(request.Ids), id => DeleteOneAsync(call, id, request.Force, deleteWeights: true)).ConfigureAwait(false);
     }
 
-    private static async Task<JsonObject> DeleteOneAsync(ApiCall call, string id, bool force)
+    private static async Task<JsonObject> DeleteOneAsync(ApiCall call, string id, bool force, bool deleteWeights)
     {
         var company = call.Identity.Company;
         var now = call.Service<TimeProvider>().GetUtcNow();
@@ -151,7 +151,8 @@ public static partial class ModelsEndpoints
             // Events of a deleted model could never be read or deleted again.
             await call.Service<IMetadataStore>().Events.DeleteAsync(new EventEntity(id, IsModel: true), CancellationToken.None).ConfigureAwait(false);
         }
-        if (result.Outcome == ModelDeleteOutcome.Deleted)
+        // delete_external_artifacts=false (ClearML's switch for the async delete) keeps the weights wherever they are.
+        if (result.Outcome == ModelDeleteOutcome.Deleted && deleteWeights)
         {
             // Not cancellable: the model is gone, and a lost enqueue would orphan its weights.
             await call.Service<FileDeletionQueue>().EnqueueAsync(result.Uri, CancellationToken.None).ConfigureAwait(false);
@@ -229,7 +230,11 @@ public static partial class ModelsEndpoints
             if (current is not null && current.Company == identity.Company)
             {
                 var changes = new ModelChanges { Uri = request.Uri!.Trim(), Name = name, Comment = comment, Tags = tags, SystemTags = systemTags };
-                await store.Models.UpdateAsync(identity.Company, current.Id, changes, now, identity.User, cancellationToken: call.Aborted).ConfigureAwait(false);
+                if (await store.Models.UpdateAsync(identity.Company, current.Id, changes, now, identity.User, cancellationToken: call.Aborted).ConfigureAwait(false))
+                {
+                    // Not cancellable: the uri is replaced, and a lost enqueue would orphan the old weights.
+                    await call.Service<FileDeletionQueue>().EnqueueReplacedAsync(current.Uri, changes.Uri, CancellationToken.None).ConfigureAwait(false);
+                }
                 modelId = current.Id;
                 created = false;
             }

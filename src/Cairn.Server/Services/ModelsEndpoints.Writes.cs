@@ -7,6 +7,7 @@ using Cairn.Core.Storage;
 using Cairn.Protocol;
 using Cairn.Protocol.Services;
 using Cairn.Server.Api;
+using Cairn.Server.Files;
 
 namespace Cairn.Server.Services;
 
@@ -146,6 +147,11 @@ public static partial class ModelsEndpoints
             return new JsonObject { ["updated"] = 0 };
         }
         var updated = await store.Models.UpdateAsync(identity.Company, model.Id, changes, now, identity.User, cancellationToken: call.Aborted).ConfigureAwait(false);
+        if (updated && changes.Uri is not null)
+        {
+            // Not cancellable: the uri is replaced, and a lost enqueue would orphan the old weights.
+            await call.Service<FileDeletionQueue>().EnqueueReplacedAsync(model.Uri, changes.Uri, CancellationToken.None).ConfigureAwait(false);
+        }
         return new JsonObject { ["updated"] = updated ? 1 : 0, ["fields"] = WrittenFields(changes, now) };
     }
 

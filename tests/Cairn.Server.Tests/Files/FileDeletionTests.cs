@@ -2,6 +2,7 @@ using System.Net;
 using Cairn.Core.Storage;
 using Cairn.Server.Files;
 using Cairn.Server.Tests.Models;
+using Cairn.Server.Tests.Tasks;
 using Cairn.Store.Sqlite;
 using Cairn.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,17 +79,42 @@ public sealed class FileDeletionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deleting_models_whose_urls_are_elsewhere_queues_nothing()
+    public async Task Deleting_models_whose_urls_are_on_another_server_or_local_queues_nothing()
     {
         using var api = Server.Client();
-        var s3 = await api.CreateModelAsync(ModelsApi.Unique("S3 weights"), new { uri = "s3://bucket/model.bin" });
         var other = await api.CreateModelAsync(ModelsApi.Unique("Other server"), new { uri = "http://files.example.com:8081/a/model.bin" });
         var placeholder = await api.CreateModelAsync(ModelsApi.Unique("Local"), new { uri = "file:///uploading_file" });
 
-        (await api.CallAsync("models.delete_many", new { ids = new[] { s3, other, placeholder } })).Ok();
+        (await api.CallAsync("models.delete_many", new { ids = new[] { other, placeholder } })).Ok();
 
         Assert.Empty(await Server.Service<IMetadataStore>().Files.ListDeletionsAsync());
         Assert.False(await Server.Service<FileDeletionQueue>().EnqueueAsync($"{FilesUrl}/"));
+    }
+
+    [Fact]
+    public async Task Replacing_a_models_uri_deletes_the_old_weights_from_the_file_server_and_keeps_the_new_ones()
+    {
+        using var files = new FilesClient(new Uri(FilesUrl + "/"), await FilesClient.TokenAsync(Server));
+        using var api = Server.Client();
+        foreach (var name in new[] { "epoch1.pt", "epoch2.pt", "epoch3.pt" })
+        {
+            (await files.UploadAsync($"Replace/train.0123/models/{name}", FilesClient.RandomBytes(100))).EnsureSuccessStatusCode();
+        }
+        string Url(string name) => $"{FilesUrl}/Replace/train.0123/models/{name}";
+        var task = await api.CreateTaskAsync();
+        var model = await api.CreateModelAsync(ModelsApi.Unique("Checkpoints"), new { uri = Url("epoch1.pt"), task });
+        (await api.CallAsync("tasks.add_or_update_model", new { task, name = "model", type = "output", model })).Ok();
+
+        // The SDK's update_weights with a new file name: models.edit, or the legacy update_for_task.
+        (await api.CallAsync("models.edit", new { model, uri = Url("epoch2.pt") })).Ok();
+        (await api.CallAsync("v2.13/models.update_for_task", new { task, uri = Url("epoch3.pt") })).Ok();
+        // The same uri again is no replacement.
+        (await api.CallAsync("models.edit", new { model, uri = Url("epoch3.pt") })).Ok();
+
+        await EventuallyAsync(() => !File.Exists(StoredPath("Replace/train.0123/models/epoch1.pt")) && !File.Exists(StoredPath("Replace/train.0123/models/epoch2.pt")));
+        await EventuallyAsync(async () => (await Server.Service<IMetadataStore>().Files.ListDeletionsAsync()).Count == 0);
+        Assert.True(File.Exists(StoredPath("Replace/train.0123/models/epoch3.pt")));
+        Assert.Equal(Url("epoch3.pt"), (await api.GetModelAsync(model))["uri"]!.GetValue<string>());
     }
 
     [Fact]
