@@ -2,11 +2,13 @@
 # serves GCS's JSON API (media, multipart and resumable uploads, ranged reads, list, delete), started
 # through scripts/services/gcs-emulator.js on a free loopback port. It creates a bucket on first use
 # and checks no credentials, so the gs:// tests cover neither a missing bucket nor wrong credentials.
+# --ignore-scripts: the emulator needs none of the native add-ons firebase-tools builds for other
+# commands (re2 alone compiles for many minutes when its prebuilt binary cannot be downloaded).
 gcs_tools=".test-tools/firebase"
 if [ ! -f "$gcs_tools/node_modules/firebase-tools/lib/emulator/storage/index.js" ]; then
     if ! command -v npm > /dev/null; then apt_install nodejs npm; fi
     echo "Installing firebase-tools (Cloud Storage emulator) from npm…"
-    npm install --prefix "$gcs_tools" --no-audit --no-fund --no-save firebase-tools@15.34.2 \
+    npm install --prefix "$gcs_tools" --no-audit --no-fund --no-save --ignore-scripts firebase-tools@15.34.2 \
         > "$results/npm-install-firebase.log" 2>&1 || { echo "npm install failed; see $results/npm-install-firebase.log"; false; }
 fi
 gcs_port=$(free_port)
