@@ -8,7 +8,7 @@ namespace Cairn.Storage.Tests;
 /// The driver contract on Azurite. URLs are ClearML's <c>azure://&lt;account&gt;.blob.core.windows.net/…</c>;
 /// the container item's <c>endpoint</c> (a Cairn key) points the account at the emulator.
 /// </summary>
-public sealed class AzureDriverTests : StorageDriverContract
+public sealed class AzureDriverTests : StorageAccessContract
 {
     private readonly string _endpoint = Required("CAIRN_TEST_AZURE_ENDPOINT");
 

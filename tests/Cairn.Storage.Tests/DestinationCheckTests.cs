@@ -44,11 +44,49 @@ public sealed class DestinationCheckTests
     }
 
     [Fact]
-    public void A_scheme_whose_driver_package_is_not_referenced_names_the_package()
+    public void A_gs_url_without_a_bucket_fails_naming_the_url()
     {
         using var storage = Storage([]);
-        var e = Assert.Throws<ArgumentException>(() => storage.CheckDestination("gs://bucket/models"));
-        Assert.Contains("Cairn.Storage.Google", e.Message, StringComparison.Ordinal);
-        Assert.Contains("gs://bucket/models", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentException>(() => storage.CheckDestination("gs://"));
+        Assert.Contains("gs://", e.Message, StringComparison.Ordinal);
+        Assert.Contains("names no bucket", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gs_url_without_credentials_names_the_configuration_keys()
+    {
+        using var storage = Storage([]);
+        var e = Assert.Throws<ArgumentException>(() => storage.CheckDestination("gs://models-bucket/runs"));
+        Assert.Contains("gs://models-bucket/runs", e.Message, StringComparison.Ordinal);
+        Assert.Contains("sdk.google.storage.credentials_json", e.Message, StringComparison.Ordinal);
+        Assert.Contains("GOOGLE_APPLICATION_CREDENTIALS", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gs_credentials_item_is_matched_by_bucket_and_subdir_and_a_missing_key_file_is_named()
+    {
+        var key = GcsDriverTests.ServiceAccountKey(Path.Combine(Path.GetTempPath(), $"cairn-sa-{Guid.NewGuid():N}.json"));
+        try
+        {
+            using var storage = Storage(new()
+            {
+                ["sdk.google.storage.credentials.0.bucket"] = "models-bucket",
+                ["sdk.google.storage.credentials.0.subdir"] = "team-a",
+                ["sdk.google.storage.credentials.0.credentials_json"] = key,
+                ["sdk.google.storage.credentials.1.bucket"] = "models-bucket",
+                ["sdk.google.storage.credentials.1.credentials_json"] = "/nonexistent/other-team.json",
+            });
+            storage.CheckDestination("gs://models-bucket/team-a/models");
+            var e = Assert.Throws<ArgumentException>(() => storage.CheckDestination("gs://models-bucket/team-b/models"));
+            Assert.Contains("gs://models-bucket/team-b/models", e.Message, StringComparison.Ordinal);
+            Assert.Contains("sdk.google.storage.credentials.1", e.Message, StringComparison.Ordinal);
+            Assert.Contains("/nonexistent/other-team.json", e.Message, StringComparison.Ordinal);
+            var other = Assert.Throws<ArgumentException>(() => storage.CheckDestination("gs://another-bucket/x"));
+            Assert.Contains("GOOGLE_APPLICATION_CREDENTIALS", other.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(key);
+        }
     }
 }

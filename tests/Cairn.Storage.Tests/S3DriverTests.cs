@@ -5,7 +5,7 @@ using Cairn.Configuration;
 namespace Cairn.Storage.Tests;
 
 /// <summary>The driver contract on s3rver, addressed as ClearML writes an S3-compatible endpoint: <c>s3://host:port/bucket/key</c>.</summary>
-public sealed class S3DriverTests : StorageDriverContract
+public sealed class S3DriverTests : StorageAccessContract
 {
     private readonly string _host = new Uri(Required("CAIRN_TEST_S3_ENDPOINT")).Authority;
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 // The object-store drivers ship with the SDK at the same version and share its streaming helpers.
 [assembly: InternalsVisibleTo("Cairn.Storage.S3")]
 [assembly: InternalsVisibleTo("Cairn.Storage.Azure")]
-[assembly: InternalsVisibleTo("Cairn.Storage.Google")]
+[assembly: InternalsVisibleTo("Cairn.Storage.Gcs")]
 [assembly: InternalsVisibleTo("Cairn.Storage.Tests")]
 
 namespace Cairn.Storage;

@@ -6,7 +6,7 @@ namespace Cairn.Storage;
 
 /// <summary>
 /// Makes the driver for one URL scheme. Driver packages (<c>Cairn.Storage.S3</c>, <c>Cairn.Storage.Azure</c>,
-/// <c>Cairn.Storage.Google</c>) name theirs with <see cref="StorageDriverFactoryAttribute"/>, so adding the
+/// <c>Cairn.Storage.Gcs</c>) name theirs with <see cref="StorageDriverFactoryAttribute"/>, so adding the
 /// package is all a program does: the SDK loads it the first time it meets the scheme.
 /// </summary>
 public interface IStorageDriverFactory
@@ -40,7 +40,7 @@ internal static class StorageDriverCatalog
     {
         ["s3"] = "Cairn.Storage.S3",
         ["azure"] = "Cairn.Storage.Azure",
-        ["gs"] = "Cairn.Storage.Google",
+        ["gs"] = "Cairn.Storage.Gcs",
     };
 
     private static readonly ConcurrentDictionary<string, IStorageDriverFactory?> Factories = new(StringComparer.OrdinalIgnoreCase);
