@@ -78,7 +78,7 @@ public static class TaskTabsApi
         foreach (var (field, label) in new[]
         {
             ("repository", "Repository"), ("branch", "Branch"), ("version_num", "Commit"), ("tag", "Tag"),
-            ("entry_point", "Entry point"), ("working_dir", "Working directory"), ("binary", "Binary"),
+            ("entry_point", "Entry point"), ("working_dir", "Working directory"),
         })
         {
             if (Json.String(task["script"]?[field]) is { Length: > 0 } value)
