@@ -37,7 +37,7 @@ public sealed class TaskPageTests(WebFixture web) : IClassFixture<WebFixture>
         };
         (await api.CallAsync("tasks.add_or_update_artifacts", artifacts)).Ok();
 
-        var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{task}");
+        var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{task}/artifacts");
         await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveTextAsync("fine-tune bert");
         var fields = page.Locator("[data-testid=task-fields]");
         await Assertions.Expect(fields).ToContainTextAsync("training");
