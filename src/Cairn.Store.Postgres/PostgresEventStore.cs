@@ -940,16 +940,44 @@ internal sealed class PostgresEventStore(PostgresDatabase database) : IEventStor
         }
         var bound = fromTimestamp is null ? "" : earlier ? " AND o.timestamp < @from" : " AND o.timestamp > @from";
         var direction = earlier ? "DESC" : "ASC";
-        await using var command = new NpgsqlCommand($"""
-            SELECT o.compressed, o.document FROM other_events o JOIN event_series s ON o.series = s.id
+        var events = new List<JsonObject>();
+        long lastTimestamp = 0, lastSeq = 0;
+        await using (var command = new NpgsqlCommand($"""
+            SELECT o.compressed, o.document, o.timestamp, o.seq FROM other_events o JOIN event_series s ON o.series = s.id
             WHERE s.model_event = @model_event AND s.entity = @entity AND s.type = 'log'{bound}
             ORDER BY o.timestamp {direction}, o.seq {direction} LIMIT @take
+            """, connection))
+        {
+            command.Add("model_event", entity.IsModel);
+            command.Add("entity", entity.Id);
+            command.AddLong("from", fromTimestamp);
+            command.Add("take", (long)take);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                events.Add(Decode(reader.GetBoolean(0), reader.GetFieldValue<byte[]>(1)));
+                (lastTimestamp, lastSeq) = (reader.GetInt64(2), reader.GetInt64(3));
+            }
+        }
+        if (events.Count < take)
+        {
+            return new EventPage(events, total);
+        }
+        // A full page ends with all of its last millisecond's lines, as ClearML's does: the next
+        // page starts past that timestamp (from_timestamp), so lines left behind would be skipped.
+        await using var rest = new NpgsqlCommand($"""
+            SELECT o.compressed, o.document FROM other_events o JOIN event_series s ON o.series = s.id
+            WHERE s.model_event = @model_event AND s.entity = @entity AND s.type = 'log'
+                AND o.timestamp = @last AND o.seq {(earlier ? "<" : ">")} @seq
+            ORDER BY o.seq {direction} LIMIT @limit
             """, connection);
-        command.Add("model_event", entity.IsModel);
-        command.Add("entity", entity.Id);
-        command.AddLong("from", fromTimestamp);
-        command.Add("take", (long)take);
-        return new EventPage(await ReadDocumentsAsync(command, 0, cancellationToken).ConfigureAwait(false), total);
+        rest.Add("model_event", entity.IsModel);
+        rest.Add("entity", entity.Id);
+        rest.Add("last", lastTimestamp);
+        rest.Add("seq", lastSeq);
+        rest.Add("limit", (long)EventLimits.SameTimestampLogLines);
+        events.AddRange(await ReadDocumentsAsync(rest, 0, cancellationToken).ConfigureAwait(false));
+        return new EventPage(events, total);
     }
 
     public async Task<long> DeleteAsync(EventEntity entity, CancellationToken cancellationToken = default)

@@ -759,7 +759,7 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         command.CommandText = $"""
             SELECT COUNT(*) FROM other_events o JOIN event_series s ON o.series = s.id
                 WHERE s.model_event = $model_event AND s.entity = $entity AND s.type = 'log';
-            SELECT o.compressed, o.document FROM other_events o JOIN event_series s ON o.series = s.id
+            SELECT o.compressed, o.document, o.timestamp, o.seq FROM other_events o JOIN event_series s ON o.series = s.id
                 WHERE s.model_event = $model_event AND s.entity = $entity AND s.type = 'log'{bound}
                 ORDER BY o.timestamp {direction}, o.seq {direction} LIMIT $take
             """;
@@ -767,14 +767,41 @@ internal sealed class SqliteEventStore(SqliteDatabase database) : IEventStore
         command.Add("$entity", entity.Id);
         command.Add("$from", fromTimestamp);
         command.Add("$take", take);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<JsonObject>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        long total, lastTimestamp = 0, lastSeq = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            events.Add(Decode(reader.GetInt64(0) != 0, (byte[])reader.GetValue(1)));
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            total = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                events.Add(Decode(reader.GetInt64(0) != 0, (byte[])reader.GetValue(1)));
+                (lastTimestamp, lastSeq) = (reader.GetInt64(2), reader.GetInt64(3));
+            }
+        }
+        if (events.Count < take)
+        {
+            return new EventPage(events, total);
+        }
+        // A full page ends with all of its last millisecond's lines, as ClearML's does: the next
+        // page starts past that timestamp (from_timestamp), so lines left behind would be skipped.
+        await using var rest = connection.CreateCommand();
+        rest.CommandText = $"""
+            SELECT o.compressed, o.document FROM other_events o JOIN event_series s ON o.series = s.id
+                WHERE s.model_event = $model_event AND s.entity = $entity AND s.type = 'log'
+                    AND o.timestamp = $last AND o.seq {(earlier ? "<" : ">")} $seq
+                ORDER BY o.seq {direction} LIMIT $limit
+            """;
+        rest.Add("$model_event", entity.IsModel ? 1 : 0);
+        rest.Add("$entity", entity.Id);
+        rest.Add("$last", lastTimestamp);
+        rest.Add("$seq", lastSeq);
+        rest.Add("$limit", EventLimits.SameTimestampLogLines);
+        await using var restReader = await rest.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await restReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(Decode(restReader.GetInt64(0) != 0, (byte[])restReader.GetValue(1)));
         }
         return new EventPage(events, total);
     }

@@ -143,6 +143,29 @@ public abstract class EventStoreContract(IStoreProvider provider) : StoreContrac
     }
 
     [Fact]
+    public async Task A_full_log_page_ends_with_every_line_of_its_last_millisecond()
+    {
+        // The SDK logs several lines in one millisecond; the next page starts past the last
+        // page's oldest timestamp, so a page cut inside that millisecond would skip lines.
+        var task = await NewTaskAsync();
+        NewEvent Line(long timestamp, string msg) => Other(task, EventTypes.Log, 0, timestamp, new JsonObject { ["msg"] = msg });
+        await Store.Events.AddAsync(Company,
+            [Line(10, "a"), Line(20, "b1"), Line(20, "b2"), Line(20, "b3"), Line(20, "b4"), Line(30, "c")], Now);
+
+        var newest = await Store.Events.GetLogAsync(task, null, earlier: true, take: 3);
+        Assert.Equal(["c", "b4", "b3", "b2", "b1"], newest.Events.Select(e => e["msg"]!.GetValue<string>()));
+        var earlier = await Store.Events.GetLogAsync(task, 20, earlier: true, take: 3);
+        Assert.Equal(["a"], earlier.Events.Select(e => e["msg"]!.GetValue<string>()));
+
+        var oldest = await Store.Events.GetLogAsync(task, 0, earlier: false, take: 2);
+        Assert.Equal(["a", "b1", "b2", "b3", "b4"], oldest.Events.Select(e => e["msg"]!.GetValue<string>()));
+        // A page that is not full adds nothing.
+        var all = await Store.Events.GetLogAsync(task, null, earlier: true, take: 10);
+        Assert.Equal(6, all.Events.Count);
+        Assert.Equal(6, all.Total);
+    }
+
+    [Fact]
     public async Task Deleting_an_entitys_events_clears_its_last_metrics_and_spares_others()
     {
         var model = await NewModelAsync();

@@ -103,7 +103,9 @@ public interface IEventStore
 
     /// <summary>
     /// Log events of the entity, newest first before <paramref name="fromTimestamp"/> when
-    /// <paramref name="earlier"/>, else oldest first after it.
+    /// <paramref name="earlier"/>, else oldest first after it. A full page goes on with the rest
+    /// of its last timestamp's lines (up to <see cref="EventLimits.SameTimestampLogLines"/>), as
+    /// ClearML's does, since the next page starts past that timestamp.
     /// </summary>
     Task<EventPage> GetLogAsync(EventEntity entity, long? fromTimestamp, bool earlier, int take, CancellationToken cancellationToken = default);
 
@@ -113,3 +115,10 @@ public interface IEventStore
 
 /// <summary>One debug image of a series and the range of iterations the series has images in.</summary>
 public sealed record ImageSample(JsonObject? Event, long MinIteration, long MaxIteration);
+
+/// <summary>Bounds of event reads.</summary>
+public static class EventLimits
+{
+    /// <summary>The most lines a log page adds to finish its last timestamp (ClearML's figure).</summary>
+    public const int SameTimestampLogLines = 10_000;
+}
