@@ -5,7 +5,7 @@ namespace Cairn.Store.Postgres;
 
 /// <summary>
 /// The metadata store on PostgreSQL, shared by every replica. Ported so far: identity,
-/// sessions and files (with the deletion queue); the other stores (<see cref="MissingStores"/>) still throw
+/// sessions, files (with the deletion queue), projects and the data-protection keys; the other stores (<see cref="MissingStores"/>) still throw
 /// <see cref="NotSupportedException"/>, and the server refuses to start on this provider until
 /// none is missing.
 /// </summary>
