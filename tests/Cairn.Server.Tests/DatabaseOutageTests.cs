@@ -88,7 +88,11 @@ public sealed class DatabaseOutageTests
             {
                 foreach (var client in _open)
                 {
-                    client.Client.LingerState = new LingerOption(true, 0);
+                    // A reset, not a goodbye: the server side sees the connection break mid-use.
+                    if (client.Client is { Connected: true } socket)
+                    {
+                        socket.LingerState = new LingerOption(true, 0);
+                    }
                     client.Dispose();
                 }
                 _open.Clear();
