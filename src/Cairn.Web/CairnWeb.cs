@@ -33,9 +33,11 @@ public static class CairnWeb
             mud.SnackbarConfiguration.VisibleStateDuration = 4000;
             mud.SnackbarConfiguration.PreventDuplicates = false;
         });
-        services.AddDataProtection()
-            .SetApplicationName("Cairn")
-            .PersistKeysToFileSystem(new DirectoryInfo(options.KeysDirectory));
+        var dataProtection = services.AddDataProtection().SetApplicationName("Cairn");
+        if (options.KeysDirectory is not null)
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(options.KeysDirectory));
+        }
         services.AddAuthentication(SessionClaims.Scheme)
             .AddCookie(SessionClaims.Scheme, cookie =>
             {

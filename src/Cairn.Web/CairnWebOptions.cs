@@ -16,10 +16,11 @@ public sealed class CairnWebOptions
     public int WebPort { get; set; } = 8080;
 
     /// <summary>
-    /// Where the keys that protect sign-in cookies and antiforgery tokens are kept, so sessions
-    /// survive a restart; replicas behind one load balancer must share it.
+    /// A folder to keep the keys that protect sign-in cookies and antiforgery tokens in, so
+    /// sessions survive a restart; null when the host gives data protection its own key
+    /// repository (the Cairn server keeps them in its database, shared by every replica).
     /// </summary>
-    public string KeysDirectory { get; set; } = "data/web-keys";
+    public string? KeysDirectory { get; set; }
 
     /// <summary>How long a sign-in lasts; the API token issued at sign-in lives as long.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(7);

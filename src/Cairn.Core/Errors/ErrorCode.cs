@@ -53,6 +53,9 @@ public static class ErrorCodes
     // Not in ClearML's table: ClearML does not limit failed sign-ins. The SDK retries 429 with backoff.
     public static readonly ErrorCode TooManyFailedLogins = new(429, 0, "too_many_failed_logins", "Too many failed authentication attempts");
     public static readonly ErrorCode UnsupportedMediaType = new(415, 0, "", "Unsupported media type");
+    // Not in ClearML's table: ClearML's own database outages surface from its proxy as 502/503.
+    // The SDKs retry 503 (api.http.retries), so a call made while the database is away succeeds once it is back.
+    public static readonly ErrorCode StoreUnavailable = new(503, 0, "service_unavailable", "Service unavailable");
     public static readonly ErrorCode GeneralError = new(500, 0, "general_error", "General error");
     public static readonly ErrorCode InternalError = new(500, 1, "internal_error", "Internal error");
 }

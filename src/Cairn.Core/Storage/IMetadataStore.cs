@@ -26,6 +26,16 @@ public interface IMetadataStore
 
     ISessionStore Sessions { get; }
 
+    /// <summary>The web UI's data-protection key ring.</summary>
+    IDataProtectionKeyStore DataProtectionKeys { get; }
+
+    /// <summary>
+    /// <paramref name="exception"/> (thrown by this store, possibly wrapped) as a
+    /// <see cref="StoreUnavailableException"/> when it says the database is unreachable or
+    /// transiently unable to serve; null for every other failure (a bug, a constraint, bad input).
+    /// </summary>
+    StoreUnavailableException? AsUnavailableOrNull(Exception exception);
+
     /// <summary>Brings the schema to the version this build expects; safe to run on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 

@@ -89,6 +89,15 @@ public sealed partial class ApiDispatcher(
         {
             // The client went away; there is nobody to answer.
         }
+        catch (Exception e) when (store.AsUnavailableOrNull(e) is { } unavailable)
+        {
+            // Nothing was decided: the SDKs retry a 503, and the next request opens a new connection.
+            logger.LogWarning("{Endpoint} (call {CallId}) answered 503: {Problem}", endpointName, callId, unavailable.Message);
+            var error = ErrorCodes.StoreUnavailable;
+            http.Response.Headers.RetryAfter = "1";
+            await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, error.Code, error.Subcode,
+                $"{error.Text} ({unavailable.Message}; try again)", null, null).ConfigureAwait(false);
+        }
         catch (Exception e)
         {
             logger.LogError(e, "Unhandled error in {Endpoint} (call {CallId})", endpointName, callId);

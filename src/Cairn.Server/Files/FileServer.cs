@@ -89,6 +89,14 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         {
             // The client went away; what it sent is already discarded.
         }
+        catch (Exception e) when (!http.Response.HasStarted && store.AsUnavailableOrNull(e) is { } unavailable)
+        {
+            // The database went away: 503, which the SDK's storage helper retries.
+            logger.LogWarning("{Method} {Path} answered 503: {Problem}", request.Method, rawPath, unavailable.Message);
+            http.Response.Clear();
+            http.Response.Headers.RetryAfter = "1";
+            await WriteTextAsync(http, StatusCodes.Status503ServiceUnavailable, $"Service unavailable ({unavailable.Message}; try again)").ConfigureAwait(false);
+        }
     }
 
     /// <summary>Null when the request carries a valid, unrevoked token; otherwise why not.</summary>

@@ -96,9 +96,10 @@ public static class CairnServer
             WebUrl = options.WebUrl,
             FilesUrl = options.FilesUrl,
             WebPort = options.WebPort,
-            KeysDirectory = Path.Combine(options.DataDir, "web-keys"),
             SessionLifetime = options.TokenLifetime < TimeSpan.FromDays(7) ? options.TokenLifetime : TimeSpan.FromDays(7),
         }, sp => sp.GetRequiredService<ApiDispatcher>().HandleAsync);
+        // The sign-in cookie's keys live in the database, so a session works on every replica.
+        StoreXmlRepository.Register(services);
         services.AddResponseCompression(compression =>
         {
             compression.Providers.Add<BrotliCompressionProvider>();
