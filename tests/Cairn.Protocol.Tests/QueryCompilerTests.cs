@@ -70,6 +70,7 @@ public sealed class QueryCompilerTests
     [InlineData("updated ~ 2026-01-01", 9, "~", "Expected one of")]
     [InlineData("tag:\"__$not\"", 5, "\"__$not\"", "__$")]
     [InlineData("meta. = 1", 1, "meta.", "metadata key")]
+    [InlineData("tag:a and meta.a.b = 1", 11, "meta.a.b", "cannot be addressed")]
     // shapes the wire cannot express
     [InlineData("tag:a or framework:x", 7, "or", "'or' joins conditions on tag and framework")]
     [InlineData("tag:a and (tag:b or framework:x)", 18, "or", "combines different fields only with 'and'")]

@@ -131,6 +131,10 @@ public static class QueryParser
                 {
                     throw new QueryException("Expected a metadata key after 'meta.'", field.Column, field.Text);
                 }
+                if (key.Contains('.', StringComparison.Ordinal) || key.Contains('$', StringComparison.Ordinal))
+                {
+                    throw new QueryException("A metadata key holding '.' or '$' cannot be addressed in a get_all field", field.Column, field.Text);
+                }
                 return ListAtom(QueryField.Metadata, key, field);
             }
             switch (name)
