@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Cairn.Server.Hosting;
 using Cairn.Testing;
 using Npgsql;
 using Xunit;
