@@ -46,7 +46,7 @@ measure() {
     median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
     echo "| $name | $(median "${answers[@]}") | $(median "${rss[@]}") | $(wc -c < "${size_of:-/dev/null}" | awk '{ printf "%.1f", $1 / 1048576 }') |"
 }
-echo "| mode | start to first answer (ms, median of $runs) | peak RSS (MiB, median) | binary (MiB) |"
+echo "| mode | start to first answer (ms, median of $runs) | peak RSS (MiB, median) | the sample's own file (MiB) |"
 echo "|---|---|---|---|"
 size_of="$work/aot/AotQuickstart" measure "Native AOT" "$work/aot/AotQuickstart"
 size_of=samples/AotQuickstart/bin/Release/net10.0/AotQuickstart.dll measure "JIT (dotnet exec)" dotnet exec samples/AotQuickstart/bin/Release/net10.0/AotQuickstart.dll
