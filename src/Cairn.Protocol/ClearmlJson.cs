@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Cairn.Protocol;
 
@@ -10,8 +12,24 @@ namespace Cairn.Protocol;
 /// </summary>
 public static class ClearmlJson
 {
-    public static JsonSerializerOptions Options { get; } = CreateOptions();
+    private const string ReflectionReason =
+        "Serializes any type by reflection (the server's answers); trimmed or Native AOT code uses ClearmlJsonContext.";
 
+    private static JsonSerializerOptions? s_options;
+
+    /// <summary>
+    /// The conventions for any type, by reflection (for the server, which is not trimmed). Trimmed
+    /// and Native AOT code uses <see cref="ClearmlJsonContext.Default"/> instead.
+    /// </summary>
+    public static JsonSerializerOptions Options
+    {
+        [RequiresUnreferencedCode(ReflectionReason)]
+        [RequiresDynamicCode(ReflectionReason)]
+        get => s_options ??= CreateOptions();
+    }
+
+    [RequiresUnreferencedCode(ReflectionReason)]
+    [RequiresDynamicCode(ReflectionReason)]
     private static JsonSerializerOptions CreateOptions()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.General)
@@ -24,6 +42,19 @@ public static class ClearmlJson
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
+
+    /// <summary>
+    /// The conventions for the wire contracts of <see cref="Services"/>, source-generated:
+    /// trimming- and Native AOT-safe. Combine its <see cref="JsonSerializerOptions.TypeInfoResolver"/>
+    /// with a context of your own for other types.
+    /// </summary>
+    public static JsonSerializerOptions Contracts => ClearmlJsonContext.Default.Options;
+
+    /// <summary>The source-generated contract of <typeparamref name="T"/> (a type of <see cref="Services"/>, or a JSON node).</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not one of the wire contracts.</exception>
+    public static JsonTypeInfo<T> TypeInfo<T>() =>
+        (JsonTypeInfo<T>?)ClearmlJsonContext.Default.GetTypeInfo(typeof(T))
+        ?? throw new NotSupportedException($"{typeof(T).Name} is not one of ClearML's wire contracts in Cairn.Protocol.");
 
     /// <summary>Formats a time as ClearML does: <c>2025-01-05T10:11:12.345000+00:00</c>, fraction only when non-zero.</summary>
     public static string FormatDate(DateTimeOffset value)

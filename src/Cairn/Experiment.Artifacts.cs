@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Cairn.Artifacts;
+using Cairn.Protocol.Services;
 using Cairn.Storage;
 
 namespace Cairn;
@@ -55,7 +56,7 @@ public sealed partial class Experiment
     /// <exception cref="ClearMLRequestException">The server refused the call.</exception>
     public async Task<IReadOnlyDictionary<string, Artifact>> RefreshArtifactsAsync(CancellationToken cancellationToken = default)
     {
-        var data = await Session.CallAsync("tasks.get_by_id", new { task = Id }, cancellationToken).ConfigureAwait(false);
+        var data = await Session.CallAsync("tasks.get_by_id", new TaskRequest { Task = Id }, cancellationToken).ConfigureAwait(false);
         LoadArtifacts(data["task"]?["execution"]?["artifacts"] as JsonArray);
         return Artifacts;
     }
@@ -170,7 +171,7 @@ public sealed partial class Experiment
         {
             return known;
         }
-        var data = await Session.CallAsync("projects.get_by_id", new { project = ProjectId }, cancellationToken).ConfigureAwait(false);
+        var data = await Session.CallAsync("projects.get_by_id", new ProjectRequest { Project = ProjectId }, cancellationToken).ConfigureAwait(false);
         return _projectNameForUploads = data["project"]?["name"]?.GetValue<string>() ?? ProjectId;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Experiments;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 using Cairn.Session;
 
 namespace Cairn;
@@ -64,7 +65,7 @@ public sealed partial class Experiment
         };
         if (destination is not null)
         {
-            await session.CallAsync("tasks.edit", new JsonObject { ["task"] = id, ["force"] = true, ["output_dest"] = destination }, cancellationToken).ConfigureAwait(false);
+            await session.CallAsync("tasks.edit", new EditTaskRequest { Task = id, Force = true, OutputDest = destination }, cancellationToken).ConfigureAwait(false);
         }
         var experiment = new Experiment(session, id, taskName, projectId, fullProjectName ?? projectName, destination);
         await experiment.ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -77,7 +78,7 @@ public sealed partial class Experiment
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         session ??= SdkContext.DefaultSession;
-        var data = await session.CallAsync("tasks.get_by_id", new JsonObject { ["task"] = id }, cancellationToken).ConfigureAwait(false);
+        var data = await session.CallAsync("tasks.get_by_id", new TaskRequest { Task = id }, cancellationToken).ConfigureAwait(false);
         var task = data["task"] as JsonObject ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {id} holds no task", null);
         var projectId = task["project"]?.ToString() ?? "";
         var projectName = projectId.Length == 0 ? null : (await ProjectDirectory.GetAsync(session, projectId, cancellationToken).ConfigureAwait(false)).Name;

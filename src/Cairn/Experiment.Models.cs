@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Experiments;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 
 namespace Cairn;
 
@@ -175,14 +176,14 @@ public sealed partial class Experiment
                 map[label] = index;
             }
             execution["model_labels"] = map;
-            await Session.CallAsync("tasks.edit", new JsonObject { ["task"] = Id, ["force"] = true, ["execution"] = execution }, cancellationToken).ConfigureAwait(false);
+            await Session.CallAsync("tasks.edit", new EditTaskRequest { Task = Id, Force = true, Execution = execution }, cancellationToken).ConfigureAwait(false);
         }
         var configuration = _data["configuration"] as JsonObject;
         if (!string.IsNullOrEmpty(design) && configuration?["General"] is null)
         {
             var updated = configuration is null ? [] : (JsonObject)configuration.DeepClone();
             updated["General"] = new JsonObject { ["name"] = "General", ["value"] = design, ["type"] = "legacy", ["description"] = "" };
-            await Session.CallAsync("tasks.edit", new JsonObject { ["task"] = Id, ["force"] = true, ["configuration"] = updated }, cancellationToken).ConfigureAwait(false);
+            await Session.CallAsync("tasks.edit", new EditTaskRequest { Task = Id, Force = true, Configuration = updated }, cancellationToken).ConfigureAwait(false);
         }
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -201,7 +202,7 @@ public sealed partial class Experiment
             return;
         }
         var updated = comment.Length == 0 ? line : comment.TrimEnd('\n') + "\n" + line;
-        await Session.CallAsync("tasks.edit", new JsonObject { ["task"] = Id, ["force"] = true, ["comment"] = updated }, cancellationToken).ConfigureAwait(false);
+        await Session.CallAsync("tasks.edit", new EditTaskRequest { Task = Id, Force = true, Comment = updated }, cancellationToken).ConfigureAwait(false);
     }
 
     private List<(string Name, string ModelId)> Entries(string type) =>

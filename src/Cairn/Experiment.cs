@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Experiments;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 using Cairn.Session;
 using Cairn.Storage;
 
@@ -96,7 +97,7 @@ public sealed partial class Experiment
     /// <summary>Reads the task document again (<c>tasks.get_by_id</c>), not its models.</summary>
     internal async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var data = await Session.CallAsync("tasks.get_by_id", new JsonObject { ["task"] = Id }, cancellationToken).ConfigureAwait(false);
+        var data = await Session.CallAsync("tasks.get_by_id", new TaskRequest { Task = Id }, cancellationToken).ConfigureAwait(false);
         _data = data["task"] as JsonObject ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {Id} holds no task", null);
     }
 

@@ -89,7 +89,7 @@ public partial class Model
             {
                 entry["type"] = item.Type;
             }
-            list.Add(entry);
+            list.Add((JsonNode)entry);
         }
         await Session.CallAsync("models.add_or_update_metadata", new JsonObject
         {
@@ -116,8 +116,8 @@ public partial class Model
             string s => new(key, type ?? "str", s),
             int or long or short or byte or sbyte or uint or ulong or ushort => new(key, type ?? "int", Convert.ToString(value, CultureInfo.InvariantCulture)!),
             float or double or decimal => new(key, type ?? "float", Convert.ToString(value, CultureInfo.InvariantCulture)!),
-            JsonObject or IDictionary => new(key, type ?? "dict", JsonSerializer.Serialize(value)),
-            JsonArray or IEnumerable => new(key, type ?? "list", JsonSerializer.Serialize(value)),
+            JsonObject or IDictionary => new(key, type ?? "dict", JsonText.ToNode(value)!.ToJsonString()),
+            JsonArray or IEnumerable => new(key, type ?? "list", JsonText.ToNode(value)!.ToJsonString()),
             _ => new(key, type ?? "str", Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""),
         };
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 using Cairn.Session;
 using Cairn.Storage;
 
@@ -64,7 +65,7 @@ public partial class Model
     /// <exception cref="ClearMLRequestException">No such model (400/201), or the call failed.</exception>
     public virtual async Task LoadAsync(CancellationToken cancellationToken = default)
     {
-        var data = await Session.CallAsync("models.get_by_id", new JsonObject { ["model"] = Id }, cancellationToken).ConfigureAwait(false);
+        var data = await Session.CallAsync("models.get_by_id", new ModelRequest { Model = Id }, cancellationToken).ConfigureAwait(false);
         _data = data["model"] as JsonObject ?? throw new ClearMLRequestException("models.get_by_id", 0, 0, $"the answer for model {Id} holds no model", null);
     }
 

@@ -110,7 +110,7 @@ public sealed class Artifact
         else if (Type == "dict" || string.Equals(ContentType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
             await using var file = File.OpenRead(path);
-            result = await JsonSerializer.DeserializeAsync<T>(file, ArtifactPayload.JsonOptions, cancellationToken).ConfigureAwait(false);
+            result = await JsonText.ReadArtifactAsync<T>(file, cancellationToken).ConfigureAwait(false);
         }
         else
         {

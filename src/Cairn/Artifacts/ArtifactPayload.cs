@@ -102,7 +102,7 @@ internal sealed record ArtifactPayload(string Type, string FileName, string Cont
         {
             await using (var output = new FileStream(jsonPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
-                await JsonSerializer.SerializeAsync(output, value, value.GetType(), JsonOptions, cancellationToken).ConfigureAwait(false);
+                await JsonText.WriteArtifactAsync(output, value, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or JsonException)

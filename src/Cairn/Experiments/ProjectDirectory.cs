@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 using Cairn.Session;
 
 namespace Cairn.Experiments;
@@ -51,7 +52,7 @@ internal static class ProjectDirectory
     /// <summary>The project's full name and default output destination (<c>projects.get_by_id</c>).</summary>
     public static async Task<(string? Name, string? DefaultOutputDestination)> GetAsync(ClearMLSession session, string projectId, CancellationToken cancellationToken)
     {
-        var data = await session.CallAsync("projects.get_by_id", new JsonObject { ["project"] = projectId }, cancellationToken).ConfigureAwait(false);
+        var data = await session.CallAsync("projects.get_by_id", new ProjectRequest { Project = projectId }, cancellationToken).ConfigureAwait(false);
         var project = data["project"] as JsonObject;
         return (project?["name"]?.GetValue<string>(), project?["default_output_destination"] is JsonValue d ? d.ToString() : null);
     }

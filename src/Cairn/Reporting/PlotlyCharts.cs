@@ -55,7 +55,7 @@ internal static class PlotlyCharts
                 ["x"] = xlabels is null ? PlotlyJson.Range(rows[i].Count) : PlotlyJson.Strings(xlabels),
                 ["type"] = "bar",
             };
-            data.Add(PlotlyJson.Merge(trace, dataArgs));
+            data.Add((JsonNode)PlotlyJson.Merge(trace, dataArgs));
         }
         var layout = new JsonObject
         {
@@ -84,7 +84,7 @@ internal static class PlotlyCharts
             {
                 throw new ArgumentException($"The series '{line.Name}' has {line.Labels.Count} labels for {line.Data.Count} points.", nameof(series));
             }
-            data.Add(new JsonObject
+            data.Add((JsonNode)new JsonObject
             {
                 ["name"] = line.Name,
                 ["x"] = PlotlyJson.Numbers(line.Data.Select(p => p.X)),

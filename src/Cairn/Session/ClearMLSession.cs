@@ -123,8 +123,7 @@ public sealed class ClearMLSession : IAsyncDisposable
         var data = await CallAsync(endpoint, body, cancellationToken).ConfigureAwait(false);
         try
         {
-            return data.Deserialize<T>(ClearmlJson.Options)
-                ?? throw new JsonException("data is null");
+            return JsonText.Deserialize<T>(data) ?? throw new JsonException("data is null");
         }
         catch (JsonException e)
         {
@@ -146,7 +145,7 @@ public sealed class ClearMLSession : IAsyncDisposable
         using var chunk = new MemoryStream();
         foreach (var line in lines)
         {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(line);
+            var bytes = JsonText.ToUtf8(line);
             if (chunk.Length > 0 && chunk.Length + bytes.Length + 1 > MaxRequestBytes)
             {
                 result = Merge(result, await SendChunkAsync(endpoint, chunk, cancellationToken).ConfigureAwait(false));
@@ -358,8 +357,8 @@ public sealed class ClearMLSession : IAsyncDisposable
     private static byte[] Serialize(object? body) => body switch
     {
         null => "{}"u8.ToArray(),
-        JsonNode node => JsonSerializer.SerializeToUtf8Bytes(node),
-        _ => JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ClearmlJson.Options),
+        JsonNode node => JsonText.ToUtf8(node),
+        _ => JsonText.SerializeToUtf8(body),
     };
 
     private static JsonObject Merge(JsonObject? total, JsonObject next)

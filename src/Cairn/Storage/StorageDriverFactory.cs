@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Concurrent;
 using System.Reflection;
 using Cairn.Session;
@@ -23,12 +24,13 @@ public interface IStorageDriverFactory
 /// <param name="scheme">The URL scheme served (<c>s3</c>, <c>azure</c>, <c>gs</c>).</param>
 /// <param name="factoryType">A public type implementing <see cref="IStorageDriverFactory"/> with a public parameterless constructor.</param>
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-public sealed class StorageDriverFactoryAttribute(string scheme, Type factoryType) : Attribute
+public sealed class StorageDriverFactoryAttribute(string scheme, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type factoryType) : Attribute
 {
     /// <summary>The URL scheme served.</summary>
     public string Scheme { get; } = scheme;
 
     /// <summary>The factory type.</summary>
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
     public Type FactoryType { get; } = factoryType;
 }
 

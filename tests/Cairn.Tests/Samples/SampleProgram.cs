@@ -12,12 +12,27 @@ internal static class SampleProgram
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string name, TestServer server, string home, params string[] arguments)
+    public static Task<Result> RunAsync(string name, TestServer server, string home, params string[] arguments) =>
+        RunAsync(name, "dotnet", ["exec", DllPath(name), .. arguments], server, home);
+
+    /// <summary>Runs a sample's native executable (a Native AOT publish) the same way.</summary>
+    public static Task<Result> RunNativeAsync(string name, string executable, TestServer server, string home, params string[] arguments) =>
+        RunAsync(name, executable, arguments, server, home);
+
+    /// <summary>The repository's root (the folder holding Cairn.slnx).</summary>
+    public static string RepositoryRoot()
     {
-        var dll = DllPath(name);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(dll);
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cairn.slnx")))
+        {
+            root = root.Parent;
+        }
+        return root?.FullName ?? throw new InvalidOperationException("The repository root (Cairn.slnx) was not found above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task<Result> RunAsync(string name, string program, string[] arguments, TestServer server, string home)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -33,7 +48,7 @@ internal static class SampleProgram
         start.Environment["CLEARML_CACHE_DIR"] = Path.Combine(home, "cache");
         await File.WriteAllTextAsync(start.Environment["CLEARML_CONFIG_FILE"]!, "# configured through the environment\n");
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program} for the sample {name}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Cairn.Protocol.Services;
+
+namespace Cairn.Protocol;
+
+/// <summary>
+/// The source-generated serializer of ClearML's wire contracts, with <see cref="ClearmlJson"/>'s
+/// conventions (snake_case names, absent values omitted, ClearML's dates). Trimming- and Native
+/// AOT-safe. Internal (its generated members are not API): callers reach it through
+/// <see cref="ClearmlJson.Contracts"/> and <see cref="ClearmlJson.TypeInfo{T}"/>.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.General,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    Converters = [typeof(ClearmlDateTimeConverter)])]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(JsonArray))]
+[JsonSerializable(typeof(JsonNode))]
+[JsonSerializable(typeof(AccessKeyRequest))]
+[JsonSerializable(typeof(AddOrUpdateArtifactsRequest))]
+[JsonSerializable(typeof(AddOrUpdateMetadataRequest))]
+[JsonSerializable(typeof(AddOrUpdateTaskModelRequest))]
+[JsonSerializable(typeof(ArchiveTasksRequest))]
+[JsonSerializable(typeof(ArtifactRefDto))]
+[JsonSerializable(typeof(CloneTaskRequest))]
+[JsonSerializable(typeof(CreateCredentialsRequest))]
+[JsonSerializable(typeof(CreateCredentialsResponse))]
+[JsonSerializable(typeof(CreateModelRequest))]
+[JsonSerializable(typeof(CreateProjectRequest))]
+[JsonSerializable(typeof(CreateTaskRequest))]
+[JsonSerializable(typeof(CredentialInfo))]
+[JsonSerializable(typeof(CredentialsResponse))]
+[JsonSerializable(typeof(DeleteArtifactsRequest))]
+[JsonSerializable(typeof(DeleteConfigurationRequest))]
+[JsonSerializable(typeof(DeleteHyperParamsRequest))]
+[JsonSerializable(typeof(DeleteMetadataRequest))]
+[JsonSerializable(typeof(DeleteModelRequest))]
+[JsonSerializable(typeof(DeleteProjectRequest))]
+[JsonSerializable(typeof(DeleteTaskModelsRequest))]
+[JsonSerializable(typeof(DeleteTaskRequest))]
+[JsonSerializable(typeof(EditConfigurationRequest))]
+[JsonSerializable(typeof(EditHyperParamsRequest))]
+[JsonSerializable(typeof(EditModelRequest))]
+[JsonSerializable(typeof(EditTaskRequest))]
+[JsonSerializable(typeof(GetCredentialsResponse))]
+[JsonSerializable(typeof(GetFrameworksRequest))]
+[JsonSerializable(typeof(GetTaskTypesRequest))]
+[JsonSerializable(typeof(IdResponse))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(LoginResponse))]
+[JsonSerializable(typeof(MetadataItemDto))]
+[JsonSerializable(typeof(ModelIdsRequest))]
+[JsonSerializable(typeof(ModelRequest))]
+[JsonSerializable(typeof(MoveModelsRequest))]
+[JsonSerializable(typeof(ParamItemDto))]
+[JsonSerializable(typeof(ProjectRequest))]
+[JsonSerializable(typeof(ResetTaskRequest))]
+[JsonSerializable(typeof(SetReadyRequest))]
+[JsonSerializable(typeof(SetRequirementsRequest))]
+[JsonSerializable(typeof(TaskBatchRequest))]
+[JsonSerializable(typeof(TaskIdsRequest))]
+[JsonSerializable(typeof(TaskModelRefDto))]
+[JsonSerializable(typeof(TaskRequest))]
+[JsonSerializable(typeof(TaskStatusRequest))]
+[JsonSerializable(typeof(UpdateForTaskRequest))]
+[JsonSerializable(typeof(UpdateModelRequest))]
+[JsonSerializable(typeof(UpdateProjectRequest))]
+[JsonSerializable(typeof(UpdateTagsRequest))]
+[JsonSerializable(typeof(UpdateTaskRequest))]
+internal sealed partial class ClearmlJsonContext : JsonSerializerContext;
