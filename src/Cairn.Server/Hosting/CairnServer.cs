@@ -98,6 +98,7 @@ public static class CairnServer
             KeysDirectory = Path.Combine(options.DataDir, "web-keys"),
             SessionLifetime = options.TokenLifetime < TimeSpan.FromDays(7) ? options.TokenLifetime : TimeSpan.FromDays(7),
         }, sp => sp.GetRequiredService<ApiDispatcher>().HandleAsync);
+        services.AddCairnHealthChecks();
         services.AddResponseCompression(compression =>
         {
             compression.Providers.Add<BrotliCompressionProvider>();
@@ -171,6 +172,7 @@ public static class CairnServer
     {
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
         var fileServer = app.Services.GetRequiredService<FileServer>();
+        app.UseCairnHealthChecks(options);
         // Files are mapped before compression: a compressed download would lose its
         // Content-Length, which the SDK reads as the size, and break ranges.
         if (options.SinglePort)
