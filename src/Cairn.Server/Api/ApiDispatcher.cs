@@ -52,6 +52,49 @@ public sealed partial class ApiDispatcher(
 
         var callId = EntityId.New();
         var trx = Header(request, ClearmlHeaders.Trx) ?? callId;
+        // Every line logged while the call runs (by any logger) carries ClearML's transaction id.
+        using var scope = logger.BeginScope(TransactionScope, trx);
+        var call = new CallState(callId, trx);
+        try
+        {
+            await DispatchAsync(http, call).ConfigureAwait(false);
+            logger.LogDebug("{Endpoint} answered {ResultCode}/{ResultSubcode}", call.EndpointName, call.ResultCode, call.ResultSubcode);
+        }
+        catch (Exception e) when (IsClientGone(http, e))
+        {
+            // Nobody is left to answer; not the server's fault, so not an error.
+            logger.LogDebug("The client went away during {Endpoint} (call {CallId}): {Error}", call.EndpointName, callId, e.Message);
+        }
+    }
+
+    /// <summary>The scope's message template: the simple console prints <c>=&gt; trx …</c>, the JSON one a <c>TransactionId</c> property.</summary>
+    private const string TransactionScope = "trx {TransactionId}";
+
+    /// <summary>
+    /// The connection is gone and the failure is what that causes: a cancelled wait, a failed
+    /// read or write, or a truncated body that became a client error nobody will read.
+    /// </summary>
+    private static bool IsClientGone(HttpContext http, Exception e) =>
+        http.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException or CairnException;
+
+    /// <summary>What one call resolved to, for the log line and telemetry after it.</summary>
+    private sealed class CallState(string callId, string trx)
+    {
+        public string CallId { get; } = callId;
+
+        public string Trx { get; } = trx;
+
+        public string EndpointName { get; set; } = "";
+
+        public int ResultCode { get; set; }
+
+        public int ResultSubcode { get; set; }
+    }
+
+    private async Task DispatchAsync(HttpContext http, CallState call)
+    {
+        var request = http.Request;
+        var (callId, trx) = (call.CallId, call.Trx);
         var endpointName = "";
         ApiVersion? requested = null;
         ApiEndpoint? endpoint = null;
@@ -64,6 +107,7 @@ public sealed partial class ApiDispatcher(
                 throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid request path {path}");
             }
             endpointName = match.Groups["name"].Value;
+            call.EndpointName = endpointName;
             requested = match.Groups["version"].Success ? PathVersion(match.Groups["version"].Value) : ApiVersion.Max;
             endpoint = registry.Resolve(endpointName, requested.Value)
                 ?? throw new CairnException(ErrorCodes.EndpointNotFound,
@@ -77,22 +121,21 @@ public sealed partial class ApiDispatcher(
             }
 
             var (body, batch, batchBytes) = await RequestBody.ReadAsync(request, options.Value.MaxRequestBodyBytes, endpoint.RawBatch, http.RequestAborted).ConfigureAwait(false);
-            var call = new ApiCall(http, endpoint, requested.Value, authentication, body, batch, batchBytes);
-            var data = await endpoint.Handler(call).ConfigureAwait(false);
+            var apiCall = new ApiCall(http, endpoint, requested.Value, authentication, body, batch, batchBytes);
+            var data = await endpoint.Handler(apiCall).ConfigureAwait(false);
+            (call.ResultCode, call.ResultSubcode) = (200, 0);
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, 200, 0, "OK", null, data).ConfigureAwait(false);
         }
-        catch (CairnException e)
+        catch (CairnException e) when (!IsClientGone(http, e))
         {
+            (call.ResultCode, call.ResultSubcode) = (e.Error.Code, e.Error.Subcode);
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, e.Error.Code, e.Error.Subcode, e.Message, e.ErrorData, null).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; there is nobody to answer.
-        }
-        catch (Exception e)
+        catch (Exception e) when (!IsClientGone(http, e))
         {
             logger.LogError(e, "Unhandled error in {Endpoint} (call {CallId})", endpointName, callId);
             var error = ErrorCodes.GeneralError;
+            (call.ResultCode, call.ResultSubcode) = (error.Code, error.Subcode);
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, error.Code, error.Subcode,
                 $"{error.Text}: {e.GetType().Name}: {e.Message}", null, null).ConfigureAwait(false);
         }
