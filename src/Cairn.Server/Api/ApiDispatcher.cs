@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -23,6 +24,7 @@ public sealed partial class ApiDispatcher(
     Authenticator authenticator,
     IMetadataStore store,
     IOptions<CairnOptions> options,
+    CairnMetrics metrics,
     ILogger<ApiDispatcher> logger)
 {
     [GeneratedRegex(@"^/?(?:v(?<version>[0-9]+\.[0-9]+)/)?(?<name>[A-Za-z_][A-Za-z0-9_]+\.[A-Za-z_][A-Za-z0-9_]+)/?$", RegexOptions.CultureInvariant)]
@@ -55,6 +57,9 @@ public sealed partial class ApiDispatcher(
         // Every line logged while the call runs (by any logger) carries ClearML's transaction id.
         using var scope = logger.BeginScope(TransactionScope, trx);
         var call = new CallState(callId, trx);
+        var started = Stopwatch.GetTimestamp();
+        using var activity = CairnTelemetry.Source.StartActivity("cairn.api", ActivityKind.Server);
+        activity?.SetTag(CairnTelemetry.TransactionTag, trx);
         try
         {
             await DispatchAsync(http, call).ConfigureAwait(false);
@@ -64,6 +69,22 @@ public sealed partial class ApiDispatcher(
         {
             // Nobody is left to answer; not the server's fault, so not an error.
             logger.LogDebug("The client went away during {Endpoint} (call {CallId}): {Error}", call.EndpointName, callId, e.Message);
+            activity?.SetStatus(ActivityStatusCode.Error, "client disconnected");
+            return;
+        }
+        // Only a registered endpoint's name is a tag value: unknown names are unbounded.
+        var endpointTag = call.Known ? call.EndpointName : "unknown";
+        metrics.RecordCall(endpointTag, call.ResultCode, Stopwatch.GetElapsedTime(started));
+        if (activity is not null)
+        {
+            activity.DisplayName = endpointTag;
+            activity.SetTag(CairnTelemetry.EndpointTag, endpointTag);
+            activity.SetTag(CairnTelemetry.ResultCodeTag, call.ResultCode);
+            activity.SetTag(CairnTelemetry.ResultSubcodeTag, call.ResultSubcode);
+            if (call.ResultCode >= 500)
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
         }
     }
 
@@ -85,6 +106,9 @@ public sealed partial class ApiDispatcher(
         public string Trx { get; } = trx;
 
         public string EndpointName { get; set; } = "";
+
+        /// <summary>The name resolved to a registered endpoint.</summary>
+        public bool Known { get; set; }
 
         public int ResultCode { get; set; }
 
@@ -112,6 +136,7 @@ public sealed partial class ApiDispatcher(
             endpoint = registry.Resolve(endpointName, requested.Value)
                 ?? throw new CairnException(ErrorCodes.EndpointNotFound,
                     text: $"Unable to find endpoint for name {endpointName} and version {requested}");
+            call.Known = true;
 
             Authentication? authentication = null;
             if (endpoint.Auth == AuthRequirement.Required)

@@ -99,6 +99,7 @@ public static class CairnServer
             SessionLifetime = options.TokenLifetime < TimeSpan.FromDays(7) ? options.TokenLifetime : TimeSpan.FromDays(7),
         }, sp => sp.GetRequiredService<ApiDispatcher>().HandleAsync);
         services.AddCairnHealthChecks();
+        services.AddCairnTelemetry(builder.Configuration);
         services.AddResponseCompression(compression =>
         {
             compression.Providers.Add<BrotliCompressionProvider>();

@@ -15,7 +15,7 @@ public sealed class RequestLoggingTests : IAsyncLifetime
     private TestServer _server = null!;
 
     public async Task InitializeAsync() =>
-        _server = await TestServer.StartAsync(["--Logging:LogLevel:Cairn=Debug"], builder => builder.Logging.AddProvider(_logs));
+        _server = await TestServer.StartAsync(["--Logging:LogLevel:Cairn=Debug", "--Logging:LogLevel:Microsoft.AspNetCore.Hosting=Information"], builder => builder.Logging.AddProvider(_logs));
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -51,10 +51,13 @@ public sealed class RequestLoggingTests : IAsyncLifetime
         {
             await socket.ConnectAsync("127.0.0.1", _server.ApiPort);
             var stream = socket.GetStream();
-            // Promises 100,000 bytes, sends a few, then closes the connection.
-            var head = "POST /debug.ping HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"a\": \"";
+            // Promises 100,000 bytes, sends a few, and once the server is in the call resets the connection.
+            var marker = Guid.NewGuid().ToString("N");
+            var head = $"POST /debug.ping?{marker} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{\"a\": \"";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await stream.FlushAsync();
+            await _logs.WaitForAsync(l => l.Message.Contains("Request starting", StringComparison.Ordinal) && l.Message.Contains(marker, StringComparison.Ordinal));
+            socket.Client.LingerState = new LingerOption(true, 0);
         }
 
         var gone = await _logs.WaitForAsync(l => l.Message.StartsWith("The client went away", StringComparison.Ordinal));
