@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -23,6 +24,7 @@ public sealed partial class ApiDispatcher(
     Authenticator authenticator,
     IMetadataStore store,
     IOptions<CairnOptions> options,
+    CairnMetrics metrics,
     ILogger<ApiDispatcher> logger)
 {
     [GeneratedRegex(@"^/?(?:v(?<version>[0-9]+\.[0-9]+)/)?(?<name>[A-Za-z_][A-Za-z0-9_]+\.[A-Za-z_][A-Za-z0-9_]+)/?$", RegexOptions.CultureInvariant)]
@@ -52,6 +54,71 @@ public sealed partial class ApiDispatcher(
 
         var callId = EntityId.New();
         var trx = Header(request, ClearmlHeaders.Trx) ?? callId;
+        // Every line logged while the call runs (by any logger) carries ClearML's transaction id.
+        using var scope = logger.BeginScope(TransactionScope, trx);
+        var call = new CallState(callId, trx);
+        var started = Stopwatch.GetTimestamp();
+        using var activity = CairnTelemetry.Source.StartActivity("cairn.api", ActivityKind.Server);
+        activity?.SetTag(CairnTelemetry.TransactionTag, trx);
+        try
+        {
+            await DispatchAsync(http, call).ConfigureAwait(false);
+            logger.LogDebug("{Endpoint} answered {ResultCode}/{ResultSubcode}", call.EndpointName, call.ResultCode, call.ResultSubcode);
+        }
+        catch (Exception e) when (IsClientGone(http, e))
+        {
+            // Nobody is left to answer; not the server's fault, so not an error.
+            logger.LogDebug("The client went away during {Endpoint} (call {CallId}): {Error}", call.EndpointName, callId, e.Message);
+            activity?.SetStatus(ActivityStatusCode.Error, "client disconnected");
+            return;
+        }
+        // Only a registered endpoint's name is a tag value: unknown names are unbounded.
+        var endpointTag = call.Known ? call.EndpointName : "unknown";
+        metrics.RecordCall(endpointTag, call.ResultCode, Stopwatch.GetElapsedTime(started));
+        if (activity is not null)
+        {
+            activity.DisplayName = endpointTag;
+            activity.SetTag(CairnTelemetry.EndpointTag, endpointTag);
+            activity.SetTag(CairnTelemetry.ResultCodeTag, call.ResultCode);
+            activity.SetTag(CairnTelemetry.ResultSubcodeTag, call.ResultSubcode);
+            if (call.ResultCode >= 500)
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+    }
+
+    /// <summary>The scope's message template: the simple console prints <c>=&gt; trx …</c>, the JSON one a <c>TransactionId</c> property.</summary>
+    private const string TransactionScope = "trx {TransactionId}";
+
+    /// <summary>
+    /// The connection is gone and the failure is what that causes: a cancelled wait, a failed
+    /// read or write, or a truncated body that became a client error nobody will read.
+    /// </summary>
+    private static bool IsClientGone(HttpContext http, Exception e) =>
+        http.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException or CairnException;
+
+    /// <summary>What one call resolved to, for the log line and telemetry after it.</summary>
+    private sealed class CallState(string callId, string trx)
+    {
+        public string CallId { get; } = callId;
+
+        public string Trx { get; } = trx;
+
+        public string EndpointName { get; set; } = "";
+
+        /// <summary>The name resolved to a registered endpoint.</summary>
+        public bool Known { get; set; }
+
+        public int ResultCode { get; set; }
+
+        public int ResultSubcode { get; set; }
+    }
+
+    private async Task DispatchAsync(HttpContext http, CallState call)
+    {
+        var request = http.Request;
+        var (callId, trx) = (call.CallId, call.Trx);
         var endpointName = "";
         ApiVersion? requested = null;
         ApiEndpoint? endpoint = null;
@@ -64,10 +131,12 @@ public sealed partial class ApiDispatcher(
                 throw new CairnException(ErrorCodes.MalformedRequest, text: $"Invalid request path {path}");
             }
             endpointName = match.Groups["name"].Value;
+            call.EndpointName = endpointName;
             requested = match.Groups["version"].Success ? PathVersion(match.Groups["version"].Value) : ApiVersion.Max;
             endpoint = registry.Resolve(endpointName, requested.Value)
                 ?? throw new CairnException(ErrorCodes.EndpointNotFound,
                     text: $"Unable to find endpoint for name {endpointName} and version {requested}");
+            call.Known = true;
 
             Authentication? authentication = null;
             if (endpoint.Auth == AuthRequirement.Required)
@@ -77,31 +146,31 @@ public sealed partial class ApiDispatcher(
             }
 
             var (body, batch, batchBytes) = await RequestBody.ReadAsync(request, options.Value.MaxRequestBodyBytes, endpoint.RawBatch, http.RequestAborted).ConfigureAwait(false);
-            var call = new ApiCall(http, endpoint, requested.Value, authentication, body, batch, batchBytes);
-            var data = await endpoint.Handler(call).ConfigureAwait(false);
+            var apiCall = new ApiCall(http, endpoint, requested.Value, authentication, body, batch, batchBytes);
+            var data = await endpoint.Handler(apiCall).ConfigureAwait(false);
+            (call.ResultCode, call.ResultSubcode) = (200, 0);
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, 200, 0, "OK", null, data).ConfigureAwait(false);
         }
-        catch (CairnException e)
+        catch (CairnException e) when (!IsClientGone(http, e))
         {
+            (call.ResultCode, call.ResultSubcode) = (e.Error.Code, e.Error.Subcode);
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, e.Error.Code, e.Error.Subcode, e.Message, e.ErrorData, null).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; there is nobody to answer.
-        }
-        catch (Exception e) when (store.AsUnavailableOrNull(e) is { } unavailable)
+        catch (Exception e) when (!IsClientGone(http, e) && store.AsUnavailableOrNull(e) is { } unavailable)
         {
             // Nothing was decided: the SDKs retry a 503, and the next request opens a new connection.
             logger.LogWarning("{Endpoint} (call {CallId}) answered 503: {Problem}", endpointName, callId, unavailable.Message);
             var error = ErrorCodes.StoreUnavailable;
+            (call.ResultCode, call.ResultSubcode) = (error.Code, error.Subcode);
             http.Response.Headers.RetryAfter = "1";
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, error.Code, error.Subcode,
                 $"{error.Text} ({unavailable.Message}; try again)", null, null).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (Exception e) when (!IsClientGone(http, e))
         {
             logger.LogError(e, "Unhandled error in {Endpoint} (call {CallId})", endpointName, callId);
             var error = ErrorCodes.GeneralError;
+            (call.ResultCode, call.ResultSubcode) = (error.Code, error.Subcode);
             await WriteEnvelopeAsync(http, callId, trx, endpointName, requested, endpoint, error.Code, error.Subcode,
                 $"{error.Text}: {e.GetType().Name}: {e.Message}", null, null).ConfigureAwait(false);
         }

@@ -100,6 +100,8 @@ public static class CairnServer
         }, sp => sp.GetRequiredService<ApiDispatcher>().HandleAsync);
         // The sign-in cookie's keys live in the database, so a session works on every replica.
         StoreXmlRepository.Register(services);
+        services.AddCairnHealthChecks();
+        services.AddCairnTelemetry(builder.Configuration);
         services.AddResponseCompression(compression =>
         {
             compression.Providers.Add<BrotliCompressionProvider>();
@@ -166,6 +168,7 @@ public static class CairnServer
     {
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
         var fileServer = app.Services.GetRequiredService<FileServer>();
+        app.UseCairnHealthChecks(options);
         // Files are mapped before compression: a compressed download would lose its
         // Content-Length, which the SDK reads as the size, and break ranges.
         if (options.SinglePort)
