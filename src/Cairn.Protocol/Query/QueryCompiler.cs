@@ -245,19 +245,19 @@ public static class QueryCompiler
         var wire = new JsonArray("__$and");
         foreach (var value in all.Distinct(StringComparer.Ordinal))
         {
-            wire.Add(value);
+            wire.Add((JsonNode)value);
         }
         foreach (var value in none.Distinct(StringComparer.Ordinal))
         {
-            wire.Add("__$not");
-            wire.Add(value);
+            wire.Add((JsonNode)"__$not");
+            wire.Add((JsonNode)value);
         }
         if (any is not null)
         {
-            wire.Add("__$or");
+            wire.Add((JsonNode)"__$or");
             foreach (var value in any.Distinct(StringComparer.Ordinal))
             {
-                wire.Add(value);
+                wire.Add((JsonNode)value);
             }
         }
         return wire;
@@ -307,19 +307,19 @@ public static class QueryCompiler
         var wire = new JsonArray("__$or");
         foreach (var value in any.Distinct(StringComparer.Ordinal))
         {
-            wire.Add(value);
+            wire.Add((JsonNode)value);
         }
         foreach (var value in (none ?? []).Distinct(StringComparer.Ordinal))
         {
-            wire.Add("__$not");
-            wire.Add(value);
+            wire.Add((JsonNode)"__$not");
+            wire.Add((JsonNode)value);
         }
         if (all is not null)
         {
-            wire.Add("__$and");
+            wire.Add((JsonNode)"__$and");
             foreach (var value in all.Distinct(StringComparer.Ordinal))
             {
-                wire.Add(value);
+                wire.Add((JsonNode)value);
             }
         }
         return wire;
@@ -445,7 +445,7 @@ public static class QueryCompiler
             };
             for (var i = 0; i < ops.Length; i++)
             {
-                wire.Add(ops[i] + Iso(values[i]));
+                wire.Add((JsonNode)(ops[i] + Iso(values[i])));
             }
         }
         return wire;
