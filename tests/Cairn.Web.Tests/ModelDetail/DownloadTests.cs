@@ -73,7 +73,7 @@ public sealed class DownloadTests(WebFixture web) : IClassFixture<WebFixture>
         };
         (await api.CallAsync("tasks.add_or_update_artifacts", artifacts)).Ok();
 
-        var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{task}");
+        var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{task}/artifacts");
         var link = page.Locator("[data-artifact=report] [data-testid=artifact-download]");
         Assert.Equal(bytes, await DownloadAsync(page, link, "report.csv.gz"));
     }

@@ -168,12 +168,15 @@ public sealed class ModelDetailPageTests(WebFixture web) : IClassFixture<WebFixt
         await graph.Locator("[data-testid=lineage-creating-task]").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync($"{web.WebUrl}/projects/{project}/tasks/{trainer}");
         await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveTextAsync("train resnet");
+        // A task opens on its Info tab, as in ClearML; its models are under Artifacts.
+        await page.Locator("[data-tab=artifacts]").ClickAsync();
         await Assertions.Expect(page.Locator($"[data-testid=output-models] tr[data-model-id='{model}']")).ToContainTextAsync("resnet trained");
 
-        await page.GoBackAsync();
+        await page.GotoAsync($"{web.WebUrl}/projects/{project}/models/{model}/lineage");
         await page.Locator($"[data-testid=lineage-graph] [data-testid=lineage-consumer][data-id='{evaluator}']").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync($"{web.WebUrl}/projects/{project}/tasks/{evaluator}");
         await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveTextAsync("evaluate resnet");
+        await page.Locator("[data-tab=artifacts]").ClickAsync();
         await Assertions.Expect(page.Locator($"[data-testid=input-models] tr[data-model-id='{model}']")).ToContainTextAsync("checkpoint");
     }
 
