@@ -36,6 +36,7 @@ public sealed class TelemetryTests(ServerFixture fixture) : IClassFixture<Server
         await CallAsync("debug.ping", trx);
         await CallAsync("models.get_by_id", trx + "-denied", authenticated: false);
 
+        await EventuallyAsync(() => spans.Count(s => s.GetTagItem(CairnTelemetry.TransactionTag) is string t && t.StartsWith(trx, StringComparison.Ordinal)) == 2);
         var ping = spans.Single(s => Equals(s.GetTagItem(CairnTelemetry.TransactionTag), trx));
         Assert.Equal(ActivityKind.Server, ping.Kind);
         Assert.Equal("debug.ping", ping.DisplayName);
@@ -97,6 +98,9 @@ public sealed class TelemetryTests(ServerFixture fixture) : IClassFixture<Server
         }
 
         // A shared fixture: other tests' calls may add to the same series, never take away.
+        await EventuallyAsync(() => counts.GetValueOrDefault("cairn.api.requests|debug.ping|200") >= 2
+            && counts.Keys.Any(k => k.StartsWith("cairn.api.requests|unknown|", StringComparison.Ordinal))
+            && counts.GetValueOrDefault("cairn.files.download.bytes") >= content.Length);
         Assert.True(counts.GetValueOrDefault("cairn.api.requests|debug.ping|200") >= 2);
         // An unregistered name is not a series of its own (names are unbounded).
         Assert.Contains(counts.Keys, k => k.StartsWith("cairn.api.requests|unknown|", StringComparison.Ordinal));
@@ -124,6 +128,18 @@ public sealed class TelemetryTests(ServerFixture fixture) : IClassFixture<Server
     {
         var e = await Assert.ThrowsAsync<CairnStartupException>(() => TestServer.StartAsync(["--Cairn:Telemetry:OtlpEndpoint=not a url"]));
         Assert.Equal("Cairn:Telemetry:OtlpEndpoint must be an absolute URL (got 'not a url').", e.Message);
+    }
+
+    /// <summary>
+    /// Waits (at most 10 s) for a condition the server meets just after its answer: a span ends
+    /// and a call is counted once the response has gone, so the client can read it first.
+    /// </summary>
+    private static async Task EventuallyAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
     }
 
     private async Task CallAsync(string endpoint, string trx, bool authenticated = true)
