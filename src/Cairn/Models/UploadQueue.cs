@@ -10,9 +10,10 @@ internal static class UploadQueue
     /// <summary>How many uploads may wait before <see cref="WaitForRoomAsync"/> holds the caller.</summary>
     public const int MaxPending = 2;
 
-    private static readonly SemaphoreSlim Runner = new(1, 1);
-
     private static readonly Lock EntriesLock = new();
+
+    /// <summary>The last upload asked for; the next one starts when it ends (guarded by <see cref="EntriesLock"/>).</summary>
+    private static Task tail = Task.CompletedTask;
 
     private static readonly List<PendingUpload> Entries = [];
 
@@ -22,10 +23,15 @@ internal static class UploadQueue
     /// <summary>Starts <paramref name="upload"/> behind the ones already queued.</summary>
     public static PendingUpload Enqueue(string modelId, string url, string experimentId, Func<Task> upload)
     {
-        var completion = RunAsync(upload);
-        var entry = new PendingUpload(modelId, url, experimentId, completion);
+        PendingUpload entry;
+        Task completion;
         lock (EntriesLock)
         {
+            // Chained under the lock: the order uploads run in is the order they were asked for,
+            // not the order the thread pool happens to resume them in.
+            completion = RunAfterAsync(tail, upload);
+            tail = completion;
+            entry = new PendingUpload(modelId, url, experimentId, completion);
             Entries.Add(entry);
         }
         // Successful uploads leave the list on their own; failures stay until they are waited for.
@@ -118,17 +124,11 @@ internal static class UploadQueue
         }
     }
 
-    private static async Task RunAsync(Func<Task> upload)
+    private static async Task RunAfterAsync(Task previous, Func<Task> upload)
     {
         await Task.Yield(); // The caller gets its planned URL back before the upload starts.
-        await Runner.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await upload().ConfigureAwait(false);
-        }
-        finally
-        {
-            Runner.Release();
-        }
+        // The previous upload's failure is its own; it is reported to whoever waits for it.
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await upload().ConfigureAwait(false);
     }
 }

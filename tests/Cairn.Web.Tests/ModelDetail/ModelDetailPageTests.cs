@@ -173,6 +173,7 @@ public sealed class ModelDetailPageTests(WebFixture web) : IClassFixture<WebFixt
         await Assertions.Expect(page.Locator($"[data-testid=output-models] tr[data-model-id='{model}']")).ToContainTextAsync("resnet trained");
 
         await page.GotoAsync($"{web.WebUrl}/projects/{project}/models/{model}/lineage");
+        await WebFixture.WaitForInteractiveAsync(page);
         await page.Locator($"[data-testid=lineage-graph] [data-testid=lineage-consumer][data-id='{evaluator}']").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync($"{web.WebUrl}/projects/{project}/tasks/{evaluator}");
         await Assertions.Expect(page.Locator("[data-testid=task-name]")).ToHaveTextAsync("evaluate resnet");
