@@ -5,7 +5,7 @@ namespace Cairn.Core;
 
 /// <summary>
 /// The largest values a client may store, so one request cannot make every later read of an
-/// entity megabytes long (README, "Limits"). Each is far above what ClearML's SDK and UI write:
+/// entity megabytes long (docs/configuration.md, "Limits"). Each is far above what ClearML's SDK and UI write:
 /// names are a line, tags a word, comments a paragraph, metadata values short strings, labels
 /// a class list (ImageNet-21k has 21,841 classes), a design a network's configuration text.
 /// Past a limit the request is 400/12 naming the field, and nothing is stored.

@@ -4,7 +4,7 @@ namespace Cairn.Server.Hosting;
 
 /// <summary>
 /// Server options, bound from the <c>Cairn</c> configuration section: <c>appsettings.json</c>,
-/// <c>CAIRN_*</c> environment variables and command-line flags (see README, "Configuration").
+/// <c>CAIRN_*</c> environment variables and command-line flags (see docs/configuration.md).
 /// </summary>
 public sealed class CairnOptions
 {

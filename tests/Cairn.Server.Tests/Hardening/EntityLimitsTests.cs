@@ -9,7 +9,7 @@ using Xunit;
 namespace Cairn.Server.Tests.Hardening;
 
 /// <summary>
-/// Sizes a client may store are limited (README, "Limits"): one over a limit is 400/12 naming the
+/// Sizes a client may store are limited (docs/configuration.md, "Limits"): one over a limit is 400/12 naming the
 /// field, and nothing is stored; at the limit the write succeeds.
 /// </summary>
 public sealed class EntityLimitsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
