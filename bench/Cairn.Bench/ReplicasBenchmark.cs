@@ -37,7 +37,7 @@ internal sealed class ReplicasBenchmark(BenchOptions options, TextWriter progres
         }
         var report = new StringBuilder();
         report.AppendLine("# Replicas on one PostgreSQL database").AppendLine();
-        report.AppendLine(Invariant($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {ProcStats.CpuModel()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}; PostgreSQL, the replicas and the load generator share it"));
+        report.AppendLine(Invariant($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine: {ProcStats.CpuModel()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}; 1-min load average at the end {ProcStats.LoadAverage()}; PostgreSQL, the replicas and the load generator share it"));
         report.AppendLine(Invariant($"- load: {options.Workers} concurrent workers, {options.Warmup.TotalSeconds:0} s warm-up + {options.Duration.TotalSeconds:0} s measured per configuration; each worker repeats models.create (2 tags) → models.add_or_update_metadata on the one shared model → models.get_all (tag filter, page of 50) → events.add_batch ({PointsPerBatch} scalars to its own model); request n goes to replica n mod N"));
         report.AppendLine();
         report.AppendLine("| replicas | requests | req/s | p50 ms | p99 ms | errors | lost |");
