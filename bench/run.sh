@@ -9,6 +9,7 @@
 #   bench/run.sh --events             # events.add_batch throughput and the scalar histogram over 1,000,000 points
 #   bench/run.sh --hardening          # projects.get_all p99 under pathological regex queries; CPU per refused Basic auth (~1 min)
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
+#   bench/run.sh --replicas --postgres "Host=…;Username=…"   # one and two replicas on one PostgreSQL, mixed writes, losses counted (~2 min)
 #   bench/run.sh --web                # the web UI's model table over 100,000 models in Chromium (Playwright) (~5 min)
 #   bench/run.sh --web --runs 5       # arguments after --web go to bench/Cairn.Bench.Web
 set -euo pipefail

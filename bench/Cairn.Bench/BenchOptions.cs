@@ -17,13 +17,16 @@ internal sealed record BenchOptions(
         "       Cairn.Bench [server-binary] --events [--points N] [--samples N]\n" +
         "       Cairn.Bench [server-binary] --files [--file-mib N]\n" +
         "       Cairn.Bench [server-binary] --hardening\n" +
+        "       Cairn.Bench [server-binary] --replicas --postgres CONNECTION_STRING [--workers N] [--duration SECONDS] [--warmup SECONDS]\n" +
         "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.\n" +
         "  --models fills a store with N models (default 100000) and measures models.get_all against hand-written SQL;\n" +
         "  --files uploads and downloads an N MiB file (default 1024) with curl against cp and against curl to a bare server,\n" +
         "  with the server's CPU time and peak RSS;\n" +
         "  --samples is the number of measured requests per query (default 200).\n" +
         "  --events sends N scalar points (default 1000000) to one model in events.add_batch calls of 10,000 and measures\n" +
-        "  scalar_metrics_iter_histogram over them, each beside hand-written SQL.";
+        "  scalar_metrics_iter_histogram over them, each beside hand-written SQL.\n" +
+        "  --replicas runs a mixed workload on one and then two server processes on one PostgreSQL database (fresh ones made\n" +
+        "  with the --postgres role) and checks that nothing acknowledged was lost.";
 
     /// <summary>Run the <c>models.get_all</c> benchmark instead of the server benchmark.</summary>
     public bool Models { get; init; }
@@ -36,6 +39,12 @@ internal sealed record BenchOptions(
 
     /// <summary>Run the hardening benchmark (<c>--hardening</c>) instead of the server benchmark.</summary>
     public bool Hardening { get; init; }
+
+    /// <summary>Run the replicas benchmark (<c>--replicas</c>) instead of the server benchmark.</summary>
+    public bool Replicas { get; init; }
+
+    /// <summary>A PostgreSQL role that may create databases (<c>--postgres</c>), for <c>--replicas</c>.</summary>
+    public string? Postgres { get; init; }
 
     /// <summary>Run the events benchmark instead of the server benchmark.</summary>
     public bool Events { get; init; }
@@ -63,6 +72,8 @@ internal sealed record BenchOptions(
         var fileMiB = 1024;
         var events = false;
         var hardening = false;
+        var replicas = false;
+        string? postgres = null;
         var points = 1_000_000;
         for (var i = 0; i < args.Length; i++)
         {
@@ -80,6 +91,8 @@ internal sealed record BenchOptions(
                 case "--file-mib": fileMiB = Positive(args, ref i); break;
                 case "--events": events = true; break;
                 case "--hardening": hardening = true; break;
+                case "--replicas": replicas = true; break;
+                case "--postgres" when i + 1 < args.Length: postgres = args[++i]; break;
                 case "--points": points = Positive(args, ref i); break;
                 case "--count": count = Positive(args, ref i); break;
                 case "--samples": samples = Positive(args, ref i); break;
@@ -98,6 +111,8 @@ internal sealed record BenchOptions(
             FileMiB = fileMiB,
             Events = events,
             Hardening = hardening,
+            Replicas = replicas,
+            Postgres = postgres,
             EventCount = points,
             ModelCount = count,
             Samples = samples,

@@ -27,7 +27,9 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
 
 try
 {
-    var report = options.Hardening
+    var report = options.Replicas
+        ? await new ReplicasBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+        : options.Hardening
         ? await new HardeningBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Files
         ? await new FilesBenchmark(options, Console.Error).RunAsync(cancellation.Token)
@@ -45,7 +47,7 @@ catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
     return 130;
 }
 catch (Exception e) when (e is InvalidOperationException or TimeoutException or FileNotFoundException or IOException or HttpRequestException
-    or Microsoft.Data.Sqlite.SqliteException)
+    or ArgumentException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
 {
     await Console.Error.WriteLineAsync($"cairn-bench: {e.Message}");
     return 1;

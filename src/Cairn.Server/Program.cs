@@ -1,5 +1,10 @@
 using Cairn.Server.Hosting;
 
+if (args is [MoveCommand.Name, .. var moveArgs])
+{
+    return await MoveCommand.RunAsync(moveArgs, Console.Out, Console.Error);
+}
+
 try
 {
     var app = await CairnServer.BuildAsync(args);
