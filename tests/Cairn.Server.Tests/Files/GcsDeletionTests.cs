@@ -163,6 +163,29 @@ public sealed class GcsDeletionTests : IAsyncLifetime
         Assert.True(await ExistsAsync("broken/model.pt"));
     }
 
+    [Fact]
+    public async Task An_entry_with_a_subdir_serves_only_the_objects_under_it_and_the_buckets_other_entry_the_rest()
+    {
+        await Server.DisposeAsync();
+        var broken = Path.Combine(_folder.FullName, "subdir-broken.json");
+        await File.WriteAllTextAsync(broken, "{}");
+        // Entry 0 (the bucket, no subdir, a good key) comes first; entry 1 (subdir team-a, a broken key) still wins under team-a/.
+        _server = await TestServer.StartAsync(Settings(
+            "--Cairn:StorageCredentials:Google:Credentials:1:Bucket=" + _bucket,
+            "--Cairn:StorageCredentials:Google:Credentials:1:Subdir=team-a",
+            "--Cairn:StorageCredentials:Google:Credentials:1:CredentialsJson=" + broken));
+        using var api = Server.Client();
+        var underSubdir = await api.CreateModelAsync(ModelsApi.Unique("Team A"), new { uri = await PutAsync("team-a/model.pt") });
+        var elsewhere = await api.CreateModelAsync(ModelsApi.Unique("Team B"), new { uri = await PutAsync("team-b/model.pt") });
+
+        (await api.CallAsync("models.delete_many", new { ids = new[] { underSubdir, elsewhere } })).Ok();
+
+        await EventuallyAsync(async () => !await ExistsAsync("team-b/model.pt"));
+        await EventuallyAsync(async () => (await QueueAsync()).SingleOrDefault()?.LastError is not null);
+        Assert.Contains("Cairn:StorageCredentials:Google:Credentials:1:CredentialsJson", (await QueueAsync()).Single().LastError, StringComparison.Ordinal);
+        Assert.True(await ExistsAsync("team-a/model.pt"));
+    }
+
     /// <summary>Writes a service-account key file as Google's console gives one, with a key made now.</summary>
     private static string ServiceAccountKey(string path)
     {
