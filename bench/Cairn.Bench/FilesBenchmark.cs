@@ -16,6 +16,10 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
     private const double UploadRatioTarget = 2.5;
     private const double DownloadRatioTarget = 1.5;
     private const double PeakRssTargetMiB = 200;
+    // Issue 16: RSS back within 10 MB of idle within 30 s of the last transfer.
+    private const double SettleTargetMiB = 10_000_000 / 1048576.0;
+    private static readonly TimeSpan SettleWindow = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(5);
     private const string ObjectPath = "Bench project/upload task.0123456789abcdef0123456789abcdef/models/model.bin";
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
 
@@ -46,6 +50,10 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
             var copy = Path.Combine(scratch.FullName, "copy.bin");
             var download = Path.Combine(scratch.FullName, "download.bin");
             var headers = Path.Combine(scratch.FullName, "headers.txt");
+
+            // Idle as the default benchmark reads it: a few seconds after the server first answered.
+            await Task.Delay(IdleWait, cancellationToken).ConfigureAwait(false);
+            var idleMiB = ProcStats.Memory(server.Pid).RssMiB;
 
             await using var floor = new CurlFloorServer(source);
             var uploadArgs = (Uri target) => new[]
@@ -102,13 +110,14 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
                     throw new InvalidOperationException($"The download has {new FileInfo(download).Length} bytes, expected {bytes}.");
                 }
             }
+            var settle = await SettleAsync(server.Pid, idleMiB, cancellationToken).ConfigureAwait(false);
             var downloadedSha = await HashFileAsync(download, cancellationToken).ConfigureAwait(false);
             if (downloadedSha != sourceSha)
             {
                 throw new InvalidOperationException($"The downloaded file's SHA-256 is {downloadedSha}, expected {sourceSha}.");
             }
             await server.StopAsync().ConfigureAwait(false);
-            return Report(bytes, cp, uploadFloor, upload, downloadFloor, downloadThrough, server.ErrorLogEntries);
+            return Report(bytes, cp, uploadFloor, upload, downloadFloor, downloadThrough, settle, server.ErrorLogEntries);
         }
         finally
         {
@@ -123,7 +132,29 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
         }
     }
 
-    private string Report(long bytes, Transfers cp, Transfers uploadFloor, Transfers upload, Transfers downloadFloor, Transfers download, int errorLogs)
+    /// <summary>VmRSS idle, right after the last transfer, and each second for <see cref="SettleWindow"/>; when it first came within the target of idle.</summary>
+    private static async Task<Settling> SettleAsync(int pid, double idleMiB, CancellationToken cancellationToken)
+    {
+        var after = ProcStats.Memory(pid).RssMiB;
+        var started = Stopwatch.GetTimestamp();
+        TimeSpan? within = after - idleMiB <= SettleTargetMiB ? TimeSpan.Zero : null;
+        double last;
+        do
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            last = ProcStats.Memory(pid).RssMiB;
+            if (within is null && last - idleMiB <= SettleTargetMiB)
+            {
+                within = Stopwatch.GetElapsedTime(started);
+            }
+        }
+        while (Stopwatch.GetElapsedTime(started) < SettleWindow);
+        return new Settling(idleMiB, after, last, within);
+    }
+
+    private sealed record Settling(double IdleMiB, double AfterMiB, double At30sMiB, TimeSpan? Within);
+
+    private string Report(long bytes, Transfers cp, Transfers uploadFloor, Transfers upload, Transfers downloadFloor, Transfers download, Settling settle, int errorLogs)
     {
         var mib = bytes / 1048576.0;
         var gib = bytes / 1073741824.0;
@@ -140,6 +171,8 @@ internal sealed class FilesBenchmark(BenchOptions options, TextWriter progress)
         report.AppendLine(Invariant($"| download (`curl -o`) | {download.Median.TotalSeconds:0.00} s | {mib / download.Median.TotalSeconds:0} | {download.Median / floorCp:0.00} | {download.Median / downloadFloor.Median:0.00} | ≤ {DownloadRatioTarget} {Mark(download.Median / floorCp <= DownloadRatioTarget)} | {download.MedianCpu.TotalSeconds / gib:0.00} s | {download.PeakMiB:0} MiB | |"));
         report.AppendLine();
         report.AppendLine(Invariant($"Every round (s): cp {cp}; upload floor {uploadFloor}; upload {upload}; download floor {downloadFloor}; download {download}.")).AppendLine();
+        var met = settle.Within is { } w && w <= SettleWindow;
+        report.AppendLine(Invariant($"Server VmRSS: idle {settle.IdleMiB:0.0} MiB ({IdleWait.TotalSeconds:0} s after the first 200); right after the last download {settle.AfterMiB:0.0} MiB; {SettleWindow.TotalSeconds:0} s later {settle.At30sMiB:0.0} MiB (+{settle.At30sMiB - settle.IdleMiB:0.0} MiB). Back within 10 MB ({SettleTargetMiB:0.0} MiB) of idle within {SettleWindow.TotalSeconds:0} s: {(met ? $"✓ after {settle.Within!.Value.TotalSeconds:0} s" : "✗")}.")).AppendLine();
         if (errorLogs > 0)
         {
             report.AppendLine(Invariant($"Note: the server wrote {errorLogs} error-level log entries during the run.")).AppendLine();

@@ -38,6 +38,7 @@ namespace Cairn.Protocol;
 [JsonSerializable(typeof(DeleteHyperParamsRequest))]
 [JsonSerializable(typeof(DeleteMetadataRequest))]
 [JsonSerializable(typeof(DeleteModelRequest))]
+[JsonSerializable(typeof(DeleteModelsRequest))]
 [JsonSerializable(typeof(DeleteProjectRequest))]
 [JsonSerializable(typeof(DeleteTaskModelsRequest))]
 [JsonSerializable(typeof(DeleteTaskRequest))]

@@ -91,6 +91,16 @@ public sealed class DeleteModelRequest
     public bool DeleteExternalArtifacts { get; set; } = true;
 }
 
+/// <summary><c>models.delete_many</c>: as ClearML's ModelsDeleteManyRequest.</summary>
+public sealed class DeleteModelsRequest
+{
+    public List<string?>? Ids { get; set; }
+    public bool Force { get; set; }
+
+    /// <summary>False keeps the deleted models' weights wherever they are (nothing is queued for deletion).</summary>
+    public bool DeleteExternalArtifacts { get; set; } = true;
+}
+
 public sealed class MoveModelsRequest
 {
     public List<string?>? Ids { get; set; }

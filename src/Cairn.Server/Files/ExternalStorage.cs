@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cairn.Blobs.Azure;
+using Cairn.Blobs.Gcs;
 using Cairn.Blobs.S3;
 using Cairn.Core.Blobs;
 using Cairn.Server.Hosting;
@@ -12,12 +13,13 @@ namespace Cairn.Server.Files;
 /// deleted with <see cref="StorageCredentials"/> when their model or task goes. URLs are matched
 /// to credentials as the Python SDK matches them: <c>s3://host:port/bucket/key</c> by an entry's
 /// host and bucket, <c>s3://bucket/key</c> by an entry's bucket or else the default AWS key;
-/// <c>azure://account.blob.core.windows.net/container/path</c> by account and container.
+/// <c>azure://account.blob.core.windows.net/container/path</c> by account and container;
+/// <c>gs://bucket/path</c> by an entry's bucket and subdir, then its bucket, then the default credential.
 /// </summary>
 public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposable
 {
     // Lazy: two deletions racing for a new bucket make one client, not one to leak.
-    private readonly ConcurrentDictionary<string, Lazy<IBlobStore>> _stores = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<IObjectDeleter>> _stores = new(StringComparer.Ordinal);
 
     private StorageCredentials Credentials => options.Value.StorageCredentials;
 
@@ -55,27 +57,28 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
     public async Task<bool> DeleteAsync(string url, CancellationToken cancellationToken = default)
     {
         var (storeKey, create, objectKey) = Resolve(url, out var problem) ?? throw new MissingStorageCredentialsException(problem!);
-        var store = _stores.GetOrAdd(storeKey, _ => new Lazy<IBlobStore>(create)).Value;
+        var store = _stores.GetOrAdd(storeKey, _ => new Lazy<IObjectDeleter>(create)).Value;
         return await store.DeleteAsync(objectKey, cancellationToken).ConfigureAwait(false);
     }
 
-    private (string StoreKey, Func<IBlobStore> Create, string ObjectKey)? Resolve(string url, out string? problem)
+    private (string StoreKey, Func<IObjectDeleter> Create, string ObjectKey)? Resolve(string url, out string? problem)
     {
         problem = null;
         var resolved = SchemeOrNull(url) switch
         {
             "s3" => ResolveS3(url[5..], out problem),
             "azure" => ResolveAzure(url[8..], out problem),
+            "gs" => ResolveGoogle(url[5..], out problem),
             _ => null,
         };
         if (resolved is null && problem is null)
         {
-            problem = $"this server deletes only s3:// and azure:// objects, not {url}; delete it with the SDK (StorageManager) or the store's own tools";
+            problem = $"this server deletes only s3://, azure:// and gs:// objects, not {url}; delete it with the SDK (StorageManager) or the store's own tools";
         }
         if (resolved is { } found)
         {
             // Options the provider refuses (a bucket or container name it cannot take) leave the URL undeletable as well.
-            var store = _stores.GetOrAdd(found.StoreKey, _ => new Lazy<IBlobStore>(found.Create));
+            var store = _stores.GetOrAdd(found.StoreKey, _ => new Lazy<IObjectDeleter>(found.Create));
             try
             {
                 _ = store.Value;
@@ -90,7 +93,7 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
         return resolved;
     }
 
-    private (string StoreKey, Func<IBlobStore> Create, string ObjectKey)? ResolveS3(string rest, out string? problem)
+    private (string StoreKey, Func<IObjectDeleter> Create, string ObjectKey)? ResolveS3(string rest, out string? problem)
     {
         var s3 = Credentials.S3;
         const string path = $"{StorageCredentials.Section}:S3";
@@ -129,8 +132,8 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
         return null;
     }
 
-    private static (string StoreKey, Func<IBlobStore> Create, string ObjectKey) S3Store(string? endpoint, string bucket, string? key, string? secret, string? token, string region, string objectKey) =>
-        ($"s3|{endpoint}|{bucket}|{key}", () => new S3BlobStore(new S3BlobStoreOptions
+    private static (string StoreKey, Func<IObjectDeleter> Create, string ObjectKey) S3Store(string? endpoint, string bucket, string? key, string? secret, string? token, string region, string objectKey) =>
+        ($"s3|{endpoint}|{bucket}|{key}", () => new BlobStoreDeleter(new S3BlobStore(new S3BlobStoreOptions
         {
             Bucket = bucket,
             Endpoint = endpoint,
@@ -140,9 +143,9 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
             SessionToken = token,
             // S3-compatible servers behind a host (MinIO, s3rver) want the bucket in the path.
             ForcePathStyle = endpoint is not null,
-        }), objectKey);
+        })), objectKey);
 
-    private (string StoreKey, Func<IBlobStore> Create, string ObjectKey)? ResolveAzure(string rest, out string? problem)
+    private (string StoreKey, Func<IObjectDeleter> Create, string ObjectKey)? ResolveAzure(string rest, out string? problem)
     {
         var parts = rest.Split('/', 3);
         var (account, container, blob) = (parts[0].Split('.')[0], parts[1], parts.Length > 2 ? parts[2] : "");
@@ -154,20 +157,65 @@ public sealed class ExternalStorage(IOptions<CairnOptions> options) : IDisposabl
             return null;
         }
         problem = null;
-        return ($"azure|{entry.Endpoint}|{account}|{container}", () => new AzureBlobStore(new AzureBlobStoreOptions
+        return ($"azure|{entry.Endpoint}|{account}|{container}", () => new BlobStoreDeleter(new AzureBlobStore(new AzureBlobStoreOptions
         {
             AccountName = account,
             AccountKey = entry.AccountKey,
             Endpoint = entry.Endpoint,
             Container = container,
-        }), blob);
+        })), blob);
+    }
+
+    private (string StoreKey, Func<IObjectDeleter> Create, string ObjectKey)? ResolveGoogle(string rest, out string? problem)
+    {
+        var google = Credentials.Google;
+        const string path = $"{StorageCredentials.Section}:Google";
+        var parts = rest.Split('/', 2);
+        var (bucket, name) = (parts[0], parts.Length > 1 ? parts[1] : "");
+        // As the Python SDK: the first entry for the bucket whose subdir begins the name, else the first without a subdir.
+        var index = google.Credentials.FindIndex(e => e.Bucket == bucket && !string.IsNullOrEmpty(e.Subdir) && name.StartsWith(e.Subdir.Trim('/'), StringComparison.Ordinal));
+        if (index < 0)
+        {
+            index = google.Credentials.FindIndex(e => e.Bucket == bucket && string.IsNullOrEmpty(e.Subdir));
+        }
+        var (json, source) = index >= 0 && google.Credentials[index].CredentialsJson is { Length: > 0 } own
+            ? (own, $"{path}:Credentials:{index}:CredentialsJson")
+            : (google.CredentialsJson is { Length: > 0 } fallback ? fallback : null, $"{path}:CredentialsJson");
+        var endpoint = google.Endpoint is { Length: > 0 } e ? new Uri(e) : null;
+        if (json is null && endpoint is null)
+        {
+            problem = $"no {path}:Credentials entry for Bucket '{bucket}' has a CredentialsJson, and {path}:CredentialsJson is not set";
+            return null;
+        }
+        problem = null;
+        return ($"gs|{endpoint}|{json}|{bucket}", () => new GcsDeleter(new GcsObjectDeleter(json, endpoint, source), bucket), name);
+    }
+
+    /// <summary>Deletes objects in one bucket or container.</summary>
+    private interface IObjectDeleter : IDisposable
+    {
+        Task<bool> DeleteAsync(string key, CancellationToken cancellationToken);
+    }
+
+    private sealed class BlobStoreDeleter(IBlobStore store) : IObjectDeleter
+    {
+        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => store.DeleteAsync(key, cancellationToken);
+
+        public void Dispose() => (store as IDisposable)?.Dispose();
+    }
+
+    private sealed class GcsDeleter(GcsObjectDeleter client, string bucket) : IObjectDeleter
+    {
+        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => client.DeleteAsync(bucket, key, cancellationToken);
+
+        public void Dispose() => client.Dispose();
     }
 
     public void Dispose()
     {
         foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
         {
-            (store.Value as IDisposable)?.Dispose();
+            store.Value.Dispose();
         }
         _stores.Clear();
     }

@@ -17,7 +17,7 @@ namespace Cairn.Server.Files;
 /// destination paths, <c>GET</c>/<c>HEAD</c> with ranges and conditional requests,
 /// <c>DELETE</c>, and <c>POST /delete_many</c>. Errors are plain text with one clear line.
 /// </summary>
-public sealed class FileServer(FileStorage storage, TokenService tokens, IMetadataStore store, FileDeletionQueue deletions, IOptions<CairnOptions> options, CairnMetrics metrics, ILogger<FileServer> logger)
+public sealed class FileServer(FileStorage storage, TokenService tokens, IMetadataStore store, FileDeletionQueue deletions, IOptions<CairnOptions> options, CairnMetrics metrics, MemoryTrimmer trimmer, ILogger<FileServer> logger)
 {
     /// <summary>The SHA-256 of a file (lowercase hex), on uploads and downloads.</summary>
     public const string Sha256Header = "X-Cairn-Sha256";
@@ -202,6 +202,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
             }
             logger.LogInformation("Stored {Count} files ({Bytes} bytes)", stored.Count, total);
             metrics.UploadBytes.Add(total);
+            trimmer.TransferEnded(total);
             http.Response.Headers[Sha256Header] = string.Join(',', stored.Select(s => s.Sha256));
             http.Response.Headers[SizeHeader] = string.Join(',', stored.Select(s => s.Size.ToString(CultureInfo.InvariantCulture)));
             // ClearML's answer: the JSON list of stored paths. The Python SDK ignores it.
@@ -293,6 +294,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
             && http.Response.ContentLength is { } sent)
         {
             metrics.DownloadBytes.Add(sent);
+            trimmer.TransferEnded(sent);
         }
     }
 

@@ -2,9 +2,9 @@ namespace Cairn.Server.Files;
 
 /// <summary>
 /// <c>Cairn:StorageCredentials</c>: what the server may use to delete weights and artifacts the
-/// SDK wrote straight to object storage (<c>s3://</c>, <c>azure://</c>) when their model or task is
-/// deleted. The shape follows <c>clearml.conf</c>'s <c>sdk.aws.s3</c> and
-/// <c>sdk.azure.storage.containers</c> (as ClearML's own server takes them in
+/// SDK wrote straight to object storage (<c>s3://</c>, <c>azure://</c>, <c>gs://</c>) when their model
+/// or task is deleted. The shape follows <c>clearml.conf</c>'s <c>sdk.aws.s3</c>,
+/// <c>sdk.azure.storage.containers</c> and <c>sdk.google.storage</c> (as ClearML's own server takes them in
 /// <c>storage_credentials.conf</c>), with .NET names: <c>account_name</c> is <c>AccountName</c>.
 /// </summary>
 public sealed class StorageCredentials
@@ -14,6 +14,8 @@ public sealed class StorageCredentials
     public S3StorageCredentials S3 { get; set; } = new();
 
     public AzureStorageCredentials Azure { get; set; } = new();
+
+    public GoogleStorageCredentials Google { get; set; } = new();
 
     /// <summary>The first problem as one line naming the option (never a secret); null when usable.</summary>
     public string? Validate()
@@ -55,6 +57,17 @@ public sealed class StorageCredentials
             if (entry.Endpoint is { } endpoint && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
             {
                 return $"{path}:Endpoint must be an absolute http(s) URL (got '{endpoint}').";
+            }
+        }
+        if (Google.Endpoint is { } gcsEndpoint && (!Uri.TryCreate(gcsEndpoint, UriKind.Absolute, out var gcsUri) || gcsUri.Scheme is not ("http" or "https")))
+        {
+            return $"{Section}:Google:Endpoint must be an absolute http(s) URL (got '{gcsEndpoint}').";
+        }
+        for (var i = 0; i < Google.Credentials.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(Google.Credentials[i].Bucket))
+            {
+                return $"{Section}:Google:Credentials:{i}:Bucket must be set.";
             }
         }
         return null;
@@ -116,4 +129,37 @@ public sealed class AzureContainerCredentials
 
     /// <summary>The blob service URL when it is not <c>https://&lt;account&gt;.blob.core.windows.net</c> (Azurite, another cloud).</summary>
     public string? Endpoint { get; set; }
+}
+
+/// <summary>
+/// <c>sdk.google.storage</c>: a default <c>credentials_json</c> (a key file's path) and per-bucket
+/// (and per-subdirectory) entries, matched as the Python SDK matches them.
+/// </summary>
+public sealed class GoogleStorageCredentials
+{
+    public string? Project { get; set; }
+
+    /// <summary>The path of a Google credential JSON file used for buckets no entry names.</summary>
+    public string? CredentialsJson { get; set; }
+
+    /// <summary>
+    /// The JSON API's root when not Google's (an emulator such as <c>http://127.0.0.1:9199</c>);
+    /// with it, a bucket with no <c>CredentialsJson</c> is reached without credentials.
+    /// </summary>
+    public string? Endpoint { get; set; }
+
+    public List<GoogleBucketCredentials> Credentials { get; set; } = [];
+}
+
+/// <summary>One item of <c>sdk.google.storage.credentials</c>.</summary>
+public sealed class GoogleBucketCredentials
+{
+    public string Bucket { get; set; } = "";
+
+    /// <summary>A path prefix in the bucket this entry is for; none serves the whole bucket.</summary>
+    public string? Subdir { get; set; }
+
+    public string? Project { get; set; }
+
+    public string? CredentialsJson { get; set; }
 }

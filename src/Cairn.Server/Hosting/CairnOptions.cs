@@ -63,7 +63,7 @@ public sealed class CairnOptions
     /// </summary>
     public bool KeepReplacedWeights { get; set; }
 
-    /// <summary>Credentials for deleting the SDK's objects on S3 and Azure (<c>Cairn:StorageCredentials</c>).</summary>
+    /// <summary>Credentials for deleting the SDK's objects on S3, Azure and GCS (<c>Cairn:StorageCredentials</c>).</summary>
     public Files.StorageCredentials StorageCredentials { get; set; } = new();
 
     /// <summary>An in-progress task whose last_update is older than this many seconds is stopped as non-responsive.</summary>

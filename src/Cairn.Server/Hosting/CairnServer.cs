@@ -86,6 +86,7 @@ public static class CairnServer
         services.AddHostedService(sp => sp.GetRequiredService<TaskWatchdog>());
         services.AddCairnBlobStore(builder.Configuration, options);
         services.AddSingleton<FileStorage>();
+        services.AddSingleton<MemoryTrimmer>();
         services.AddSingleton<FileServer>();
         services.AddSingleton<ExternalStorage>();
         services.AddSingleton<FileDeletionQueue>();

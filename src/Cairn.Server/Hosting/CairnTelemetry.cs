@@ -27,6 +27,27 @@ public static class CairnTelemetry
 
     public static readonly ActivitySource Source = new(Name);
 
+    /// <summary>
+    /// The OpenTelemetry SDK and its OTLP exporters, in a method of their own: the JIT loads the
+    /// assemblies a method calls when it compiles it, so a server without an endpoint never maps them.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddExporters(IServiceCollection services, IConfiguration configuration, Uri? uri)
+    {
+        // Without Cairn's key the exporter reads the OTEL_EXPORTER_OTLP_* variables itself.
+        void Exporter(OpenTelemetry.Exporter.OtlpExporterOptions otlp)
+        {
+            if (uri is not null)
+            {
+                otlp.Endpoint = uri;
+            }
+        }
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "cairn"))
+            .WithTracing(tracing => tracing.AddSource(Name).AddOtlpExporter(Exporter))
+            .WithMetrics(metrics => metrics.AddMeter(Name).AddOtlpExporter(Exporter));
+    }
+
     /// <summary>Registers <see cref="CairnMetrics"/> and, when an OTLP endpoint is configured, the OpenTelemetry exporters.</summary>
     public static IServiceCollection AddCairnTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
@@ -43,18 +64,7 @@ public static class CairnTelemetry
         {
             throw new CairnStartupException($"Cairn:Telemetry:OtlpEndpoint must be an absolute URL (got '{endpoint}').");
         }
-        // Without Cairn's key the exporter reads the OTEL_EXPORTER_OTLP_* variables itself.
-        void Exporter(OpenTelemetry.Exporter.OtlpExporterOptions otlp)
-        {
-            if (uri is not null)
-            {
-                otlp.Endpoint = uri;
-            }
-        }
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "cairn"))
-            .WithTracing(tracing => tracing.AddSource(Name).AddOtlpExporter(Exporter))
-            .WithMetrics(metrics => metrics.AddMeter(Name).AddOtlpExporter(Exporter));
+        AddExporters(services, configuration, uri);
         return services;
     }
 }

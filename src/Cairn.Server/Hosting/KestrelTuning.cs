@@ -22,7 +22,34 @@ public static class KestrelTuning
 /// <summary>Creates <see cref="LargeBlockMemoryPool"/>s for Kestrel's transport and connections.</summary>
 public sealed class LargeBlockMemoryPoolFactory : IMemoryPoolFactory<byte>
 {
-    public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => new LargeBlockMemoryPool();
+    // Weak: a pool Kestrel has let go of is not kept alive for trimming.
+    private readonly List<WeakReference<LargeBlockMemoryPool>> _pools = [];
+
+    public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
+    {
+        var pool = new LargeBlockMemoryPool();
+        lock (_pools)
+        {
+            _pools.RemoveAll(p => !p.TryGetTarget(out _));
+            _pools.Add(new WeakReference<LargeBlockMemoryPool>(pool));
+        }
+        return pool;
+    }
+
+    /// <summary>Drops the free blocks of every pool this factory made (<see cref="MemoryTrimmer"/>).</summary>
+    public void TrimAll()
+    {
+        lock (_pools)
+        {
+            foreach (var reference in _pools)
+            {
+                if (reference.TryGetTarget(out var pool))
+                {
+                    pool.Trim();
+                }
+            }
+        }
+    }
 }
 
 /// <summary>
@@ -44,6 +71,14 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
         return new Lease(this, _free.TryDequeue(out var block) ? block : GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true));
+    }
+
+    /// <summary>Lets the GC have the free blocks; blocks in use come back to the pool as usual.</summary>
+    public void Trim()
+    {
+        while (_free.TryDequeue(out _))
+        {
+        }
     }
 
     protected override void Dispose(bool disposing)

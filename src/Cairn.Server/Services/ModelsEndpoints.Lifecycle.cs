@@ -137,8 +137,8 @@ public static partial class ModelsEndpoints
 
     private static async Task<object?> DeleteManyAsync(ApiCall call)
     {
-        var request = call.Read<ModelIdsRequest>();
-        return await BatchOperation.RunAsync(BatchOperation.ReadIds(request.Ids), id => DeleteOneAsync(call, id, request.Force, deleteWeights: true)).ConfigureAwait(false);
+        var request = call.Read<DeleteModelsRequest>();
+        return await BatchOperation.RunAsync(BatchOperation.ReadIds(request.Ids), id => DeleteOneAsync(call, id, request.Force, request.DeleteExternalArtifacts)).ConfigureAwait(false);
     }
 
     private static async Task<JsonObject> DeleteOneAsync(ApiCall call, string id, bool force, bool deleteWeights)
