@@ -46,6 +46,7 @@ namespace Cairn.Protocol;
 [JsonSerializable(typeof(EditModelRequest))]
 [JsonSerializable(typeof(EditTaskRequest))]
 [JsonSerializable(typeof(GetCredentialsResponse))]
+[JsonSerializable(typeof(GetAllTasksRequest))]
 [JsonSerializable(typeof(GetFrameworksRequest))]
 [JsonSerializable(typeof(GetTaskTypesRequest))]
 [JsonSerializable(typeof(IdResponse))]
