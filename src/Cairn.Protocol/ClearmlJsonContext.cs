@@ -48,6 +48,7 @@ namespace Cairn.Protocol;
 [JsonSerializable(typeof(GetCredentialsResponse))]
 [JsonSerializable(typeof(GetAllTasksRequest))]
 [JsonSerializable(typeof(GetFrameworksRequest))]
+[JsonSerializable(typeof(GetTaskLogRequest))]
 [JsonSerializable(typeof(GetTaskTypesRequest))]
 [JsonSerializable(typeof(IdResponse))]
 [JsonSerializable(typeof(LoginRequest))]
