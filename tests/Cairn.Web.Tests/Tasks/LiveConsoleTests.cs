@@ -78,4 +78,26 @@ public sealed class LiveConsoleTests(WebFixture web) : IClassFixture<WebFixture>
         await Assertions.Expect(page.Locator("[data-testid=tab-console] [data-testid=empty-state]")).ToContainTextAsync("No console output");
         await Assertions.Expect(page.Locator("[data-testid=log-live]")).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task The_console_search_reads_earlier_pages_until_a_line_matches()
+    {
+        var project = await web.CreateProjectAsync(Seed.Unique("console search"));
+        using var api = web.Api();
+        var task = await Seed.TaskAsync(api, project, "long log");
+        await LogAsync(api, task, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 100_000, [.. Enumerable.Range(1, 250).Select(i => $"step {i:D3}")]);
+
+        var page = await web.SignedInPageAsync($"/projects/{project}/tasks/{task}/console");
+        var lines = page.Locator("[data-testid=log-line]");
+        await Assertions.Expect(lines).ToHaveCountAsync(100);
+        await page.Locator("[data-testid=log-search] input, input[data-testid=log-search]").First.FillAsync("step 012");
+        await Assertions.Expect(page.Locator("[data-testid=log-count]")).ToHaveTextAsync("0 matching · 100 of 250 lines");
+
+        // Lines 51–150 hold no match, so one click reads on to the first page of the log.
+        await page.ClickAsync("[data-testid=log-search-earlier]");
+        await Assertions.Expect(page.Locator("[data-testid=log-count]")).ToHaveTextAsync("1 matching · 250 of 250 lines");
+        await Assertions.Expect(lines).ToHaveCountAsync(1);
+        await Assertions.Expect(lines).ToContainTextAsync("step 012");
+        await Assertions.Expect(page.Locator("[data-testid=log-search-earlier]")).ToHaveCountAsync(0);
+    }
 }
