@@ -29,6 +29,11 @@ window.cairn = {
         const element = document.querySelector(selector);
         if (element) { element.scrollIntoView({ block: "center" }); }
     },
+    // Scrolls a box to its end (the live console, after new lines).
+    scrollToEnd: function (selector) {
+        const element = document.querySelector(selector);
+        if (element) { element.scrollTop = element.scrollHeight; }
+    },
     // Scrolls the model table sideways to a column's header, e.g. one just added at its right end.
     revealColumn: function (column) {
         const header = Array.from(document.querySelectorAll(".cairn-grid thead th[data-column]"))
