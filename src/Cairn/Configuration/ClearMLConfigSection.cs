@@ -18,7 +18,12 @@ public static class ClearMLConfigSection
     public static IReadOnlyDictionary<string, string?> Read(string path, string? configFile = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var file = configFile ?? ClearMLSettings.Load().ConfigFile;
+        // The file the settings would read, found the same way; the settings themselves may be
+        // incomplete (a session given in code), which does not matter for one section.
+        var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h
+            : Environment.GetEnvironmentVariable("USERPROFILE") is { Length: > 0 } u ? u
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var file = configFile ?? SettingsLoader.FindFile(new ClearMLSettingsOverrides(), Environment.GetEnvironmentVariable, home);
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (file is null || !File.Exists(file))
         {
