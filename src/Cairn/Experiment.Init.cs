@@ -69,6 +69,7 @@ public sealed partial class Experiment
         }
         var experiment = new Experiment(session, id, taskName, projectId, fullProjectName ?? projectName, destination);
         await experiment.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        experiment.BecomeCurrent();
         return experiment; // A new task has no models: Models is empty without asking.
     }
 

@@ -79,6 +79,7 @@ public sealed partial class Experiment : IAsyncDisposable
         {
             return;
         }
+        StopBeingCurrent();
         try
         {
             await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -110,6 +111,7 @@ public sealed partial class Experiment : IAsyncDisposable
     /// <exception cref="ModelUploadException">A model upload failed.</exception>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
+        await WaitForPendingWorkAsync(cancellationToken).ConfigureAwait(false);
         await UploadQueue.WaitAsync(null, null, u => u.ExperimentId == Id, cancellationToken).ConfigureAwait(false);
         await FlushOthersAsync(cancellationToken).ConfigureAwait(false);
     }

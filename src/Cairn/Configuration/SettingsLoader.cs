@@ -53,7 +53,7 @@ internal static class SettingsLoader
         };
     }
 
-    private static string? FindFile(ClearMLSettingsOverrides overrides, Func<string, string?> environment, string home)
+    internal static string? FindFile(ClearMLSettingsOverrides overrides, Func<string, string?> environment, string home)
     {
         if (overrides.ConfigFile is { } explicitFile)
         {

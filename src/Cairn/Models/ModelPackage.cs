@@ -27,6 +27,9 @@ internal static class ModelPackage
         return ZipAsync(CommonFolder(full), full, cancellationToken);
     }
 
+    /// <summary>Treats <paramref name="path"/> as a temporary file the SDK made (see <c>OutputModel.AdoptTemporaryFile</c>).</summary>
+    public static void AdoptTemporaryFile(string path) => SdkTemporaryFiles[Path.GetFullPath(path)] = 0;
+
     /// <summary>Whether the SDK made <paramref name="path"/> (and may therefore delete it).</summary>
     public static bool IsSdkTemporaryFile(string path) => SdkTemporaryFiles.ContainsKey(Path.GetFullPath(path));
 
