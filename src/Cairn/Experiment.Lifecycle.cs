@@ -110,7 +110,7 @@ public sealed partial class Experiment : IAsyncDisposable
     /// <exception cref="ModelUploadException">A model upload failed.</exception>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        await UploadQueue.WaitAsync(null, null, u => u.ExperimentId == Id, cancellationToken).ConfigureAwait(false);
+        await Session.Uploads.WaitAsync(null, null, u => u.ExperimentId == Id, cancellationToken).ConfigureAwait(false);
         await FlushOthersAsync(cancellationToken).ConfigureAwait(false);
     }
 
