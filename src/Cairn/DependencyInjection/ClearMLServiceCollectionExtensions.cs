@@ -69,8 +69,8 @@ public static class ClearMLServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(ClearMLSession.CreateDefaultHandler);
         services.TryAddSingleton(provider =>
         {
-            var options = provider.GetRequiredService<IOptions<ClearMLOptions>>().Value;
             var origin = provider.GetRequiredService<ClearMLOptionsSource>();
+            var options = Options(provider, origin);
             var settings = options.Resolve(origin.Source, origin.KeyPrefix, Environment.GetEnvironmentVariable);
             var factory = provider.GetRequiredService<IHttpClientFactory>();
             var session = new ClearMLSession(settings, provider.GetService<ILoggerFactory>(), provider.GetService<TimeProvider>(),
@@ -92,6 +92,33 @@ public static class ClearMLServiceCollectionExtensions
             return new ClearMLClient(session, ownsSession: true);
         });
         return services;
+    }
+
+    /// <summary>
+    /// The bound options. When the validator refused them, the same resolution is run on the
+    /// unvalidated values so the caller gets the <see cref="ClearMLConfigurationException"/>
+    /// (with its setting and source), not the options framework's wrapper.
+    /// </summary>
+    private static ClearMLOptions Options(IServiceProvider provider, ClearMLOptionsSource origin)
+    {
+        try
+        {
+            return provider.GetRequiredService<IOptions<ClearMLOptions>>().Value;
+        }
+        catch (OptionsValidationException)
+        {
+            var raw = new ClearMLOptions();
+            foreach (var configure in provider.GetServices<IConfigureOptions<ClearMLOptions>>())
+            {
+                configure.Configure(raw);
+            }
+            foreach (var postConfigure in provider.GetServices<IPostConfigureOptions<ClearMLOptions>>())
+            {
+                postConfigure.PostConfigure(Microsoft.Extensions.Options.Options.DefaultName, raw);
+            }
+            raw.Resolve(origin.Source, origin.KeyPrefix, Environment.GetEnvironmentVariable);
+            throw;
+        }
     }
 
     // A fresh client per call is cheap: the factory pools and rotates the handlers underneath.
