@@ -30,7 +30,10 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
 
     private readonly Uri? _filesHost;
 
-    private HttpClient Http => _session.FilesHttp;
+    private volatile bool _disposed;
+
+    // The session's client (or a fresh one from its factory); a disposed driver refuses new transfers.
+    private HttpClient Http => _disposed ? throw new ObjectDisposedException(nameof(FileServerDriver)) : _session.FilesHttp;
 
     // Per server root: whether its last upload answer carried the SHA-256 of what it stored.
     private readonly ConcurrentDictionary<string, bool> _reportsSha256 = new(StringComparer.OrdinalIgnoreCase);
@@ -173,10 +176,8 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        // The HTTP client is the session's (or its factory's); the session disposes what it owns.
-    }
+    public void Dispose() =>
+        _disposed = true; // The HTTP client is the session's (or its factory's); the session disposes what it owns.
 
     /// <summary>Sends a body-less request; a 401 on the files host gets a fresh token and one more try.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, CancellationToken cancellationToken)
