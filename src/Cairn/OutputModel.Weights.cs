@@ -94,7 +94,7 @@ public sealed partial class OutputModel
     /// <param name="autoDeleteFile">Delete the temporary zip once stored (default); false keeps it.</param>
     /// <param name="iteration">The training iteration the weights are from.</param>
     /// <param name="progress">Receives upload progress.</param>
-    /// <param name="cancellationToken">Cancels zipping and the calls made before the upload starts.</param>
+    /// <param name="cancellationToken">Cancels zipping, the calls and the background upload this starts.</param>
     /// <returns>The planned package URL.</returns>
     /// <exception cref="ArgumentException">Both or neither source given, an empty list, or a missing file or folder.</exception>
     /// <exception cref="InvalidOperationException">The model is published, or there is no upload destination.</exception>
