@@ -73,6 +73,20 @@ public sealed partial class Experiment
         return experiment; // A new task has no models: Models is empty without asking.
     }
 
+    /// <summary>Starts a new experiment as <see cref="InitAsync(string, string, string, OutputDestination, IEnumerable{string}?, ClearMLSession?, CancellationToken)"/>, from an options object.</summary>
+    /// <param name="options">The project, name, type, output destination and tags.</param>
+    /// <param name="session">The connection; null for the default client's.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">The output URI's scheme is not supported.</exception>
+    /// <exception cref="InvalidOperationException">The output URI is <c>true</c> but no files server is configured.</exception>
+    /// <exception cref="ClearMLRequestException">The server refused a call.</exception>
+    public static Task<Experiment> InitAsync(ExperimentInitOptions options, ClearMLSession? session = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return InitAsync(options.ProjectName, options.TaskName, options.TaskType, options.OutputUri, options.Tags, session, cancellationToken);
+    }
+
     /// <summary>Opens the experiment <paramref name="id"/> (<c>tasks.get_by_id</c>, <c>projects.get_by_id</c>) with its <see cref="Models"/> loaded.</summary>
     /// <exception cref="ClearMLRequestException">No such task (400/101), or a call failed.</exception>
     public static async Task<Experiment> GetAsync(string id, ClearMLSession? session = null, CancellationToken cancellationToken = default)

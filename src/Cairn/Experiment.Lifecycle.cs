@@ -112,7 +112,7 @@ public sealed partial class Experiment : IAsyncDisposable
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         await WaitForPendingWorkAsync(cancellationToken).ConfigureAwait(false);
-        await UploadQueue.WaitAsync(null, null, u => u.ExperimentId == Id, cancellationToken).ConfigureAwait(false);
+        await Session.Uploads.WaitAsync(null, null, u => u.ExperimentId == Id, cancellationToken).ConfigureAwait(false);
         await FlushOthersAsync(cancellationToken).ConfigureAwait(false);
     }
 

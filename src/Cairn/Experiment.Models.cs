@@ -11,7 +11,7 @@ public sealed partial class Experiment
     /// The experiment's models (ClearML's <c>task.models</c>): <c>Input</c> as registered;
     /// <c>Output</c> the models this experiment created, oldest first, then other models registered
     /// as its outputs, so <c>Output[^1]</c> is the latest. Read by <see cref="GetAsync"/> (empty
-    /// after <see cref="InitAsync"/>), kept current by this process's own calls (connecting an
+    /// after <see cref="InitAsync(ExperimentInitOptions, Session.ClearMLSession?, CancellationToken)"/>), kept current by this process's own calls (connecting an
     /// input model, creating or connecting an output model), and read again by
     /// <see cref="RefreshAsync"/> (to see what other processes did). Every model in it is loaded:
     /// its properties can be read without a call. An output model made in this process is listed

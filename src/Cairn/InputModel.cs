@@ -8,7 +8,7 @@ namespace Cairn;
 
 /// <summary>
 /// A model an experiment uses (ClearML's <c>InputModel</c>): an existing model by id or by query,
-/// or an external weights file registered with <see cref="ImportModelAsync"/>. Connecting it to an
+/// or an external weights file registered with <see cref="ImportModelAsync(ImportModelOptions, ClearMLSession?, CancellationToken)"/>. Connecting it to an
 /// experiment records it as that experiment's input.
 /// </summary>
 public sealed class InputModel : Model
@@ -150,6 +150,20 @@ public sealed class InputModel : Model
         }
         await model.LoadAsync(cancellationToken).ConfigureAwait(false);
         return model;
+    }
+
+    /// <summary>Registers external weights as <see cref="ImportModelAsync(string, string?, JsonObject?, IReadOnlyDictionary{string, int}?, string?, string?, IEnumerable{string}?, string?, bool, bool, string?, Experiment?, ClearMLSession?, CancellationToken)"/>, from an options object.</summary>
+    /// <param name="options">The URL and everything else to record.</param>
+    /// <param name="session">The connection; null for the options' experiment's, else the default client's.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">The URL's scheme is not supported.</exception>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public static Task<InputModel> ImportModelAsync(ImportModelOptions options, ClearMLSession? session = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ImportModelAsync(options.WeightsUrl, options.ConfigText, options.ConfigDict, options.LabelEnumeration, options.Name, options.Project,
+            options.Tags, options.Comment, options.IsPackage, options.CreateAsPublished, options.Framework, options.Experiment, session, cancellationToken);
     }
 
     /// <summary>

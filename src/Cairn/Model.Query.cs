@@ -44,6 +44,49 @@ public partial class Model
         return models;
     }
 
+    /// <summary>
+    /// The models <paramref name="query"/> matches, newest first, as a list (all pages read).
+    /// <see cref="GetModelsAsync"/> yields them page by page instead.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is null.</exception>
+    /// <exception cref="ArgumentException">No project is named <see cref="ModelQuery.ProjectName"/>.</exception>
+    /// <exception cref="ClearMLRequestException">The server refused the query.</exception>
+    public static async Task<IReadOnlyList<Model>> QueryModelsAsync(ModelQuery query, ClearMLSession? session = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var models = new List<Model>();
+        await foreach (var model in GetModelsAsync(query, session, cancellationToken).ConfigureAwait(false))
+        {
+            models.Add(model);
+        }
+        return models;
+    }
+
+    /// <summary>
+    /// The models <paramref name="query"/> matches (all non-archived ones when null), newest first,
+    /// each loaded. Lazy: nothing is sent until the enumeration starts, and each further page
+    /// (<see cref="ModelQuery.PageSize"/> models, one <c>models.get_all</c>) is fetched only when
+    /// the previous one has been consumed, so breaking out early stops the calls.
+    /// </summary>
+    /// <param name="query">What to match; null for every non-archived model.</param>
+    /// <param name="session">The connection; null for the default client's.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <exception cref="ArgumentException">No project is named <see cref="ModelQuery.ProjectName"/> (thrown when the enumeration starts).</exception>
+    /// <exception cref="ClearMLRequestException">The server refused a page.</exception>
+    public static async IAsyncEnumerable<Model> GetModelsAsync(ModelQuery? query = null, ClearMLSession? session = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        query ??= new ModelQuery();
+        session ??= SdkContext.DefaultSession;
+        await foreach (var data in QueryAsync(session, query.ProjectName, query.ModelName, query.Tags, query.OnlyPublished, query.IncludeArchived,
+            query.MaxResults, query.Metadata, cancellationToken, query.PageSize).ConfigureAwait(false))
+        {
+            var model = new Model(session, data["id"]!.GetValue<string>());
+            model.SetData(data);
+            yield return model;
+        }
+    }
+
     internal static async IAsyncEnumerable<JsonObject> QueryAsync(ClearMLSession session, string? projectName, string? modelName,
         IEnumerable<string>? tags, bool onlyPublished, bool includeArchived, int? maxResults,
         IReadOnlyDictionary<string, string>? metadata, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken,

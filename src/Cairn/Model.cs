@@ -8,7 +8,7 @@ namespace Cairn;
 
 /// <summary>
 /// A model stored on the server; the base of <see cref="InputModel"/> and <see cref="OutputModel"/>.
-/// Models come loaded from every factory (<see cref="GetAsync"/>, <see cref="QueryModelsAsync"/>,
+/// Models come loaded from every factory (<see cref="GetAsync"/>, <see cref="QueryModelsAsync(ModelQuery, ClearMLSession?, CancellationToken)"/>, <see cref="GetModelsAsync"/>,
 /// <see cref="InputModel.GetNewestAsync"/>, <see cref="Experiment.Models"/>…), and every edit
 /// reloads them, as ClearML's SDK does; properties read that copy without a call.
 /// <c>new Model(id)</c> is the one lazy handle: it sends nothing until a method needs the model

@@ -28,7 +28,7 @@ public sealed partial class OutputModel
     /// <param name="updateComment">Prefix the comment with "snapshot &lt;file&gt; stored".</param>
     /// <param name="isPackage">The weights are a zip package (adds the <c>package</c> system tag).</param>
     /// <param name="progress">Receives upload progress.</param>
-    /// <param name="cancellationToken">Cancels the calls made before the upload starts (the upload itself runs on).</param>
+    /// <param name="cancellationToken">Cancels the calls and the background upload this starts (a cancelled upload fails as any other: <see cref="WaitForUploadsAsync"/> throws it and the URI is reset).</param>
     /// <returns>The (planned) weights URL.</returns>
     /// <exception cref="ArgumentException">Both or neither of <paramref name="weightsFilename"/> and <paramref name="registerUri"/>, a missing file, or an unsupported URI scheme (the exception names the argument).</exception>
     /// <exception cref="InvalidOperationException">The model is published.</exception>
@@ -66,6 +66,21 @@ public sealed partial class OutputModel
             isPackage, progress, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stores new weights as <see cref="UpdateWeightsAsync(string?, string?, string?, bool, string?, long?, bool, bool, IProgress{TransferProgress}?, CancellationToken)"/>, from an options object.</summary>
+    /// <param name="options">The file to upload or the URL to record, and the rest.</param>
+    /// <param name="cancellationToken">Cancels the calls and the background upload this starts.</param>
+    /// <returns>The (planned) weights URL.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">A missing file, or an unsupported URI scheme.</exception>
+    /// <exception cref="InvalidOperationException">The model is published.</exception>
+    /// <exception cref="ClearMLRequestException">A call failed.</exception>
+    public Task<string> UpdateWeightsAsync(UpdateWeightsOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return UpdateWeightsAsync(options.WeightsFilename, options.UploadUri, options.TargetFilename, options.AutoDeleteFile, options.RegisterUri,
+            options.Iteration, options.UpdateComment, options.IsPackage, options.Progress, cancellationToken);
+    }
+
     /// <summary>
     /// Zips <paramref name="weightsFilenames"/> (paths relative to their common folder) or the
     /// folder <paramref name="weightsPath"/> into a temporary package, stored without compression,
@@ -79,7 +94,7 @@ public sealed partial class OutputModel
     /// <param name="autoDeleteFile">Delete the temporary zip once stored (default); false keeps it.</param>
     /// <param name="iteration">The training iteration the weights are from.</param>
     /// <param name="progress">Receives upload progress.</param>
-    /// <param name="cancellationToken">Cancels zipping and the calls made before the upload starts.</param>
+    /// <param name="cancellationToken">Cancels zipping, the calls and the background upload this starts.</param>
     /// <returns>The planned package URL.</returns>
     /// <exception cref="ArgumentException">Both or neither source given, an empty list, or a missing file or folder.</exception>
     /// <exception cref="InvalidOperationException">The model is published, or there is no upload destination.</exception>
@@ -165,19 +180,23 @@ public sealed partial class OutputModel
 
         var url = ModelDestination.Build(destination, Experiment.ProjectName ?? "", Experiment.ProjectId, Experiment.Name, Experiment.Id, fileName!);
         var previous = Url is { } current && !PlaceholderUri.IsPlaceholder(current) ? current : null;
-        await UploadQueue.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
-        UploadQueue.Enqueue(Id, url, Experiment.Id, () => UploadAndSwitchAsync(localFile!, url, destination, previous, framework, iteration, comment, isPackage, autoDeleteFile, progress));
+        await Session.Uploads.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+        // The caller's token goes with the upload: cancelling it stops the transfer it started.
+        Session.Uploads.Enqueue(Id, url, Experiment.Id,
+            ct => UploadAndSwitchAsync(localFile!, url, destination, previous, framework, iteration, comment, isPackage, autoDeleteFile, progress, ct),
+            cancellationToken);
         return url;
     }
 
     // Runs in the background: upload, record size and hash, then switch the URI (metadata first, so
     // the new URI is never shown with an old hash).
     private async Task UploadAndSwitchAsync(string localFile, string url, string destination, string? previousUrl, string? framework,
-        long? iteration, string? comment, bool isPackage, bool autoDeleteFile, IProgress<TransferProgress>? progress)
+        long? iteration, string? comment, bool isPackage, bool autoDeleteFile, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         try
         {
-            var stored = await Storage.UploadFileAsync(localFile, url, progress, CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var stored = await Storage.UploadFileAsync(localFile, url, progress, cancellationToken).ConfigureAwait(false);
             await Session.CallAsync("models.add_or_update_metadata", new JsonObject
             {
                 ["model"] = Id,
@@ -185,7 +204,9 @@ public sealed partial class OutputModel
                     new JsonObject { ["key"] = WeightsIntegrity.Sha256Key, ["type"] = "str", ["value"] = stored.Sha256 },
                     new JsonObject { ["key"] = WeightsIntegrity.SizeKey, ["type"] = "int", ["value"] = stored.Size.ToString(CultureInfo.InvariantCulture) }),
                 ["replace_metadata"] = false,
-            }).ConfigureAwait(false);
+            }, CancellationToken.None).ConfigureAwait(false);
+            // Once the bytes are stored the hash and URI are recorded regardless of the token: a
+            // half-recorded switch (new hash, old URI) would fail every later download.
             await ModelWire.EditAsync(Session, Id, StoredFields(stored.Url, framework, iteration, comment, isPackage), CancellationToken.None).ConfigureAwait(false);
             await base.LoadAsync(CancellationToken.None).ConfigureAwait(false);
         }

@@ -7,7 +7,7 @@ namespace Cairn;
 /// A model an experiment produces (ClearML's <c>OutputModel</c>). It is created on the server
 /// lazily, the first time something must be stored (weights, metadata, publishing…): until then
 /// <see cref="Model.Id"/> is empty and the properties show what was given here. Weights uploads
-/// run in the background (<see cref="UpdateWeightsAsync"/>); one output model can be updated many
+/// run in the background (<see cref="UpdateWeightsAsync(UpdateWeightsOptions, CancellationToken)"/>); one output model can be updated many
 /// times (each call overwrites its weights), and an experiment can have several.
 /// </summary>
 public sealed partial class OutputModel : Model
@@ -89,12 +89,14 @@ public sealed partial class OutputModel : Model
     public override string? TaskId => Experiment.Id;
 
     /// <summary>
-    /// Where weights go when <see cref="UpdateWeightsAsync"/> gets no <c>uploadUri</c>: this model's
-    /// destination (<see cref="SetUploadDestination"/>), else the process default
-    /// (<see cref="SetDefaultUploadUri"/>), else the experiment's <see cref="Cairn.Experiment.OutputUri"/>;
-    /// null when none is set (weights are then registered by local path, not uploaded).
+    /// Where weights go when <see cref="UpdateWeightsAsync(UpdateWeightsOptions, CancellationToken)"/> gets no <c>uploadUri</c>: this model's
+    /// destination (<see cref="SetUploadDestination"/>), else its client's default
+    /// (<see cref="ClearMLClient.SetDefaultUploadUri"/>, <see cref="Configuration.ClearMLOptions.DefaultUploadUri"/>),
+    /// else the process default (<see cref="SetDefaultUploadUri"/>), else the experiment's
+    /// <see cref="Cairn.Experiment.OutputUri"/>; null when none is set (weights are then registered
+    /// by local path, not uploaded).
     /// </summary>
-    public string? UploadStorageUri => _uploadDestination ?? _defaultUploadUri ?? Experiment.OutputUri;
+    public string? UploadStorageUri => _uploadDestination ?? Session.DefaultUploadUri ?? _defaultUploadUri ?? Experiment.OutputUri;
 
     /// <summary>
     /// Sets where this model's weights are uploaded (ClearML's <c>set_upload_destination</c>);
@@ -115,7 +117,7 @@ public sealed partial class OutputModel : Model
 
     /// <summary>
     /// Sets the upload destination of every output model of this process that has none of its
-    /// own; null clears it. Unlike ClearML's Python SDK, where it only applies offline, it applies
+    /// own and whose client has no default (<see cref="ClearMLClient.SetDefaultUploadUri"/>); null clears it. Unlike ClearML's Python SDK, where it only applies offline, it applies
     /// online too, ranking after a model's own destination and before the experiment's output URI.
     /// </summary>
     /// <exception cref="ArgumentException">The URI's scheme is not supported.</exception>
@@ -123,8 +125,9 @@ public sealed partial class OutputModel : Model
         _defaultUploadUri = uri is null ? null : ModelDestination.ConformDestination(uri, nameof(uri), null);
 
     /// <summary>
-    /// Waits for this process's background weights uploads (the oldest
-    /// <paramref name="maxNumUploads"/>, or all) and throws the failures among them.
+    /// Waits for this process's background weights uploads, those of every client (the oldest
+    /// <paramref name="maxNumUploads"/>, or all), and throws the failures among them.
+    /// <see cref="ClearMLClient.WaitForUploadsAsync"/> waits for one client's only.
     /// </summary>
     /// <exception cref="TimeoutException"><paramref name="timeout"/> passed; the uploads go on.</exception>
     /// <exception cref="ModelUploadException">An upload failed (several: <see cref="AggregateException"/>); the model's URI is <c>…/failed_uploading</c>.</exception>
@@ -134,7 +137,7 @@ public sealed partial class OutputModel : Model
         {
             throw new ArgumentOutOfRangeException(nameof(maxNumUploads), maxNumUploads, "maxNumUploads must be positive.");
         }
-        return UploadQueue.WaitAsync(timeout, maxNumUploads, _ => true, cancellationToken);
+        return UploadQueue.WaitAllAsync(timeout, maxNumUploads, cancellationToken);
     }
 
     /// <summary>

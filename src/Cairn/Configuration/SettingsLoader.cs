@@ -8,7 +8,10 @@ internal static class SettingsLoader
 {
     private static readonly string[] StorageBlockPaths = ["sdk.aws.s3", "sdk.aws.boto3", "sdk.azure.storage", "sdk.google.storage"];
 
-    public static ClearMLSettings Load(ClearMLSettingsOverrides? overrides, Func<string, string?> environment)
+    /// <param name="overrides">Values set in code; they win.</param>
+    /// <param name="environment">Reads an environment variable.</param>
+    /// <param name="codeHint">How to set a missing value in code, for the message (an options section names its keys).</param>
+    public static ClearMLSettings Load(ClearMLSettingsOverrides? overrides, Func<string, string?> environment, string codeHint = "pass ClearMLSettingsOverrides")
     {
         overrides ??= new ClearMLSettingsOverrides();
         var home = environment("HOME") is { Length: > 0 } h ? h
@@ -25,7 +28,7 @@ internal static class SettingsLoader
         var filesHost = overrides.FilesHost ?? Url(Env("FILES_HOST"), "CLEARML_FILES_HOST") ?? Url(Conf("api.files_server"), "api.files_server", file);
         var accessKey = overrides.AccessKey ?? Env("API_ACCESS_KEY") ?? Conf("api.credentials.access_key");
         var secretKey = overrides.SecretKey ?? Env("API_SECRET_KEY") ?? Conf("api.credentials.secret_key");
-        RequireServerAndKeys(apiHost, accessKey, secretKey, file);
+        RequireServerAndKeys(apiHost, accessKey, secretKey, file, codeHint);
         webHost ??= ServerUrls.DeriveWebHost(apiHost!);
         filesHost ??= webHost is null ? null : ServerUrls.DeriveFilesHost(webHost);
 
@@ -58,7 +61,7 @@ internal static class SettingsLoader
         if (overrides.ConfigFile is { } explicitFile)
         {
             return File.Exists(explicitFile) ? explicitFile
-                : throw new ClearMLConfigurationException($"The configuration file '{explicitFile}' given in code does not exist.");
+                : throw new ClearMLConfigurationException("ConfigFile", "code", $"The configuration file '{explicitFile}' given in code does not exist.");
         }
         foreach (var variable in new[] { "CLEARML_CONFIG_FILE", "TRAINS_CONFIG_FILE" })
         {
@@ -66,14 +69,14 @@ internal static class SettingsLoader
             {
                 var path = ExpandHome(named, home);
                 return File.Exists(path) ? path
-                    : throw new ClearMLConfigurationException($"{variable} names '{named}', which does not exist.");
+                    : throw new ClearMLConfigurationException(variable, "the environment", $"{variable} names '{named}', which does not exist.");
             }
         }
         var standard = Path.Combine(home, "clearml.conf");
         return File.Exists(standard) ? standard : null;
     }
 
-    private static void RequireServerAndKeys(Uri? apiHost, string? accessKey, string? secretKey, string? file)
+    private static void RequireServerAndKeys(Uri? apiHost, string? accessKey, string? secretKey, string? file, string codeHint)
     {
         var missing = new List<string>();
         if (apiHost is null)
@@ -91,8 +94,8 @@ internal static class SettingsLoader
         if (missing.Count > 0)
         {
             var where = file is null ? "no configuration file was found (~/clearml.conf or CLEARML_CONFIG_FILE)" : $"read {file}";
-            throw new ClearMLConfigurationException(
-                $"The ClearML configuration lacks {string.Join("; ", missing)}: {where}. Run clearml-init, set the environment variables, or pass ClearMLSettingsOverrides.");
+            throw new ClearMLConfigurationException(null, file,
+                $"The ClearML configuration lacks {string.Join("; ", missing)}: {where}. Run clearml-init, set the environment variables, or {codeHint}.");
         }
     }
 
@@ -106,7 +109,7 @@ internal static class SettingsLoader
         {
             return url;
         }
-        throw new ClearMLConfigurationException($"{key}{(file is null ? "" : $" in {file}")} must be an absolute http(s) URL, not '{text}'.");
+        throw new ClearMLConfigurationException(key, file ?? "the environment", $"{key}{(file is null ? "" : $" in {file}")} must be an absolute http(s) URL, not '{text}'.");
     }
 
     private static string ExpandHome(string path, string home) =>

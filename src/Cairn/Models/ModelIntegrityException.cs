@@ -4,7 +4,7 @@ namespace Cairn.Models;
 /// A downloaded weights file does not have the size or SHA-256 recorded when it was uploaded
 /// (<see cref="WeightsIntegrity"/>). The corrupt local copy has been deleted.
 /// </summary>
-public sealed class ModelIntegrityException : IOException
+public sealed class ModelIntegrityException : ClearMLStorageException
 {
     /// <summary>Creates the exception.</summary>
     public ModelIntegrityException(string modelId, string url, string localPath, string message, Exception? innerException = null)

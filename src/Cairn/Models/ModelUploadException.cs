@@ -5,7 +5,7 @@ namespace Cairn.Models;
 /// (or kept at its previous stored URL). Thrown by <see cref="OutputModel.WaitForUploadsAsync"/>
 /// and by closing the experiment.
 /// </summary>
-public sealed class ModelUploadException : IOException
+public sealed class ModelUploadException : ClearMLStorageException
 {
     /// <summary>Creates the exception.</summary>
     public ModelUploadException(string modelId, string url, Exception innerException)

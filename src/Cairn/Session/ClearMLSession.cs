@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Configuration;
 using Cairn.Protocol;
+using Cairn.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,7 +33,20 @@ public sealed class ClearMLSession : IAsyncDisposable
 
     private static readonly AsyncLocal<CallScope?> CurrentCall = new();
 
-    private readonly HttpClient _http;
+    private static readonly string[] ClientHeaderPrefixes = [ClearmlHeaders.Prefix, ClearmlHeaders.LegacyPrefix];
+
+    private readonly Func<HttpClient> _apiHttp;
+
+    private readonly Func<HttpClient> _filesHttp;
+
+    // The clients this session made itself (null when a factory supplies them per call).
+    private readonly HttpClient? _ownedApiHttp;
+
+    private readonly HttpClient? _ownedFilesHttp;
+
+    private readonly string _worker;
+
+    private StorageManager? _storage;
 
     private readonly ILogger _logger;
 
@@ -53,10 +67,28 @@ public sealed class ClearMLSession : IAsyncDisposable
     /// <param name="timeProvider">The clock for token refresh, retry backoff and the report batcher's interval; null for the system clock.</param>
     /// <exception cref="ArgumentException">The settings lack the access or secret key.</exception>
     public ClearMLSession(ClearMLSettings settings, ILoggerFactory? loggerFactory = null, HttpMessageHandler? handler = null, TimeProvider? timeProvider = null)
+        : this(settings, loggerFactory, timeProvider, OwnClients(handler))
+    {
+    }
+
+    /// <summary>
+    /// A session whose HTTP clients come from <paramref name="apiClient"/> (API calls; its timeout
+    /// bounds one attempt) and <paramref name="filesClient"/> (file transfers; no overall timeout),
+    /// asked for each call so a factory (<c>IHttpClientFactory</c>) can rotate its handlers. The
+    /// clients are not disposed with the session.
+    /// </summary>
+    internal ClearMLSession(ClearMLSettings settings, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, Func<HttpClient> apiClient, Func<HttpClient> filesClient)
+        : this(settings, loggerFactory, timeProvider, (apiClient, filesClient, null, null))
+    {
+    }
+
+    private ClearMLSession(ClearMLSettings settings, ILoggerFactory? loggerFactory, TimeProvider? timeProvider,
+        (Func<HttpClient> Api, Func<HttpClient> Files, HttpClient? OwnedApi, HttpClient? OwnedFiles) clients)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (string.IsNullOrEmpty(settings.AccessKey) || string.IsNullOrEmpty(settings.SecretKey))
         {
+            clients.OwnedApi?.Dispose();
             throw new ArgumentException(
                 "The settings have no API key pair: set api.credentials.access_key and secret_key in clearml.conf, "
                 + "or CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY.", nameof(settings));
@@ -65,15 +97,8 @@ public sealed class ClearMLSession : IAsyncDisposable
         Time = timeProvider ?? TimeProvider.System;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = LoggerFactory.CreateLogger<ClearMLSession>();
-        var ownsHandler = handler is null;
-        Handler = handler ?? CreateDefaultHandler();
-        _http = new HttpClient(Handler, disposeHandler: ownsHandler) { Timeout = TimeSpan.FromMinutes(5) };
-        var worker = Environment.GetEnvironmentVariable("CLEARML_WORKER_NAME") is { Length: > 0 } name ? name : Environment.MachineName;
-        foreach (var prefix in new[] { ClearmlHeaders.Prefix, ClearmlHeaders.LegacyPrefix })
-        {
-            _http.DefaultRequestHeaders.TryAddWithoutValidation(prefix + ClearmlHeaders.Worker, worker);
-            _http.DefaultRequestHeaders.TryAddWithoutValidation(prefix + ClearmlHeaders.Client, ClientName);
-        }
+        (_apiHttp, _filesHttp, _ownedApiHttp, _ownedFilesHttp) = clients;
+        _worker = Environment.GetEnvironmentVariable("CLEARML_WORKER_NAME") is { Length: > 0 } name ? name : Environment.MachineName;
         var apiHost = settings.ApiHost.ToString();
         _apiBase = new Uri(apiHost.EndsWith('/') ? apiHost : apiHost + "/");
         _basic = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccessKey}:{settings.SecretKey}")));
@@ -94,8 +119,33 @@ public sealed class ClearMLSession : IAsyncDisposable
     public static string ClientName { get; } =
         "cairn-dotnet-" + (typeof(ClearMLSession).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
 
-    /// <summary>The connection pool, shared with the storage drivers so file transfers reuse connections.</summary>
-    internal HttpMessageHandler Handler { get; }
+    /// <summary>The HTTP client for file transfers (no overall timeout: cancellation and the idle timeout end them), sharing the API calls' connection pool.</summary>
+    internal HttpClient FilesHttp => _filesHttp();
+
+    /// <summary>This session's background weights uploads: per client, so two clients never wait on each other's.</summary>
+    internal Models.UploadQueue Uploads { get; } = new();
+
+    /// <summary>The storage manager shared by everything that uses this session (one cache and one set of drivers).</summary>
+    internal StorageManager Storage
+    {
+        get
+        {
+            if (Volatile.Read(ref _storage) is { } storage)
+            {
+                return storage;
+            }
+            var made = new StorageManager(this);
+            if (Interlocked.CompareExchange(ref _storage, made, null) is { } raced)
+            {
+                made.Dispose();
+                return raced;
+            }
+            return made;
+        }
+    }
+
+    /// <summary>Where output models of this session upload when they have no destination of their own (<see cref="OutputModel.UploadStorageUri"/>); conformed, or null.</summary>
+    internal string? DefaultUploadUri { get; set; }
 
     internal ILoggerFactory LoggerFactory { get; }
 
@@ -169,9 +219,21 @@ public sealed class ClearMLSession : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        Volatile.Read(ref _storage)?.Dispose();
+        _ownedApiHttp?.Dispose();
+        _ownedFilesHttp?.Dispose();
         _loginLock.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private static (Func<HttpClient>, Func<HttpClient>, HttpClient?, HttpClient?) OwnClients(HttpMessageHandler? handler)
+    {
+        var ownsHandler = handler is null;
+        handler ??= CreateDefaultHandler();
+        var api = new HttpClient(handler, disposeHandler: ownsHandler) { Timeout = TimeSpan.FromMinutes(5) };
+        // Transfers of large weights may take long: no overall timeout (cancellation ends them).
+        var files = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        return (() => api, () => files, api, files);
     }
 
     internal static SocketsHttpHandler CreateDefaultHandler() => new()
@@ -282,11 +344,16 @@ public sealed class ClearMLSession : IAsyncDisposable
                 var authorization = await authorize(call.Token).ConfigureAwait(false);
                 using var request = new HttpRequestMessage(HttpMethod.Post, url ?? Endpoint(endpoint)) { Content = content() };
                 request.Headers.Authorization = authorization;
+                foreach (var prefix in ClientHeaderPrefixes)
+                {
+                    request.Headers.TryAddWithoutValidation(prefix + ClearmlHeaders.Worker, _worker);
+                    request.Headers.TryAddWithoutValidation(prefix + ClearmlHeaders.Client, ClientName);
+                }
                 var started = Stopwatch.GetTimestamp();
                 Failure failure;
                 try
                 {
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, call.Token).ConfigureAwait(false);
+                    using var response = await _apiHttp().SendAsync(request, HttpCompletionOption.ResponseContentRead, call.Token).ConfigureAwait(false);
                     var status = (int)response.StatusCode;
                     if (status == 401 && reauthenticate && !reauthenticated)
                     {

@@ -9,11 +9,11 @@ public sealed record FileIntegrity(long? Size, string? Sha256);
 /// A downloaded file is not what it should be (its size or SHA-256 differs from the recorded or
 /// the server's). The partial file is deleted, never left in the cache.
 /// </summary>
-public sealed class StorageIntegrityException : IOException
+public sealed class StorageIntegrityException : ClearMLStorageException
 {
     /// <summary>Creates the exception for <paramref name="url"/>.</summary>
     public StorageIntegrityException(string url, string? expectedSha256, string actualSha256, long? expectedSize, long actualSize)
-        : base(Describe(url, expectedSha256, actualSha256, expectedSize, actualSize))
+        : base(Describe(url, expectedSha256, actualSha256, expectedSize, actualSize), null)
     {
         Url = url;
         ExpectedSha256 = expectedSha256;

@@ -30,7 +30,10 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
 
     private readonly Uri? _filesHost;
 
-    private readonly HttpClient _http;
+    private volatile bool _disposed;
+
+    // The session's client (or a fresh one from its factory); a disposed driver refuses new transfers.
+    private HttpClient Http => _disposed ? throw new ObjectDisposedException(nameof(FileServerDriver)) : _session.FilesHttp;
 
     // Per server root: whether its last upload answer carried the SHA-256 of what it stored.
     private readonly ConcurrentDictionary<string, bool> _reportsSha256 = new(StringComparer.OrdinalIgnoreCase);
@@ -41,8 +44,6 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
         ArgumentNullException.ThrowIfNull(session);
         _session = session;
         _filesHost = session.Settings.FilesHost;
-        // Transfers of large weights may take long: no overall timeout (cancellation ends them).
-        _http = new HttpClient(session.Handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <inheritdoc />
@@ -89,7 +90,7 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
         body.Add(part);
         using var request = new HttpRequestMessage(HttpMethod.Post, root + "/") { Content = body };
         await AuthorizeAsync(request, url, cancellationToken).ConfigureAwait(false);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await FailureAsync(response, "upload to", quotedUrl, cancellationToken).ConfigureAwait(false);
@@ -175,7 +176,8 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _http.Dispose();
+    public void Dispose() =>
+        _disposed = true; // The HTTP client is the session's (or its factory's); the session disposes what it owns.
 
     /// <summary>Sends a body-less request; a 401 on the files host gets a fresh token and one more try.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, CancellationToken cancellationToken)
@@ -184,7 +186,7 @@ public sealed class FileServerDriver : IStorageDriver, IDisposable
         {
             using var request = new HttpRequestMessage(method, url);
             var token = await AuthorizeAsync(request, url, cancellationToken).ConfigureAwait(false);
-            var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.Unauthorized || token is null || attempt > 0)
             {
                 return response;

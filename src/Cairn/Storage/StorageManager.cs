@@ -74,7 +74,7 @@ public sealed partial class StorageManager : IDisposable
     /// <returns>The stored URL (path-quoted for http(s)), the size and the SHA-256 of the bytes sent.</returns>
     /// <exception cref="FileNotFoundException"><paramref name="localPath"/> does not exist.</exception>
     /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
-    /// <exception cref="HttpRequestException">The server refused the upload.</exception>
+    /// <exception cref="StorageRequestException">The server refused the upload, or could not be reached within the retry deadline (<see cref="ClearMLException.IsTransient"/> says which).</exception>
     /// <exception cref="StorageIntegrityException">The server stored other bytes than were sent.</exception>
     public async Task<UploadResult> UploadFileAsync(string localPath, string remoteUrl, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -113,8 +113,29 @@ public sealed partial class StorageManager : IDisposable
                 TransferRetry(_logger, what, url.AbsoluteUri, backoff.FailedAttempts, e.Message);
                 await Task.Delay(delay, Session.Time, cancellationToken).ConfigureAwait(false);
             }
+            catch (HttpRequestException e)
+            {
+                throw Translate(e, url);
+            }
         }
     }
+
+    /// <summary>Runs a one-shot store call, turning a transport error into <see cref="StorageRequestException"/>.</summary>
+    private static async Task<T> TranslatedAsync<T>(Uri url, Task<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Translate(e, url);
+        }
+    }
+
+    /// <summary>The SDK's storage error for a transport failure or an HTTP refusal (no raw <see cref="HttpRequestException"/> leaves the SDK).</summary>
+    private static StorageRequestException Translate(HttpRequestException e, Uri url) =>
+        new(url.AbsoluteUri, e.StatusCode, e.HttpRequestError == HttpRequestError.Unknown ? null : e.HttpRequestError.ToString(), e.Message, e);
 
     /// <summary>A lost connection, a 429/502/503/504, or a stalled transfer: worth another try.</summary>
     private static bool IsTransient(Exception e) => e switch
@@ -131,13 +152,13 @@ public sealed partial class StorageManager : IDisposable
     /// <param name="progress">Progress reports.</param>
     /// <param name="cancellationToken">Cancels the transfer.</param>
     /// <exception cref="ArgumentException">No driver serves the URL's scheme.</exception>
-    /// <exception cref="HttpRequestException">The server refused the upload.</exception>
+    /// <exception cref="StorageRequestException">The server refused the upload, or could not be reached within the retry deadline (<see cref="ClearMLException.IsTransient"/> says which).</exception>
     public async Task<UploadResult> UploadAsync(Stream content, string remoteUrl, long? length = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         var url = StorageUrl.ToUri(remoteUrl);
         length ??= content.CanSeek ? content.Length - content.Position : null;
-        var result = await GetDriver(url).UploadAsync(content, url, length, progress, cancellationToken).ConfigureAwait(false);
+        var result = await TranslatedAsync(url, GetDriver(url).UploadAsync(content, url, length, progress, cancellationToken)).ConfigureAwait(false);
         Uploaded(_logger, result.Url, result.Size);
         return result;
     }
@@ -279,7 +300,7 @@ public sealed partial class StorageManager : IDisposable
     public Task<bool> ExistsAsync(string remoteUrl, CancellationToken cancellationToken = default)
     {
         var url = StorageUrl.ToUri(remoteUrl);
-        return GetDriver(url).ExistsAsync(url, cancellationToken);
+        return TranslatedAsync(url, GetDriver(url).ExistsAsync(url, cancellationToken));
     }
 
     /// <summary>Deletes <paramref name="remoteUrl"/>; false when nothing was there.</summary>
@@ -287,7 +308,7 @@ public sealed partial class StorageManager : IDisposable
     public Task<bool> DeleteAsync(string remoteUrl, CancellationToken cancellationToken = default)
     {
         var url = StorageUrl.ToUri(remoteUrl);
-        return GetDriver(url).DeleteAsync(url, cancellationToken);
+        return TranslatedAsync(url, GetDriver(url).DeleteAsync(url, cancellationToken));
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Cairn.Tests.Models;
 
-/// <summary>The process's upload queue, with uploads whose end the test decides; it is global, so these run alone.</summary>
+/// <summary>A client's upload queue, with uploads whose end the test decides; the process-wide wait sees it, so these run alone.</summary>
 [Collection(nameof(DefaultUploadUriCollection))]
 public sealed class UploadQueueTests
 {
@@ -13,15 +13,16 @@ public sealed class UploadQueueTests
         var first = new TaskCompletionSource();
         var second = new TaskCompletionSource();
         var experiment = $"queue-test-{Guid.NewGuid():N}";
-        var a = UploadQueue.Enqueue("model-a", "file:///a", experiment, () => first.Task);
-        var b = UploadQueue.Enqueue("model-b", "file:///b", experiment, () => second.Task);
+        var queue = new UploadQueue();
+        var a = queue.Enqueue("model-a", "file:///a", experiment, _ => first.Task);
+        var b = queue.Enqueue("model-b", "file:///b", experiment, _ => second.Task);
         try
         {
             var mine = (UploadQueue.PendingUpload u) => u.ExperimentId == experiment;
-            await Assert.ThrowsAsync<TimeoutException>(() => UploadQueue.WaitAsync(TimeSpan.FromMilliseconds(50), null, mine, default));
+            await Assert.ThrowsAsync<TimeoutException>(() => queue.WaitAsync(TimeSpan.FromMilliseconds(50), null, mine, default));
 
             // Waiting for one upload waits for the oldest pending one only.
-            var waitForOne = UploadQueue.WaitAsync(TimeSpan.FromSeconds(30), 1, mine, default);
+            var waitForOne = queue.WaitAsync(TimeSpan.FromSeconds(30), 1, mine, default);
             Assert.False(waitForOne.IsCompleted);
             first.SetResult();
             await waitForOne;
@@ -29,9 +30,9 @@ public sealed class UploadQueueTests
             Assert.False(b.Completion.IsCompleted);
 
             second.SetException(new IOException("disk full"));
-            var failure = await Assert.ThrowsAsync<IOException>(() => UploadQueue.WaitAsync(TimeSpan.FromSeconds(30), null, mine, default));
+            var failure = await Assert.ThrowsAsync<IOException>(() => queue.WaitAsync(TimeSpan.FromSeconds(30), null, mine, default));
             Assert.Equal("disk full", failure.Message);
-            await UploadQueue.WaitAsync(TimeSpan.FromSeconds(30), null, mine, default); // each failure is reported once
+            await queue.WaitAsync(TimeSpan.FromSeconds(30), null, mine, default); // each failure is reported once
         }
         finally
         {

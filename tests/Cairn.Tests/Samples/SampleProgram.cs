@@ -64,7 +64,7 @@ internal static class SampleProgram
         return new Result(process.ExitCode, await output, await error);
     }
 
-    private static string DllPath(string name)
+    public static string DllPath(string name)
     {
         // tests/Cairn.Tests/bin/<configuration>/net10.0/ → the repository root and the configuration.
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

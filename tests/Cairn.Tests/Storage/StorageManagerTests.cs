@@ -133,7 +133,7 @@ public sealed class StorageManagerTests(ServerFixture fixture) : IClassFixture<S
         var (session, storage) = StorageTestKit.Open(settings);
         await using var _ = session;
         var local = StorageTestKit.RandomFile(_temp.Path, "t.bin", 1000);
-        var e = await Assert.ThrowsAsync<HttpRequestException>(() => storage.UploadFileAsync(local, $"http://127.0.0.1:{Server.FilesPort}/x/t.bin"));
+        var e = await Assert.ThrowsAsync<StorageRequestException>(() => storage.UploadFileAsync(local, $"http://127.0.0.1:{Server.FilesPort}/x/t.bin"));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, e.StatusCode);
 
         await using var foreign = await FakeServer.StartAsync();
