@@ -169,6 +169,7 @@ public static class CairnServer
     {
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
         var fileServer = app.Services.GetRequiredService<FileServer>();
+        app.UseConnectionCloseForForkingClients();
         app.UseCairnHealthChecks(options);
         // Files are mapped before compression: a compressed download would lose its
         // Content-Length, which the SDK reads as the size, and break ranges.

@@ -99,7 +99,8 @@ public sealed class LargeBlockMemoryPool : MemoryPool<byte>
     /// One rent of a block. Each rent gets its own lease object, so a caller that disposes its
     /// owner twice can only return the block once: when the block was the owner itself, a late
     /// second dispose returned a block another connection had rented meanwhile, and two
-    /// connections then shared one buffer (a request body starting with another's "GET").
+    /// connections then shared one buffer. (The request bodies seen starting with another call's
+    /// "GET" were not this: they were two processes writing to one socket, see <see cref="ForkingClients"/>.)
     /// </summary>
     private sealed class Lease(LargeBlockMemoryPool pool, byte[] block) : IMemoryOwner<byte>
     {
