@@ -14,7 +14,7 @@ public sealed partial class Experiment
     private readonly List<Task> _pendingWork = [];
 
     /// <summary>
-    /// The experiment this process started last with <see cref="InitAsync"/> and has not closed
+    /// The experiment this process started last with <c>InitAsync</c> and has not closed
     /// yet, as ClearML's <c>Task.current_task()</c>; null when none is running. Experiments opened
     /// with <see cref="GetAsync"/> never become current.
     /// </summary>

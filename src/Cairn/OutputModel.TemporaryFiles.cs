@@ -6,7 +6,7 @@ public sealed partial class OutputModel
 {
     /// <summary>
     /// Hands <paramref name="path"/> to the SDK as one of its own temporary files: an
-    /// <see cref="UpdateWeightsAsync"/> of it with <c>autoDeleteFile</c> (the default) deletes it
+    /// <c>UpdateWeightsAsync</c> of it with <c>autoDeleteFile</c> (the default) deletes it
     /// once its upload has ended, stored or failed. For integrations that upload a private copy of
     /// a file the user may overwrite (a checkpoint saved again to the same path).
     /// </summary>
