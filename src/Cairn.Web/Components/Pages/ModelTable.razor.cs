@@ -244,8 +244,8 @@ public sealed partial class ModelTable
             switch (column)
             {
                 case "framework" when _frameworks is null:
-                    var frameworks = await MenuCallAsync("models.get_frameworks", new GetFrameworksRequest { Projects = ScopeProjects });
-                    _frameworks = [.. Json.Strings(frameworks["frameworks"])];
+                    var frameworks = await MenuCallAsync<GetFrameworksRequest, FrameworksResponse>("models.get_frameworks", new GetFrameworksRequest { Projects = ScopeProjects });
+                    _frameworks = [.. frameworks.Frameworks];
                     break;
                 case "project.name":
                     await EnsureProjectsAsync();
