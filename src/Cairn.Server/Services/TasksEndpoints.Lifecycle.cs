@@ -133,7 +133,7 @@ public static partial class TasksEndpoints
         {
             fields["published"] = time;
         }
-        return new UpdatedFieldsResponse(1, fields);
+        return new JsonObject { ["updated"] = 1, ["fields"] = fields };
     }
 
     private static async Task<object?> ResetAsync(ApiCall call)

@@ -510,7 +510,7 @@ public static partial class TasksEndpoints
     }
 
     /// <summary><c>{updated, fields}</c>: the written fields as stored.</summary>
-    private static JsonObject Updated(TaskChanges changes, DateTimeOffset now)
+    private static UpdatedFieldsResponse Updated(TaskChanges changes, DateTimeOffset now)
     {
         if (changes.IsEmpty)
         {
