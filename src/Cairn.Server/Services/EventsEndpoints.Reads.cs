@@ -1,3 +1,4 @@
+using Cairn.Protocol.Services;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
@@ -342,7 +343,7 @@ public static partial class EventsEndpoints
             throw new CairnException(ErrorCodes.ModelIsReady, null, new Dictionary<string, object?> { ["id"] = id });
         }
         var deleted = await call.Service<IMetadataStore>().Events.DeleteAsync(new EventEntity(model.Id, IsModel: true), call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["deleted"] = deleted };
+        return new DeletedResponse(deleted);
     }
 
     /// <summary>The task (company or public, else 400/101) or, with <c>model_events</c>, the model (else 400/201) to read.</summary>

@@ -276,7 +276,7 @@ public static partial class ModelsEndpoints
         {
             await store.Tasks.RaiseLastIterationAsync(identity.Company, task.Id, iteration, now, call.Aborted).ConfigureAwait(false);
         }
-        return new JsonObject { ["id"] = modelId, ["created"] = created };
+        return new CreatedResponse(modelId, created);
     }
 
     /// <summary>The task's <c>execution.model_labels</c>, held to the same rules as labels a client sends.</summary>

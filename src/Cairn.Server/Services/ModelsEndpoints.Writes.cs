@@ -69,7 +69,7 @@ public static partial class ModelsEndpoints
             Metadata = metadata,
         };
         await call.Service<IMetadataStore>().Models.InsertAsync(model, call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["id"] = model.Id, ["created"] = true };
+        return new CreatedResponse(model.Id, Created: true);
     }
 
     private static async Task<object?> EditAsync(ApiCall call)
@@ -144,7 +144,7 @@ public static partial class ModelsEndpoints
         }
         if (changes.IsEmpty)
         {
-            return new JsonObject { ["updated"] = 0 };
+            return new UpdatedResponse(0);
         }
         var updated = await store.Models.UpdateAsync(identity.Company, model.Id, changes, now, identity.User, cancellationToken: call.Aborted).ConfigureAwait(false);
         if (updated && changes.Uri is not null)
@@ -152,7 +152,7 @@ public static partial class ModelsEndpoints
             // Not cancellable: the uri is replaced, and a lost enqueue would orphan the old weights.
             await call.Service<FileDeletionQueue>().EnqueueReplacedAsync(model.Uri, changes.Uri, CancellationToken.None).ConfigureAwait(false);
         }
-        return new JsonObject { ["updated"] = updated ? 1 : 0, ["fields"] = WrittenFields(changes, now) };
+        return new UpdatedFieldsResponse(updated ? 1 : 0, WrittenFields(changes, now));
     }
 
     /// <summary>The written fields as ClearML echoes them (tags sorted, metadata keyed).</summary>
@@ -227,7 +227,7 @@ public static partial class ModelsEndpoints
         var now = call.Service<TimeProvider>().GetUtcNow();
         var updated = await call.Service<IMetadataStore>().Models
             .SetMetadataAsync(call.Identity.Company, id, items, request.ReplaceMetadata, now, call.Identity.User, call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = updated ? 1 : 0 };
+        return new UpdatedResponse(updated ? 1 : 0);
     }
 
     private static async Task<object?> DeleteMetadataAsync(ApiCall call)
@@ -246,7 +246,7 @@ public static partial class ModelsEndpoints
         var now = call.Service<TimeProvider>().GetUtcNow();
         var removed = await call.Service<IMetadataStore>().Models
             .DeleteMetadataAsync(call.Identity.Company, id, keys!, now, call.Identity.User, call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = removed == true ? 1 : 0 };
+        return new UpdatedResponse(removed == true ? 1 : 0);
     }
 
     private static async Task<object?> UpdateTagsAsync(ApiCall call)
@@ -262,7 +262,7 @@ public static partial class ModelsEndpoints
         var now = call.Service<TimeProvider>().GetUtcNow();
         var updated = await call.Service<IMetadataStore>().Models
             .UpdateTagsAsync(call.Identity.Company, ids, add, remove, systemTags: false, now, call.Identity.User, call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = updated };
+        return new UpdatedResponse(updated);
     }
 
     private static async Task<object?> MoveAsync(ApiCall call)
@@ -292,7 +292,7 @@ public static partial class ModelsEndpoints
             throw CairnException.MissingFields("project", "project_name");
         }
         await store.Models.MoveAsync(identity.Company, ids, project, now, identity.User, call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["project_id"] = project };
+        return new MoveModelsResponse(project);
     }
 
     private static async Task<object?> SetPublicAsync(ApiCall call, bool makePublic)
@@ -304,6 +304,6 @@ public static partial class ModelsEndpoints
         {
             throw new CairnException(ErrorCodes.InvalidModelId, null, new Dictionary<string, object?> { ["ids"] = failed });
         }
-        return new JsonObject { ["updated"] = ids.Count };
+        return new UpdatedResponse(ids.Count);
     }
 }

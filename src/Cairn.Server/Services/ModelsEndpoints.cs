@@ -193,7 +193,7 @@ public static partial class ModelsEndpoints
         // Frameworks of the projects and of everything below them.
         var projects = await ProjectsEndpoints.WithSubprojectsAsync(call, request.Projects).ConfigureAwait(false);
         var frameworks = await store.Models.GetFrameworksAsync(call.Identity.Company, projects, call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["frameworks"] = ModelDocuments.Strings(frameworks) };
+        return new FrameworksResponse(frameworks);
     }
 
     private static bool ReadFlag(JsonObject body, string key) =>

@@ -3,6 +3,7 @@ using Cairn.Core.Errors;
 using Cairn.Core.Models;
 using Cairn.Core.Querying;
 using Cairn.Core.Storage;
+using Cairn.Protocol.Services;
 using Cairn.Server.Api;
 
 namespace Cairn.Server.Services;
@@ -32,35 +33,29 @@ public static partial class ProjectsEndpoints
     /// </summary>
     private static async Task<object?> GetModelTagsAsync(ApiCall call)
     {
-        var request = call.Read<ModelTagsRequest>();
+        var request = call.Read<GetModelTagsRequest>();
         var store = call.Service<IMetadataStore>();
         var projects = await WithSubprojectsAsync(call, request.Projects).ConfigureAwait(false);
         var company = call.Identity.Company;
         var tags = await store.Models.GetTagsAsync(company, projects, systemTags: false, call.Aborted).ConfigureAwait(false);
-        var result = new JsonObject { ["tags"] = ModelDocuments.Strings(tags) };
-        if (request.IncludeSystem)
-        {
-            var systemTags = await store.Models.GetTagsAsync(company, projects, systemTags: true, call.Aborted).ConfigureAwait(false);
-            result["system_tags"] = ModelDocuments.Strings(systemTags);
-        }
-        return result;
+        var systemTags = request.IncludeSystem
+            ? await store.Models.GetTagsAsync(company, projects, systemTags: true, call.Aborted).ConfigureAwait(false)
+            : null;
+        return new TagsResponse(tags, systemTags);
     }
 
     /// <summary><c>projects.get_task_tags</c>: like <c>get_model_tags</c>, over the tasks.</summary>
     private static async Task<object?> GetTaskTagsAsync(ApiCall call)
     {
-        var request = call.Read<ModelTagsRequest>();
+        var request = call.Read<GetModelTagsRequest>();
         var store = call.Service<IMetadataStore>();
         var projects = await WithSubprojectsAsync(call, request.Projects).ConfigureAwait(false);
         var company = call.Identity.Company;
         var tags = await store.Projects.GetTaskTagsAsync(company, projects, systemTags: false, call.Aborted).ConfigureAwait(false);
-        var result = new JsonObject { ["tags"] = ModelDocuments.Strings(tags) };
-        if (request.IncludeSystem)
-        {
-            var systemTags = await store.Projects.GetTaskTagsAsync(company, projects, systemTags: true, call.Aborted).ConfigureAwait(false);
-            result["system_tags"] = ModelDocuments.Strings(systemTags);
-        }
-        return result;
+        var systemTags = request.IncludeSystem
+            ? await store.Projects.GetTaskTagsAsync(company, projects, systemTags: true, call.Aborted).ConfigureAwait(false)
+            : null;
+        return new TagsResponse(tags, systemTags);
     }
 
     /// <summary>
@@ -69,23 +64,18 @@ public static partial class ProjectsEndpoints
     /// </summary>
     private static async Task<object?> GetModelMetadataKeysAsync(ApiCall call)
     {
-        var request = call.Read<MetadataKeysRequest>();
+        var request = call.Read<GetModelMetadataKeysRequest>();
         var (skip, take) = Page(request.Page, request.PageSize);
         var projects = await ScopeAsync(call, request.Project is { } project ? [project] : null, request.IncludeSubprojects).ConfigureAwait(false);
         var keys = await call.Service<IMetadataStore>().Projects.GetModelMetadataKeysAsync(call.Identity.Company, projects, call.Aborted).ConfigureAwait(false);
         var page = keys.Skip(skip).Take(take).ToList();
-        return new JsonObject
-        {
-            ["keys"] = ModelDocuments.Strings(page),
-            ["remaining"] = Math.Max(0, keys.Count - skip - page.Count),
-            ["total"] = keys.Count,
-        };
+        return new MetadataKeysResponse(page, Math.Max(0, keys.Count - skip - page.Count), keys.Count);
     }
 
     /// <summary><c>projects.get_model_metadata_values</c>: the distinct values of one metadata key, a page at a time.</summary>
     private static async Task<object?> GetModelMetadataValuesAsync(ApiCall call)
     {
-        var request = call.Read<MetadataValuesRequest>();
+        var request = call.Read<GetModelMetadataValuesRequest>();
         if (string.IsNullOrWhiteSpace(request.Key))
         {
             throw CairnException.MissingFields("key");
@@ -94,12 +84,7 @@ public static partial class ProjectsEndpoints
         var projects = await ScopeAsync(call, request.Projects, request.IncludeSubprojects).ConfigureAwait(false);
         var (values, total) = await call.Service<IMetadataStore>().Projects
             .GetModelMetadataValuesAsync(call.Identity.Company, projects, request.Key, skip, take, call.Aborted).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["total"] = total,
-            ["remaining"] = Math.Max(0, total - skip - values.Count),
-            ["values"] = ModelDocuments.Strings(values),
-        };
+        return new MetadataValuesResponse(total, Math.Max(0, total - skip - values.Count), values);
     }
 
     /// <summary>
@@ -108,21 +93,12 @@ public static partial class ProjectsEndpoints
     /// </summary>
     private static async Task<object?> GetUniqueMetricVariantsAsync(ApiCall call)
     {
-        var request = call.Read<MetricVariantsRequest>();
+        var request = call.Read<GetUniqueMetricVariantsRequest>();
         var projects = await ScopeAsync(call, request.Project is { } project ? [project] : null, request.IncludeSubprojects).ConfigureAwait(false);
         var ids = request.Ids?.OfType<string>().ToList();
         var variants = await call.Service<IMetadataStore>().Projects
             .GetMetricVariantsAsync(call.Identity.Company, projects, request.ModelMetrics, ids is { Count: > 0 } ? ids : null, call.Aborted).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["metrics"] = new JsonArray([.. variants.Select(v => (JsonNode)new JsonObject
-            {
-                ["metric"] = v.Metric,
-                ["metric_hash"] = v.MetricHash,
-                ["variant"] = v.Variant,
-                ["variant_hash"] = v.VariantHash,
-            })]),
-        };
+        return new MetricVariantsResponse([.. variants.Select(v => new MetricVariantDto(v.Metric, v.MetricHash, v.Variant, v.VariantHash))]);
     }
 
     /// <summary>
@@ -132,7 +108,7 @@ public static partial class ProjectsEndpoints
     /// </summary>
     private static async Task<object?> GetHyperParametersAsync(ApiCall call)
     {
-        var request = call.Read<MetadataKeysRequest>();
+        var request = call.Read<GetModelMetadataKeysRequest>();
         var (skip, take) = Page(request.Page, request.PageSize);
         var projects = await ScopeAsync(call, request.Project is { } project ? [project] : null, request.IncludeSubprojects).ConfigureAwait(false);
         var (parameters, total) = await call.Service<IMetadataStore>().Projects
@@ -157,7 +133,7 @@ public static partial class ProjectsEndpoints
     /// </summary>
     private static async Task<object?> GetHyperparamValuesAsync(ApiCall call)
     {
-        var request = call.Read<HyperparamValuesRequest>();
+        var request = call.Read<GetHyperparamValuesRequest>();
         var missing = new[] { ("section", request.Section), ("name", request.Name) }.Where(f => f.Item2 is null).Select(f => f.Item1).ToArray();
         if (missing.Length > 0)
         {
@@ -196,66 +172,5 @@ public static partial class ProjectsEndpoints
             throw CairnException.Validation("page_size must be between 1 and 10000");
         }
         return ((int)Math.Min(int.MaxValue, (long)page * pageSize), pageSize);
-    }
-
-    private sealed class MetadataKeysRequest
-    {
-        public string? Project { get; set; }
-
-        public bool IncludeSubprojects { get; set; } = true;
-
-        public int Page { get; set; }
-
-        public int PageSize { get; set; } = 500;
-    }
-
-    private sealed class MetadataValuesRequest
-    {
-        public List<string?>? Projects { get; set; }
-
-        public string? Key { get; set; }
-
-        public bool IncludeSubprojects { get; set; } = true;
-
-        public int Page { get; set; }
-
-        public int PageSize { get; set; } = 500;
-    }
-
-    private sealed class HyperparamValuesRequest
-    {
-        public List<string?>? Projects { get; set; }
-
-        public string? Section { get; set; }
-
-        public string? Name { get; set; }
-
-        public bool AllowPublic { get; set; } = true;
-
-        public bool IncludeSubprojects { get; set; } = true;
-
-        public string? Pattern { get; set; }
-
-        public int Page { get; set; }
-
-        public int PageSize { get; set; } = 500;
-    }
-
-    private sealed class MetricVariantsRequest
-    {
-        public string? Project { get; set; }
-
-        public bool IncludeSubprojects { get; set; } = true;
-
-        public bool ModelMetrics { get; set; }
-
-        public List<string?>? Ids { get; set; }
-    }
-
-    private sealed class ModelTagsRequest
-    {
-        public bool IncludeSystem { get; set; }
-
-        public List<string?>? Projects { get; set; }
     }
 }

@@ -281,7 +281,7 @@ public static partial class ProjectsEndpoints
                     : value.DeepClone();
             }
         }
-        return new JsonObject { ["updated"] = 1, ["fields"] = fields };
+        return new UpdatedFieldsResponse(1, fields);
     }
 
     private static async Task<object?> DeleteAsync(ApiCall call)

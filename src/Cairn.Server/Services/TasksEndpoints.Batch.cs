@@ -153,6 +153,6 @@ public static partial class TasksEndpoints
                 types.Add(type);
             }
         }
-        return new JsonObject { ["types"] = ModelDocuments.Strings(types) };
+        return new TaskTypesResponse(types);
     }
 }

@@ -52,7 +52,7 @@ public static partial class TasksEndpoints
             LastChangedBy = identity.User,
         };
         await call.Service<IMetadataStore>().Tasks.InsertAsync(task, call.Aborted).ConfigureAwait(false);
-        return new JsonObject { ["id"] = task.Id };
+        return new IdResponse(task.Id);
     }
 
     private static async Task<object?> EditAsync(ApiCall call)
@@ -174,7 +174,7 @@ public static partial class TasksEndpoints
                 LastIteration = request.Iteration is { } iteration && iteration > task.LastIteration ? iteration : null,
             };
         }).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = 1 };
+        return new UpdatedResponse(1);
     }
 
     private static async Task<object?> DeleteModelsAsync(ApiCall call)
@@ -195,7 +195,7 @@ public static partial class TasksEndpoints
             removed = inputs.Count != task.InputModels.Count || outputs.Count != task.OutputModels.Count;
             return removed ? new TaskChanges { InputModels = inputs, OutputModels = outputs } : new TaskChanges();
         }).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = removed ? 1 : 0 };
+        return new UpdatedResponse(removed ? 1 : 0);
     }
 
     private static async Task<object?> AddOrUpdateArtifactsAsync(ApiCall call)
@@ -213,7 +213,7 @@ public static partial class TasksEndpoints
             RequireEditable(task);
             return new TaskChanges { Artifacts = TaskRules.MergeArtifacts(task.Artifacts, artifacts) };
         }).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = artifacts.Count };
+        return new UpdatedResponse(artifacts.Count);
     }
 
     private static async Task<object?> DeleteArtifactsAsync(ApiCall call)
@@ -233,7 +233,7 @@ public static partial class TasksEndpoints
             deleted = task.Artifacts.Count - kept.Count;
             return deleted > 0 ? new TaskChanges { Artifacts = kept } : new TaskChanges();
         }).ConfigureAwait(false);
-        return new JsonObject { ["deleted"] = deleted };
+        return new DeletedResponse(deleted);
     }
 
     private static async Task<object?> EditHyperParamsAsync(ApiCall call)
@@ -277,7 +277,7 @@ public static partial class TasksEndpoints
             }
             return new TaskChanges { Hyperparams = hyperparams };
         }).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = 1 };
+        return new UpdatedResponse(1);
     }
 
     private static async Task<object?> DeleteHyperParamsAsync(ApiCall call)
@@ -309,7 +309,7 @@ public static partial class TasksEndpoints
             }
             return deleted > 0 ? new TaskChanges { Hyperparams = hyperparams } : new TaskChanges();
         }).ConfigureAwait(false);
-        return new JsonObject { ["deleted"] = deleted };
+        return new DeletedResponse(deleted);
     }
 
     private static async Task<object?> EditConfigurationAsync(ApiCall call)
@@ -331,7 +331,7 @@ public static partial class TasksEndpoints
             }
             return new TaskChanges { Configuration = configuration };
         }).ConfigureAwait(false);
-        return new JsonObject { ["updated"] = 1 };
+        return new UpdatedResponse(1);
     }
 
     private static async Task<object?> DeleteConfigurationAsync(ApiCall call)
@@ -350,7 +350,7 @@ public static partial class TasksEndpoints
             deleted = names.Count(n => configuration.Remove(n!.Trim()));
             return deleted > 0 ? new TaskChanges { Configuration = configuration } : new TaskChanges();
         }).ConfigureAwait(false);
-        return new JsonObject { ["deleted"] = deleted };
+        return new DeletedResponse(deleted);
     }
 
     /// <summary>The fields create and edit share, read and checked against the store (references, input models).</summary>
@@ -510,11 +510,11 @@ public static partial class TasksEndpoints
     }
 
     /// <summary><c>{updated, fields}</c>: the written fields as stored.</summary>
-    private static JsonObject Updated(TaskChanges changes, DateTimeOffset now)
+    private static UpdatedFieldsResponse Updated(TaskChanges changes, DateTimeOffset now)
     {
         if (changes.IsEmpty)
         {
-            return new JsonObject { ["updated"] = 0, ["fields"] = new JsonObject() };
+            return new UpdatedFieldsResponse(0, []);
         }
         var fields = new JsonObject();
         void Add(string key, JsonNode? value)
@@ -546,6 +546,6 @@ public static partial class TasksEndpoints
         Add("execution.artifacts", changes.Artifacts is null ? null : new JsonArray(changes.Artifacts.Select(a => (JsonNode?)a.DeepClone()).ToArray()));
         fields["last_change"] = ClearmlJson.FormatDate(now);
         fields["last_update"] = ClearmlJson.FormatDate(now);
-        return new JsonObject { ["updated"] = 1, ["fields"] = fields };
+        return new UpdatedFieldsResponse(1, fields);
     }
 }

@@ -3,6 +3,7 @@ using Cairn.Core.Errors;
 using Cairn.Core.Identity;
 using Cairn.Core.Storage;
 using Cairn.Protocol;
+using Cairn.Protocol.Services;
 using Cairn.Server.Api;
 
 namespace Cairn.Server.Services;
@@ -55,17 +56,5 @@ public static partial class UsersEndpoints
             document.Remove(name);
         }
         return document;
-    }
-
-    private sealed class GetAllUsersRequest
-    {
-        public List<string?>? Id { get; set; }
-
-        public List<string?>? OnlyFields { get; set; }
-    }
-
-    private sealed class GetUserByIdRequest
-    {
-        public string? User { get; set; }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 
 namespace Cairn.Web.Api;
 
@@ -10,11 +11,8 @@ public static class ModelDetailApi
     {
         try
         {
-            var data = await api.CallAsync("models.get_by_id_ex", new JsonObject
-            {
-                ["id"] = new JsonArray(id),
-                ["only_fields"] = new JsonArray([.. ModelDetail.Fields.Select(f => (JsonNode)f)]),
-            }, cancellationToken).ConfigureAwait(false);
+            var data = await api.CallAsync("models.get_by_id_ex",
+                new GetAllModelsRequest { Id = [id], OnlyFields = [.. ModelDetail.Fields] }, cancellationToken).ConfigureAwait(false);
             return data["models"] is JsonArray { Count: > 0 } models && models[0] is JsonObject model ? ModelDetail.From(model) : null;
         }
         catch (ApiException e) when (e.Code == 400)
@@ -26,12 +24,8 @@ public static class ModelDetailApi
     /// <summary>Several models by id, in the order asked, skipping those that do not exist.</summary>
     public static async Task<IReadOnlyList<ModelDetail>> GetModelsAsync(this CairnApi api, IReadOnlyList<string> ids, CancellationToken cancellationToken = default)
     {
-        var data = await api.CallAsync("models.get_all_ex", new JsonObject
-        {
-            ["id"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]),
-            ["only_fields"] = new JsonArray([.. ModelDetail.Fields.Select(f => (JsonNode)f)]),
-            ["size"] = ids.Count,
-        }, cancellationToken).ConfigureAwait(false);
+        var data = await api.CallAsync("models.get_all_ex",
+            new GetAllModelsRequest { Id = [.. ids], OnlyFields = [.. ModelDetail.Fields], Size = ids.Count }, cancellationToken).ConfigureAwait(false);
         var found = (data["models"] as JsonArray ?? []).OfType<JsonObject>().Select(ModelDetail.From).ToDictionary(m => m.Id);
         return [.. ids.Where(found.ContainsKey).Select(i => found[i])];
     }
@@ -45,7 +39,7 @@ public static class ModelDetailApi
         }
         try
         {
-            var data = await api.CallAsync("projects.get_by_id", new JsonObject { ["project"] = id }, cancellationToken).ConfigureAwait(false);
+            var data = await api.CallAsync("projects.get_by_id", new ProjectRequest { Project = id }, cancellationToken).ConfigureAwait(false);
             return data["project"] is JsonObject project ? new EntityRef(id, Json.String(project["name"])) : null;
         }
         catch (ApiException e) when (e.Code == 400)
@@ -57,44 +51,40 @@ public static class ModelDetailApi
     /// <summary>Every project's id and name, for the move dialog.</summary>
     public static async Task<IReadOnlyList<EntityRef>> GetProjectsAsync(this CairnApi api, CancellationToken cancellationToken = default)
     {
-        var data = await api.CallAsync("projects.get_all", new JsonObject
-        {
-            ["only_fields"] = new JsonArray("id", "name"),
-            ["order_by"] = new JsonArray("name"),
-        }, cancellationToken).ConfigureAwait(false);
+        var data = await api.CallAsync("projects.get_all",
+            new GetAllProjectsRequest { OnlyFields = ["id", "name"], OrderBy = ["name"] }, cancellationToken).ConfigureAwait(false);
         return [.. (data["projects"] as JsonArray ?? []).Select(EntityRef.From).OfType<EntityRef>().OrderBy(p => p.Label, ProjectName.Comparer)];
     }
 
     /// <summary><c>models.edit</c> with the given fields (comment, design, labels, metadata).</summary>
     /// <exception cref="ApiException">The API refused the edit (a published model's design, a bad label).</exception>
-    public static Task EditModelAsync(this CairnApi api, string id, JsonObject changes, CancellationToken cancellationToken = default)
+    public static Task EditModelAsync(this CairnApi api, string id, EditModelRequest changes, CancellationToken cancellationToken = default)
     {
-        changes["model"] = id;
+        changes.Model = id;
         return api.CallAsync("models.edit", changes, cancellationToken);
     }
 
     public static Task SetTagsAsync(this CairnApi api, string id, IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
-        api.CallAsync("models.update", new JsonObject { ["model"] = id, ["tags"] = new JsonArray([.. tags.Select(t => (JsonNode)t)]) }, cancellationToken);
+        api.CallAsync("models.update", new UpdateModelRequest { Model = id, Tags = [.. tags] }, cancellationToken);
 
     public static Task PublishAsync(this CairnApi api, string id, CancellationToken cancellationToken = default) =>
-        BatchAsync(api, "models.publish_many", id, new JsonObject(), cancellationToken);
+        BatchAsync(api, "models.publish_many", new ModelIdsRequest { Ids = [id] }, cancellationToken);
 
     public static Task ArchiveAsync(this CairnApi api, string id, CancellationToken cancellationToken = default) =>
-        BatchAsync(api, "models.archive_many", id, new JsonObject(), cancellationToken);
+        BatchAsync(api, "models.archive_many", new ModelIdsRequest { Ids = [id] }, cancellationToken);
 
     public static Task RestoreAsync(this CairnApi api, string id, CancellationToken cancellationToken = default) =>
-        BatchAsync(api, "models.unarchive_many", id, new JsonObject(), cancellationToken);
+        BatchAsync(api, "models.unarchive_many", new ModelIdsRequest { Ids = [id] }, cancellationToken);
 
     public static Task DeleteAsync(this CairnApi api, string id, CancellationToken cancellationToken = default) =>
-        BatchAsync(api, "models.delete_many", id, new JsonObject { ["force"] = true }, cancellationToken);
+        BatchAsync(api, "models.delete_many", new ModelIdsRequest { Ids = [id], Force = true }, cancellationToken);
 
     public static Task MoveAsync(this CairnApi api, string id, string project, CancellationToken cancellationToken = default) =>
-        api.CallAsync("models.move", new JsonObject { ["ids"] = new JsonArray(id), ["project"] = project }, cancellationToken);
+        api.CallAsync("models.move", new MoveModelsRequest { Ids = [id], Project = project }, cancellationToken);
 
     /// <summary>A <c>*_many</c> call for one model; its per-id failure becomes an <see cref="ApiException"/> like any refusal.</summary>
-    private static async Task BatchAsync(CairnApi api, string endpoint, string id, JsonObject body, CancellationToken cancellationToken)
+    private static async Task BatchAsync(CairnApi api, string endpoint, ModelIdsRequest body, CancellationToken cancellationToken)
     {
-        body["ids"] = new JsonArray(id);
         var data = await api.CallAsync(endpoint, body, cancellationToken).ConfigureAwait(false);
         if (data["failed"] is JsonArray { Count: > 0 } failed && failed[0]?["error"] is JsonObject error)
         {

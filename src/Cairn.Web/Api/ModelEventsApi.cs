@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 
 namespace Cairn.Web.Api;
 
@@ -14,12 +15,8 @@ public static class ModelEventsApi
     /// <summary>Every scalar series, ordered by metric then variant, from <c>events.scalar_metrics_iter_histogram</c>.</summary>
     public static async Task<IReadOnlyList<ScalarSeries>> GetScalarsAsync(this CairnApi api, string id, bool modelEvents = true, CancellationToken cancellationToken = default)
     {
-        var data = await api.CallAsync("events.scalar_metrics_iter_histogram", new JsonObject
-        {
-            ["task"] = id,
-            ["key"] = "iter",
-            ["model_events"] = modelEvents,
-        }, cancellationToken).ConfigureAwait(false);
+        var data = await api.CallAsync("events.scalar_metrics_iter_histogram",
+            new ScalarMetricsIterHistogramRequest { Task = id, Key = "iter", ModelEvents = modelEvents }, cancellationToken).ConfigureAwait(false);
         var series = new List<ScalarSeries>();
         foreach (var (metric, variants) in data)
         {
@@ -40,12 +37,8 @@ public static class ModelEventsApi
     /// <summary>The last plot of each metric/variant, from <c>events.get_task_plots</c>.</summary>
     public static async Task<IReadOnlyList<PlotEvent>> GetPlotsAsync(this CairnApi api, string id, bool modelEvents = true, CancellationToken cancellationToken = default)
     {
-        var data = await api.CallAsync("events.get_task_plots", new JsonObject
-        {
-            ["task"] = id,
-            ["iters"] = 1,
-            ["model_events"] = modelEvents,
-        }, cancellationToken).ConfigureAwait(false);
+        var data = await api.CallAsync("events.get_task_plots",
+            new GetTaskPlotsRequest { Task = id, Iters = 1, ModelEvents = modelEvents }, cancellationToken).ConfigureAwait(false);
         return [.. (data["plots"] as JsonArray ?? []).OfType<JsonObject>()
             .Where(p => Json.String(p["plot_str"]) is { Length: > 0 })
             .Select(p => new PlotEvent(Json.String(p["metric"]) ?? "", Json.String(p["variant"]) ?? "", Json.Long(p["iter"]), Json.String(p["plot_str"])!))

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 
 namespace Cairn.Web.Api;
 
@@ -46,19 +47,20 @@ public sealed record ProjectSummary(
     /// <c>projects.get_all_ex</c> with own-content counts and subprojects, ordered by name (case-insensitive);
     /// <paramref name="body"/> carries the filter (<c>id</c>, <c>parent</c>, <c>shallow_search</c>).
     /// </summary>
-    public static async Task<List<ProjectSummary>> QueryAsync(CairnApi api, JsonObject body, CancellationToken cancellationToken = default)
+    public static async Task<List<ProjectSummary>> QueryAsync(CairnApi api, GetAllProjectsRequest body, CancellationToken cancellationToken = default)
     {
-        body["check_own_contents"] = true;
-        body["include_stats"] = true;
-        body["order_by"] = new JsonArray("name");
-        body["only_fields"] = new JsonArray("id", "name", "description", "last_update", "parent", "path");
+        ArgumentNullException.ThrowIfNull(body);
+        body.CheckOwnContents = true;
+        body.IncludeStats = true;
+        body.OrderBy = ["name"];
+        body.OnlyFields = ["id", "name", "description", "last_update", "parent", "path"];
         // Page by page: a whole subtree can be more than the API's largest page.
         var projects = new List<ProjectSummary>();
         for (var page = 0; page < MaxPages; page++)
         {
-            body["page"] = page;
-            body["page_size"] = PageSize;
-            var data = await api.CallAsync("projects.get_all_ex", (JsonObject)body.DeepClone(), cancellationToken).ConfigureAwait(false);
+            body.Page = page;
+            body.PageSize = PageSize;
+            var data = await api.CallAsync("projects.get_all_ex", body, cancellationToken).ConfigureAwait(false);
             var documents = (data["projects"] as JsonArray ?? []).OfType<JsonObject>().ToList();
             projects.AddRange(documents.Select(FromDocument));
             if (documents.Count < PageSize)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 
 namespace Cairn.Web.Api;
 
@@ -12,7 +13,7 @@ public static class TaskDetailApi
     {
         try
         {
-            var tasks = await QueryAsync(api, new JsonObject { ["id"] = new JsonArray(id) }, 1, cancellationToken).ConfigureAwait(false);
+            var tasks = await QueryAsync(api, new GetAllTasksRequest { Id = [id] }, 1, cancellationToken).ConfigureAwait(false);
             return tasks.Count > 0 ? tasks[0] : null;
         }
         catch (ApiException e) when (e.Code == 400)
@@ -45,21 +46,17 @@ public static class TaskDetailApi
 
     /// <summary>Tasks whose input models include the model (<c>models.input.model</c>), newest first.</summary>
     public static Task<IReadOnlyList<TaskDetail>> GetConsumersAsync(this CairnApi api, string modelId, CancellationToken cancellationToken = default) =>
-        QueryAsync(api, new JsonObject
-        {
-            ["models.input.model"] = new JsonArray(modelId),
-            ["order_by"] = new JsonArray("-last_update"),
-        }, ConsumerLimit, cancellationToken);
+        QueryAsync(api, new GetAllTasksRequest { InputModel = [modelId], OrderBy = ["-last_update"] }, ConsumerLimit, cancellationToken);
 
     /// <summary>Models whose parent is the model, newest first.</summary>
     public static async Task<IReadOnlyList<EntityRef>> GetChildModelsAsync(this CairnApi api, string modelId, CancellationToken cancellationToken = default)
     {
-        var data = await api.CallAsync("models.get_all_ex", new JsonObject
+        var data = await api.CallAsync("models.get_all_ex", new GetAllModelsRequest
         {
-            ["parent"] = new JsonArray(modelId),
-            ["only_fields"] = new JsonArray("id", "name"),
-            ["order_by"] = new JsonArray("-created"),
-            ["size"] = ConsumerLimit,
+            Parent = [modelId],
+            OnlyFields = ["id", "name"],
+            OrderBy = ["-created"],
+            Size = ConsumerLimit,
         }, cancellationToken).ConfigureAwait(false);
         return [.. (data["models"] as JsonArray ?? []).Select(EntityRef.From).OfType<EntityRef>()];
     }
@@ -76,10 +73,10 @@ public static class TaskDetailApi
         return models.ToDictionary(m => m.Id, StringComparer.Ordinal);
     }
 
-    private static async Task<IReadOnlyList<TaskDetail>> QueryAsync(CairnApi api, JsonObject filter, int size, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<TaskDetail>> QueryAsync(CairnApi api, GetAllTasksRequest filter, int size, CancellationToken cancellationToken)
     {
-        filter["only_fields"] = new JsonArray([.. TaskDetail.Fields.Select(f => (JsonNode)f)]);
-        filter["size"] = size;
+        filter.OnlyFields = [.. TaskDetail.Fields];
+        filter.Size = size;
         var data = await api.CallAsync("tasks.get_all_ex", filter, cancellationToken).ConfigureAwait(false);
         return [.. (data["tasks"] as JsonArray ?? []).OfType<JsonObject>().Select(TaskDetail.From)];
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 
 namespace Cairn.Web.Api;
 
@@ -35,12 +36,8 @@ public static class TaskTabsApi
     /// </summary>
     public static async Task<LogPage> GetLogAsync(this CairnApi api, string taskId, long? before = null, int take = LogPageSize, CancellationToken cancellationToken = default)
     {
-        var body = new JsonObject { ["task"] = taskId, ["batch_size"] = take, ["navigate_earlier"] = true };
-        if (before is not null)
-        {
-            body["from_timestamp"] = before;
-        }
-        var data = await api.CallAsync("events.get_task_log", body, cancellationToken).ConfigureAwait(false);
+        var data = await api.CallAsync("events.get_task_log",
+            new GetTaskLogRequest { Task = taskId, BatchSize = take, NavigateEarlier = true, FromTimestamp = before }, cancellationToken).ConfigureAwait(false);
         var lines = (data["events"] as JsonArray ?? []).OfType<JsonObject>()
             .Select(e => new LogLine(Json.Long(e["timestamp"]), Json.String(e["level"]), Json.String(e["worker"]), Json.String(e["msg"]) ?? ""))
             .Reverse()
@@ -51,11 +48,11 @@ public static class TaskTabsApi
     /// <summary>The task's hyperparameters, configuration objects, script and parent, in one <c>tasks.get_all_ex</c>.</summary>
     public static async Task<TaskSettings?> GetSettingsAsync(this CairnApi api, string taskId, CancellationToken cancellationToken = default)
     {
-        var data = await api.CallAsync("tasks.get_all_ex", new JsonObject
+        var data = await api.CallAsync("tasks.get_all_ex", new GetAllTasksRequest
         {
-            ["id"] = new JsonArray(taskId),
-            ["only_fields"] = new JsonArray("id", "hyperparams", "configuration", "script", "parent", "parent.name"),
-            ["size"] = 1,
+            Id = [taskId],
+            OnlyFields = ["id", "hyperparams", "configuration", "script", "parent", "parent.name"],
+            Size = 1,
         }, cancellationToken).ConfigureAwait(false);
         return (data["tasks"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault() is { } task ? From(task) : null;
     }

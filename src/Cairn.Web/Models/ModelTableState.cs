@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
+using Cairn.Protocol;
 using Microsoft.Extensions.Primitives;
 
 namespace Cairn.Web.Models;
@@ -357,11 +356,9 @@ public sealed record ModelTableState
 
     /// <summary>
     /// The API path of a metadata key's value. A dot in the key would split the path, so the key
-    /// goes as one escaped segment (ClearML's <c>%2E</c>, with <c>%</c> doubled); the server
-    /// unescapes and escapes each segment again, which also covers <c>$</c> and <c>__</c>.
+    /// goes as one segment escaped as ClearML stores it (<see cref="MetadataKeys"/>).
     /// </summary>
-    public static string MetadataValuePath(string key) =>
-        $"metadata.{key.Replace("%", "%%", StringComparison.Ordinal).Replace(".", "%2E", StringComparison.Ordinal)}.value";
+    public static string MetadataValuePath(string key) => MetadataKeys.ValuePath(key);
 }
 
 /// <summary>
@@ -370,13 +367,13 @@ public sealed record ModelTableState
 /// </summary>
 public sealed record MetricColumn(string Metric, string Variant, string Value)
 {
-    public static readonly IReadOnlyList<string> Values = ["value", "min_value", "max_value"];
+    public static readonly IReadOnlyList<string> Values = MetricKeys.Values;
 
-    public string MetricHash => Md5(Metric);
+    public string MetricHash => MetricKeys.Hash(Metric);
 
-    public string VariantHash => Md5(Variant);
+    public string VariantHash => MetricKeys.Hash(Variant);
 
-    public string Field => $"last_metrics.{MetricHash}.{VariantHash}.{Value}";
+    public string Field => MetricKeys.LastMetricPath(Metric, Variant, Value);
 
     public string Id => $"m.{MetricHash}.{VariantHash}.{Value}.{Encode(Metric)}.{Encode(Variant)}";
 
@@ -395,9 +392,4 @@ public sealed record MetricColumn(string Metric, string Variant, string Value)
     }
 
     private static string Encode(string name) => Uri.EscapeDataString(name).Replace(".", "%2e", StringComparison.Ordinal);
-
-    // md5 is ClearML's key format for last_metrics, not a security measure.
-#pragma warning disable CA5351
-    private static string Md5(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
-#pragma warning restore CA5351
 }

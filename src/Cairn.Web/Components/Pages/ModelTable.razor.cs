@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Cairn.Protocol.Services;
 
 namespace Cairn.Web.Components.Pages;
 
@@ -212,12 +213,8 @@ public sealed partial class ModelTable
         }
         try
         {
-            var projects = await MenuCallAsync("projects.get_all_ex", new JsonObject
-            {
-                ["only_fields"] = new JsonArray("id", "name"),
-                ["order_by"] = new JsonArray("name"),
-                ["size"] = 500,
-            });
+            var projects = await MenuCallAsync("projects.get_all_ex",
+                new GetAllProjectsRequest { OnlyFields = ["id", "name"], OrderBy = ["name"], Size = 500 });
             _projects = [.. (projects["projects"] as JsonArray ?? []).OfType<JsonObject>()
                 .Select(p => (Json.String(p["id"]) ?? "", Json.String(p["name"]) ?? ""))
                 .OrderBy(p => p.Item2, ProjectName.Comparer)];
@@ -232,9 +229,12 @@ public sealed partial class ModelTable
     /// A menu's list, asked for off the circuit's thread: over a large store a list can take a
     /// second (the SQLite provider runs queries synchronously), and the table must stay responsive meanwhile.
     /// </summary>
-    private Task<JsonObject> MenuCallAsync(string endpoint, JsonObject? body) => Task.Run(() => Api.CallAsync(endpoint, body));
+    private Task<JsonObject> MenuCallAsync<TRequest>(string endpoint, TRequest body) => Task.Run(() => Api.CallAsync(endpoint, body));
 
-    private JsonArray? ScopeProjects => ProjectId == "*" ? null : new JsonArray(ProjectId);
+    /// <inheritdoc cref="MenuCallAsync{TRequest}(string, TRequest)"/>
+    private Task<TResponse> MenuCallAsync<TRequest, TResponse>(string endpoint, TRequest body) => Task.Run(() => Api.CallAsync<TRequest, TResponse>(endpoint, body));
+
+    private List<string?>? ScopeProjects => ProjectId == "*" ? null : [ProjectId];
 
     /// <summary>Loads the choices of a column's filter menu the first time it opens.</summary>
     private async Task LoadFilterChoicesAsync(string column)
@@ -244,28 +244,24 @@ public sealed partial class ModelTable
             switch (column)
             {
                 case "framework" when _frameworks is null:
-                    var frameworks = await MenuCallAsync("models.get_frameworks", ScopeProjects is { } scope ? new JsonObject { ["projects"] = scope } : null);
-                    _frameworks = [.. Json.Strings(frameworks["frameworks"])];
+                    var frameworks = await MenuCallAsync<GetFrameworksRequest, FrameworksResponse>("models.get_frameworks", new GetFrameworksRequest { Projects = ScopeProjects });
+                    _frameworks = [.. frameworks.Frameworks];
                     break;
                 case "project.name":
                     await EnsureProjectsAsync();
                     break;
                 case "tags" when !_tagsLoaded:
-                    var tags = await MenuCallAsync("projects.get_model_tags", ScopeProjects is { } tagScope ? new JsonObject { ["projects"] = tagScope } : null);
-                    _knownTags.UnionWith(Json.Strings(tags["tags"]));
+                    var tags = await MenuCallAsync<GetModelTagsRequest, TagsResponse>("projects.get_model_tags", new GetModelTagsRequest { Projects = ScopeProjects });
+                    _knownTags.UnionWith(tags.Tags);
                     _tagsLoaded = true;
                     break;
                 case var meta when ModelTableState.IsMetadataColumn(meta) && !_metadataValues.ContainsKey(meta):
-                    var values = await MenuCallAsync("projects.get_model_metadata_values", new JsonObject
-                    {
-                        ["projects"] = ScopeProjects,
-                        ["key"] = meta[5..],
-                        ["page_size"] = 500,
-                    });
-                    _metadataValues[meta] = [.. Json.Strings(values["values"])];
+                    var values = await MenuCallAsync<GetModelMetadataValuesRequest, MetadataValuesResponse>("projects.get_model_metadata_values",
+                        new GetModelMetadataValuesRequest { Projects = ScopeProjects, Key = meta[5..], PageSize = 500 });
+                    _metadataValues[meta] = [.. values.Values];
                     break;
                 case "user.name" when !_usersLoaded:
-                    var users = await MenuCallAsync("users.get_all", new JsonObject { ["only_fields"] = new JsonArray("id", "name") });
+                    var users = await MenuCallAsync("users.get_all", new GetAllUsersRequest { OnlyFields = ["id", "name"] });
                     foreach (var user in (users["users"] as JsonArray ?? []).OfType<JsonObject>())
                     {
                         if (Json.String(user["id"]) is { } id)
@@ -301,21 +297,14 @@ public sealed partial class ModelTable
         }
         try
         {
-            var keys = await MenuCallAsync("projects.get_model_metadata_keys", new JsonObject
-            {
-                ["project"] = ProjectId == "*" ? null : ProjectId,
-                ["include_subprojects"] = true,
-                ["page_size"] = 500,
-            });
-            _metadataKeys = [.. Json.Strings(keys["keys"])];
-            var metrics = await MenuCallAsync("projects.get_unique_metric_variants", new JsonObject
-            {
-                ["project"] = ProjectId == "*" ? null : ProjectId,
-                ["include_subprojects"] = true,
-                ["model_metrics"] = true,
-            });
-            _metricNames = [.. (metrics["metrics"] as JsonArray ?? []).OfType<JsonObject>()
-                .Select(m => (Json.String(m["metric"]) ?? "", Json.String(m["variant"]) ?? ""))
+            var project = ProjectId == "*" ? null : ProjectId;
+            var keys = await MenuCallAsync<GetModelMetadataKeysRequest, MetadataKeysResponse>("projects.get_model_metadata_keys",
+                new GetModelMetadataKeysRequest { Project = project, IncludeSubprojects = true, PageSize = 500 });
+            _metadataKeys = [.. keys.Keys];
+            var metrics = await MenuCallAsync<GetUniqueMetricVariantsRequest, MetricVariantsResponse>("projects.get_unique_metric_variants",
+                new GetUniqueMetricVariantsRequest { Project = project, IncludeSubprojects = true, ModelMetrics = true });
+            _metricNames = [.. metrics.Metrics
+                .Select(m => (m.Metric, m.Variant))
                 .Distinct()
                 .Order()];
             _columnChoicesLoaded = true;
@@ -334,7 +323,7 @@ public sealed partial class ModelTable
         {
             if (ProjectId != "*")
             {
-                var found = await ProjectSummary.QueryAsync(Api, new JsonObject { ["id"] = new JsonArray(ProjectId) });
+                var found = await ProjectSummary.QueryAsync(Api, new GetAllProjectsRequest { Id = [ProjectId] });
                 if (found.Count == 0)
                 {
                     _notFound = true;
@@ -682,7 +671,7 @@ public sealed partial class ModelTable
             yesText: "Delete", cancelText: "Cancel");
         if (confirmed == true)
         {
-            await RunBatchAsync("models.delete_many", archived, "Deleted", new JsonObject { ["force"] = true });
+            await RunBatchAsync("models.delete_many", archived, "Deleted", force: true);
         }
     }
 
@@ -698,10 +687,11 @@ public sealed partial class ModelTable
         var dialog = await Dialogs.ShowAsync<TagsDialog>(remove ? "Remove tag" : "Add tag", parameters);
         if (await dialog.Result is { Canceled: false, Data: string tag })
         {
-            await RunAsync("models.update_tags", new JsonObject
+            await RunAsync("models.update_tags", new UpdateTagsRequest
             {
-                ["ids"] = Ids(models),
-                [remove ? "remove_tags" : "add_tags"] = new JsonArray(tag),
+                Ids = Ids(models),
+                AddTags = remove ? null : [tag],
+                RemoveTags = remove ? [tag] : null,
             }, remove ? $"Removed \"{tag}\"" : $"Tagged \"{tag}\"");
         }
     }
@@ -719,15 +709,7 @@ public sealed partial class ModelTable
         if (await dialog.Result is { Canceled: false, Data: string target })
         {
             var existing = projects.FirstOrDefault(p => p.Name == target).Id;
-            var body = new JsonObject { ["ids"] = Ids(models) };
-            if (existing is not null)
-            {
-                body["project"] = existing;
-            }
-            else
-            {
-                body["project_name"] = target;
-            }
+            var body = new MoveModelsRequest { Ids = Ids(models), Project = existing, ProjectName = existing is null ? target : null };
             if (await RunAsync("models.move", body, $"Moved to {target}") && existing is null)
             {
                 _projects = null; // A new project: list them again when next needed.
@@ -748,20 +730,18 @@ public sealed partial class ModelTable
         await JS.InvokeVoidAsync("cairn.download", $"Cairn {name} Models.csv", csv, "text/csv;charset=utf-8");
     }
 
-    private static JsonArray Ids(IEnumerable<ModelRow> models) => new([.. models.Select(m => (JsonNode)m.Id)]);
+    private static List<string?> Ids(IEnumerable<ModelRow> models) => [.. models.Select(m => m.Id)];
 
     /// <summary>Runs a <c>*_many</c> call; its per-model failures are reported with the API's own message.</summary>
-    private async Task RunBatchAsync(string endpoint, IReadOnlyList<ModelRow> models, string verb, JsonObject? extra = null)
+    private async Task RunBatchAsync(string endpoint, IReadOnlyList<ModelRow> models, string verb, bool force = false)
     {
         if (models.Count == 0)
         {
             return;
         }
-        var body = extra ?? [];
-        body["ids"] = Ids(models);
         try
         {
-            var data = await Api.CallAsync(endpoint, body);
+            var data = await Api.CallAsync(endpoint, new ModelIdsRequest { Ids = Ids(models), Force = force });
             var succeeded = (data["succeeded"] as JsonArray)?.Count ?? 0;
             var failed = (data["failed"] as JsonArray ?? []).OfType<JsonObject>().ToList();
             if (succeeded > 0)
@@ -781,7 +761,7 @@ public sealed partial class ModelTable
         await ReloadAsync(Math.Max(PageSize, _rows.Count));
     }
 
-    private async Task<bool> RunAsync(string endpoint, JsonObject body, string done)
+    private async Task<bool> RunAsync<TRequest>(string endpoint, TRequest body, string done)
     {
         var ok = false;
         try

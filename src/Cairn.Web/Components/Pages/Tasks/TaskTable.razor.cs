@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 using Cairn.Web.Api;
 using Cairn.Web.Components.Models;
 using Cairn.Web.Tasks;
@@ -136,7 +136,7 @@ public sealed partial class TaskTable
         }
         try
         {
-            var found = await ProjectSummary.QueryAsync(Api, new JsonObject { ["id"] = new JsonArray(ProjectId) });
+            var found = await ProjectSummary.QueryAsync(Api, new GetAllProjectsRequest { Id = [ProjectId] });
             _notFound = found.Count == 0;
             _project = found.FirstOrDefault();
             return !_notFound;
