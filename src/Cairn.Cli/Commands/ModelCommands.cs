@@ -414,7 +414,16 @@ internal static class ModelCommands
             var progress = context.StartProgress("upload");
             var uploaded = await context.Storage.UploadFileAsync(weights.FullName, url, progress, cancellationToken).ConfigureAwait(false);
             context.StopProgress();
-            return await options.RegisterAsync(context, uploaded.Url, Path.GetFileNameWithoutExtension(weights.Name), uploaded, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await options.RegisterAsync(context, uploaded.Url, Path.GetFileNameWithoutExtension(weights.Name), uploaded, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The server refused the model (e.g. a bad name): the file just stored would be an orphan.
+                await context.Storage.DeleteAsync(uploaded.Url, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
         });
         return command;
     }
