@@ -216,4 +216,15 @@ public sealed class CliModelsTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal("PyTorch", model["framework"]!.GetValue<string>());
         Assert.True(model["ready"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task An_upload_the_server_refuses_to_register_leaves_no_file_behind()
+    {
+        var file = WriteWeights("orphan-check.onnx", 1024);
+        var result = await _cli.RunAsync("models", "upload", file, "--project", Unique("cli-orphan"), "--name", "ab");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("name must be at least 3 characters long", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(fixture.Server.DataDir, "orphan-check.onnx", SearchOption.AllDirectories));
+    }
 }

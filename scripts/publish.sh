@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the server as one self-contained file for a runtime (default linux-x64) and prints its
+# path. The folder it prints holds the binary and wwwroot/ (the web UI's static files, served from
+# beside the binary); copy both. See docs/deploy.md.
+#   scripts/publish.sh [RID] [OUTPUT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rid="${1:-linux-x64}"
+out="${2:-artifacts/publish/cairn-server-$rid}"
+rm -rf "$out"
+dotnet publish src/Cairn.Server/Cairn.Server.csproj -c Release -r "$rid" --self-contained true \
+  -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:EnableCompressionInSingleFile=true \
+  -p:DebugType=none -p:GenerateDocumentationFile=false -o "$out" -v q -nologo >&2
+binary="$out/Cairn.Server"
+[ -x "$binary" ] || binary="$out/Cairn.Server.exe"
+echo "$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
