@@ -45,6 +45,16 @@ public sealed class JsonLogFormatTests
             }
         };
         server.BeginOutputReadLine();
+        // Drained too, so a full stderr pipe can never block the server.
+        var errors = new ConcurrentQueue<string>();
+        server.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                errors.Enqueue(e.Data);
+            }
+        };
+        server.BeginErrorReadLine();
         try
         {
             var trx = "jsonlog-" + Guid.NewGuid().ToString("N");
@@ -53,7 +63,10 @@ public sealed class JsonLogFormatTests
             JsonObject? logged = null;
             while (logged is null)
             {
-                Assert.False(server.HasExited, "the server exited: " + await server.StandardError.ReadToEndAsync());
+                if (server.HasExited)
+                {
+                    Assert.Fail("the server exited: " + string.Join('\n', errors));
+                }
                 Assert.True(DateTime.UtcNow < deadline, "no JSON line with the transaction id; stdout:\n" + string.Join('\n', lines));
                 try
                 {
