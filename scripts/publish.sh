@@ -10,7 +10,10 @@ out="${2:-artifacts/publish/cairn-server-$rid}"
 rm -rf "$out"
 dotnet publish src/Cairn.Server/Cairn.Server.csproj -c Release -r "$rid" --self-contained true \
   -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:EnableCompressionInSingleFile=true \
-  -p:DebugType=none -p:GenerateDocumentationFile=false -o "$out" -v q -nologo >&2
+  -o "$out" -v q -nologo >&2
+# Symbols and XML docs are not needed to run it (global DebugType/GenerateDocumentationFile would
+# break the projects that embed sources or need docs for their analyzers).
+find "$out" -maxdepth 1 \( -name '*.pdb' -o -name '*.xml' \) -delete
 binary="$out/Cairn.Server"
 [ -x "$binary" ] || binary="$out/Cairn.Server.exe"
 echo "$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
