@@ -21,3 +21,22 @@ catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketExcepti
     await Console.Error.WriteLineAsync($"cairn: cannot listen: {e.Message}");
     return 2;
 }
+catch (Exception e) when (NativeLibraryFailure(e) is { } missing)
+{
+    // A single-file binary copied without its native libraries (or to a platform they do not
+    // fit) fails here: one line naming the library, not a stack trace.
+    await Console.Error.WriteLineAsync($"cairn: a native library could not be loaded: {missing.Message}");
+    return 2;
+}
+
+static Exception? NativeLibraryFailure(Exception? e)
+{
+    for (; e is not null; e = e.InnerException)
+    {
+        if (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
+        {
+            return e;
+        }
+    }
+    return null;
+}

@@ -104,6 +104,15 @@ internal sealed class PostgresFileStore(PostgresDatabase database) : IFileStore
         return await ReadDeletionsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<long> CountDeletionsAsync(string? excludedLastError = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "SELECT COUNT(*) FROM file_deletions WHERE @excluded::text IS NULL OR last_error IS DISTINCT FROM @excluded::text", connection);
+        command.Add("excluded", excludedLastError);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<List<FileDeletion>> ReadDeletionsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var deletions = new List<FileDeletion>();

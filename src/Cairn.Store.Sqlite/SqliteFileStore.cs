@@ -105,6 +105,15 @@ internal sealed class SqliteFileStore(SqliteDatabase database) : IFileStore
         return await ReadDeletionsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<long> CountDeletionsAsync(string? excludedLastError = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM file_deletions WHERE $excluded IS NULL OR last_error IS NULL OR last_error <> $excluded";
+        command.Add("$excluded", excludedLastError);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<List<FileDeletion>> ReadDeletionsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
         var deletions = new List<FileDeletion>();

@@ -65,6 +65,21 @@ public abstract class FileStoreContract(IStoreProvider provider) : StoreContract
     }
 
     [Fact]
+    public async Task The_deletion_count_counts_the_queue_leaving_out_entries_with_the_excluded_error()
+    {
+        Assert.Equal(0, await Store.Files.CountDeletionsAsync());
+        await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now);
+        await Store.Files.EnqueueDeletionAsync("http://files/b.bin", Now);
+        await Store.Files.EnqueueDeletionAsync("http://files/c.bin", Now);
+        var claimed = await Store.Files.ClaimDeletionsAsync(Now, 10, Lease);
+        await Store.Files.RetryDeletionAsync(claimed[0].Id, Now, "gone");
+        await Store.Files.RetryDeletionAsync(claimed[1].Id, Now, "timed out");
+
+        Assert.Equal(3, await Store.Files.CountDeletionsAsync());
+        Assert.Equal(2, await Store.Files.CountDeletionsAsync("gone"));
+    }
+
+    [Fact]
     public async Task A_deletion_queued_for_later_is_not_claimed_before_it_is_due()
     {
         await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now.AddMinutes(1));

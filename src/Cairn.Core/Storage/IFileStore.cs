@@ -37,6 +37,13 @@ public interface IFileStore
 
     /// <summary>The queued deletions in queue order, for inspection.</summary>
     Task<IReadOnlyList<FileDeletion>> ListDeletionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many deletions are queued (one count query, for the queue-depth gauge), leaving out the
+    /// entries whose last error is exactly <paramref name="excludedLastError"/> (the job's marker for
+    /// entries whose file is already gone).
+    /// </summary>
+    Task<long> CountDeletionsAsync(string? excludedLastError = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A file the file server stored: its path under the storage root, size and SHA-256 (lowercase hex).</summary>

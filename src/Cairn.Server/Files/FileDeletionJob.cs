@@ -15,7 +15,7 @@ namespace Cairn.Server.Files;
 /// </summary>
 public sealed class FileDeletionJob(
     IMetadataStore store, FileStorage storage, ExternalStorage external, FileDeletionQueue queue, TimeProvider time, IOptions<CairnOptions> options,
-    ILogger<FileDeletionJob> logger) : BackgroundService
+    CairnMetrics metrics, ILogger<FileDeletionJob> logger) : BackgroundService
 {
     private readonly TimeSpan _grace = TimeSpan.FromSeconds(options.Value.FileDeletionGraceSeconds);
 
@@ -67,6 +67,7 @@ public sealed class FileDeletionJob(
                 while (await ProcessDueAsync(stoppingToken).ConfigureAwait(false) == BatchSize)
                 {
                 }
+                metrics.SetDeletionQueueDepth(await store.Files.CountDeletionsAsync(DeletedMarker, stoppingToken).ConfigureAwait(false));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

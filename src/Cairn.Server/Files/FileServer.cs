@@ -277,7 +277,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         var name = path[(path.LastIndexOf('/') + 1)..];
         var downloadName = http.Request.Query.ContainsKey("download") ? name : null;
         IResult result;
-        if (storage.Blobs is DiskBlobStore disk)
+        if (storage.Disk is { } disk)
         {
             var body = http.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
             http.Features.Set<IHttpResponseBodyFeature>(new FileSendingBodyFeature(body));

@@ -41,14 +41,20 @@ public sealed class FileStorage
 
     public FileStorage(IBlobStore blobs, IOptions<CairnOptions> options, IMetadataStore store, TimeProvider time)
     {
-        Blobs = blobs;
+        // Every blob-store call of the file server is a span (TracedBlobStore); the disk's own
+        // shortcuts (folders, sendfile) go to the disk store itself.
+        Disk = blobs as DiskBlobStore;
+        Blobs = new TracedBlobStore(blobs);
         _store = store;
         _time = time;
         Root = options.Value.FilesRootPath;
     }
 
-    /// <summary>Where the bytes are.</summary>
+    /// <summary>Where the bytes are (calls through it are traced).</summary>
     public IBlobStore Blobs { get; }
+
+    /// <summary>The local-disk store when that is the provider, for what only a disk can do; null otherwise.</summary>
+    public DiskBlobStore? Disk { get; }
 
     /// <summary>The local storage root (a full path); holds the files only with the disk provider.</summary>
     public string Root { get; }
@@ -128,7 +134,7 @@ public sealed class FileStorage
     /// <summary>Why a file cannot be stored at <paramref name="relativePath"/> (a folder is there, or a file where a folder must be); null when it can.</summary>
     public async Task<string?> FindConflictAsync(string relativePath, CancellationToken cancellationToken)
     {
-        if (Blobs is DiskBlobStore disk)
+        if (Disk is { } disk)
         {
             return disk.FindConflict(relativePath);
         }
@@ -151,7 +157,7 @@ public sealed class FileStorage
 
     private async Task<bool> IsFolderAsync(string relativePath, CancellationToken cancellationToken)
     {
-        if (Blobs is DiskBlobStore disk)
+        if (Disk is { } disk)
         {
             return disk.IsFolder(relativePath);
         }
@@ -210,5 +216,5 @@ public sealed class FileStorage
     }
 
     /// <summary>Removes temporary files left by uploads that a crash interrupted (disk provider).</summary>
-    public int RemoveAbandonedUploads() => Blobs is DiskBlobStore disk ? disk.RemoveAbandonedUploads() : 0;
+    public int RemoveAbandonedUploads() => Disk is { } disk ? disk.RemoveAbandonedUploads() : 0;
 }

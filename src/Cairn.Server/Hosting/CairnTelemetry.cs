@@ -44,7 +44,8 @@ public static class CairnTelemetry
         }
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] ?? "cairn"))
-            .WithTracing(tracing => tracing.AddSource(Name).AddOtlpExporter(Exporter))
+            // "Npgsql": the PostgreSQL store's commands, as spans of the driver's own source.
+            .WithTracing(tracing => tracing.AddSource(Name, "Npgsql").AddOtlpExporter(Exporter))
             .WithMetrics(metrics => metrics.AddMeter(Name).AddOtlpExporter(Exporter));
     }
 
@@ -79,7 +80,16 @@ public sealed class CairnMetrics
         Duration = Meter.CreateHistogram<double>("cairn.api.duration", "s", "Time to answer an API call, by endpoint and result code.");
         UploadBytes = Meter.CreateCounter<long>("cairn.files.upload.bytes", "By", "Bytes stored by the file server's uploads.");
         DownloadBytes = Meter.CreateCounter<long>("cairn.files.download.bytes", "By", "Bytes served by the file server's downloads.");
+        // An observable gauge cannot query the store (its callback is synchronous): the deletion
+        // job counts the queue on each pass (at least every 30 s) and the gauge reports that count.
+        Meter.CreateObservableGauge("cairn.files.deletion_queue.depth", () => Interlocked.Read(ref _deletionQueueDepth), "{file}",
+            "Files queued for deletion and not yet deleted, as of the deletion job's last pass.");
     }
+
+    private long _deletionQueueDepth;
+
+    /// <summary>Sets what <c>cairn.files.deletion_queue.depth</c> reports.</summary>
+    public void SetDeletionQueueDepth(long depth) => Interlocked.Exchange(ref _deletionQueueDepth, depth);
 
     public Meter Meter { get; }
 

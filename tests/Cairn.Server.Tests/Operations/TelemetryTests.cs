@@ -111,6 +111,70 @@ public sealed class TelemetryTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task The_file_servers_blob_store_calls_are_spans_with_the_key()
+    {
+        var name = $"telemetry/{Guid.NewGuid():N}.bin";
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == CairnTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        using var files = await FilesClient.ForAsync(_server);
+        using (var response = await files.UploadAsync(name, Encoding.UTF8.GetBytes("span me")))
+        {
+            response.EnsureSuccessStatusCode();
+        }
+
+        // Other tests share the source: only this test's key counts.
+        bool Has(string span) => spans.Any(s => s.DisplayName == span && Equals(s.GetTagItem(Cairn.Server.Files.TracedBlobStore.KeyTag), name));
+        await EventuallyAsync(() => Has("blob.upload"));
+        var upload = spans.First(s => s.DisplayName == "blob.upload" && Equals(s.GetTagItem(Cairn.Server.Files.TracedBlobStore.KeyTag), name));
+        Assert.Equal(ActivityStatusCode.Ok, upload.Status);
+        Assert.Equal(7L, upload.GetTagItem("cairn.blob.size"));
+        Assert.Equal(ActivityKind.Client, upload.Kind);
+    }
+
+    [Fact]
+    public async Task The_deletion_queue_depth_is_a_gauge_on_the_servers_meter()
+    {
+        // A long grace period keeps the queued file in the queue while the gauge is read.
+        await using var server = await TestServer.StartAsync(["--Cairn:FileDeletionGraceSeconds=3600"]);
+        var meter = server.Service<CairnMetrics>().Meter;
+        long? depth = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, meter) && instrument.Name == "cairn.files.deletion_queue.depth")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => depth = value);
+        listener.Start();
+
+        var filesUrl = server.Service<Microsoft.Extensions.Options.IOptions<CairnOptions>>().Value.FilesUrl;
+        var queue = server.Service<Cairn.Server.Files.FileDeletionQueue>();
+        Assert.True(await queue.EnqueueAsync($"{filesUrl}/gauge/a.bin"));
+        Assert.True(await queue.EnqueueAsync($"{filesUrl}/gauge/b.bin"));
+
+        for (var i = 0; i < 200 && depth != 2; i++)
+        {
+            listener.RecordObservableInstruments();
+            if (depth != 2)
+            {
+                await Task.Delay(50);
+            }
+        }
+        Assert.Equal(2, depth);
+    }
+
+    [Fact]
     public async Task Nothing_is_exported_unless_an_otlp_endpoint_is_configured()
     {
         Assert.Null(_server.Services.GetService(typeof(TracerProvider)));

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the server as one self-contained file for a runtime (default linux-x64) and prints its
+# path. The folder it prints holds the binary and wwwroot/ (the web UI's static files, served from
+# beside the binary); copy both. See docs/deploy.md.
+#   scripts/publish.sh [RID] [OUTPUT_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rid="${1:-linux-x64}"
+out="${2:-artifacts/publish/cairn-server-$rid}"
+rm -rf "$out"
+dotnet publish src/Cairn.Server/Cairn.Server.csproj -c Release -r "$rid" --self-contained true \
+  -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:EnableCompressionInSingleFile=true \
+  -o "$out" -v q -nologo >&2
+# Symbols and XML docs are not needed to run it (global DebugType/GenerateDocumentationFile would
+# break the projects that embed sources or need docs for their analyzers).
+find "$out" -maxdepth 1 \( -name '*.pdb' -o -name '*.xml' \) -delete
+binary="$out/Cairn.Server"
+[ -x "$binary" ] || binary="$out/Cairn.Server.exe"
+echo "$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
