@@ -111,13 +111,19 @@ public sealed partial class PackageTests(ITestOutputHelper log)
         var id = Metadata("id")!;
         Assert.Equal("Apache-2.0", Metadata("license"));
         Assert.Equal("README.md", Metadata("readme"));
-        Assert.NotNull(package.GetEntry("README.md"));
-        Assert.NotNull(package.GetEntry("LICENSE"));
-        Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.dll"));
-        Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.xml"));
+        Assert.True(package.GetEntry("README.md") is not null, $"{id}: no README.md in the package.");
+        Assert.True(package.GetEntry("LICENSE") is not null, $"{id}: no LICENSE in the package.");
+        // A .NET tool (the cairn command line) carries its program under tools/, a library under lib/ with its XML docs.
+        var isTool = nuspec.Descendants().Any(e => e.Name.LocalName == "packageType" && (string?)e.Attribute("name") == "DotnetTool");
+        var folder = isTool ? "tools/net10.0/any" : "lib/net10.0";
+        Assert.True(package.GetEntry($"{folder}/{id}.dll") is not null, $"{id}: no {folder}/{id}.dll in the package.");
+        if (!isTool)
+        {
+            Assert.NotNull(package.GetEntry($"{folder}/{id}.xml"));
+        }
 
         using var symbols = ZipFile.OpenRead(Path.ChangeExtension(path, ".snupkg"));
-        Assert.NotNull(symbols.GetEntry($"lib/net10.0/{id}.pdb"));
+        Assert.True(symbols.GetEntry($"{folder}/{id}.pdb") is not null, $"{id}: no {folder}/{id}.pdb in the symbol package.");
         return nuspec;
     }
 
