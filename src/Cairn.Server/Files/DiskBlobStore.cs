@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Cairn.Core.Blobs;
 
@@ -11,8 +12,10 @@ namespace Cairn.Server.Files;
 /// </summary>
 public sealed class DiskBlobStore : IBlobStore
 {
-    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
     private readonly TimeProvider _time;
+
+    // Temporary files of this process's live uploads: never abandoned, however long they idle.
+    private readonly ConcurrentDictionary<string, byte> _live = new(StringComparer.Ordinal);
 
     public DiskBlobStore(string root, TimeProvider time)
     {
@@ -70,7 +73,16 @@ public sealed class DiskBlobStore : IBlobStore
     {
         var destination = Resolve(key);
         var temporary = Path.Combine(UploadsPath, $"{Guid.NewGuid():N}.part");
-        return Task.FromResult<IBlobUpload>(new DiskUpload(key, destination, temporary));
+        _live[temporary] = 0;
+        try
+        {
+            return Task.FromResult<IBlobUpload>(new DiskUpload(key, destination, temporary, () => _live.TryRemove(temporary, out _)));
+        }
+        catch
+        {
+            _live.TryRemove(temporary, out _);
+            throw;
+        }
     }
 
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
@@ -151,17 +163,20 @@ public sealed class DiskBlobStore : IBlobStore
     /// <summary>Whether a folder (not a file) is at <paramref name="key"/>.</summary>
     public bool IsFolder(string key) => Directory.Exists(Resolve(key));
 
-    /// <summary>Removes temporary files left by uploads that a crash interrupted.</summary>
-    public int RemoveAbandonedUploads()
+    /// <summary>
+    /// Removes temporary files left by uploads whose server died: files that no live upload of this
+    /// process owns and that nobody wrote for <paramref name="age"/>. Another replica on a shared
+    /// root may be writing one; its uploads are cut after their idle timeout, so keep
+    /// <paramref name="age"/> well above it.
+    /// </summary>
+    public int RemoveAbandonedUploads(TimeSpan age)
     {
         var removed = 0;
-        var cutoff = _time.GetUtcNow() - AbandonedAfter;
+        var cutoff = _time.GetUtcNow() - age;
         foreach (var file in new DirectoryInfo(UploadsPath).EnumerateFiles("*.part"))
         {
-            // Another replica on a shared root may be writing a recent one.
-            if (file.LastWriteTimeUtc < cutoff.UtcDateTime)
+            if (!_live.ContainsKey(file.FullName) && file.LastWriteTimeUtc < cutoff.UtcDateTime && TryDelete(file.FullName))
             {
-                TryDelete(file.FullName);
                 removed++;
             }
         }
@@ -170,19 +185,22 @@ public sealed class DiskBlobStore : IBlobStore
 
     private static BlobInfo Info(string key, FileInfo file) => new(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc));
 
-    private static void TryDelete(string path)
+    private static bool TryDelete(string path)
     {
         try
         {
+            // Two replicas may remove one file at once: a file already gone is not an error.
             File.Delete(path);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Left for RemoveAbandonedUploads.
+            return false;
         }
     }
 
-    private sealed class DiskUpload(string key, string destination, string temporary) : IBlobUpload
+    private sealed class DiskUpload(string key, string destination, string temporary, Action finished) : IBlobUpload
     {
         private readonly List<ReadOnlyMemory<byte>> _segments = [];
         private Microsoft.Win32.SafeHandles.SafeFileHandle? _file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
@@ -216,6 +234,7 @@ public sealed class DiskBlobStore : IBlobStore
             }
             File.Move(temporary, destination, overwrite: true);
             _committed = true;
+            finished();
             return Task.FromResult(Info(key, new FileInfo(destination)));
         }
 
@@ -227,6 +246,7 @@ public sealed class DiskBlobStore : IBlobStore
             {
                 TryDelete(temporary);
             }
+            finished();
             return ValueTask.CompletedTask;
         }
     }

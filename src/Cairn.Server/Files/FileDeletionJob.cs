@@ -40,18 +40,6 @@ public sealed class FileDeletionJob(
     {
         try
         {
-            var removed = storage.RemoveAbandonedUploads();
-            if (removed > 0)
-            {
-                logger.LogInformation("Removed {Count} abandoned partial uploads", removed);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(e, "Could not look for abandoned partial uploads");
-        }
-        try
-        {
             await RetryWaitingForCredentialsAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)

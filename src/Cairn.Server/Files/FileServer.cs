@@ -157,7 +157,7 @@ public sealed class FileServer(FileStorage storage, TokenService tokens, IMetada
         var received = new List<(string Path, ReceivedFile File)>();
         try
         {
-            var reader = new MultipartBodyReader(request.BodyReader, boundary);
+            var reader = new MultipartBodyReader(request.BodyReader, boundary, TimeSpan.FromSeconds(_options.UploadIdleTimeoutSeconds));
             long total = 0;
             while (await ReadPartAsync(reader, limit, http.RequestAborted).ConfigureAwait(false) is { } headers)
             {

@@ -215,6 +215,6 @@ public sealed class FileStorage
         return outcome;
     }
 
-    /// <summary>Removes temporary files left by uploads that a crash interrupted (disk provider).</summary>
-    public int RemoveAbandonedUploads() => Disk is { } disk ? disk.RemoveAbandonedUploads() : 0;
+    /// <summary>Removes temporary files left by uploads that a crash interrupted (disk provider; see <see cref="DiskBlobStore.RemoveAbandonedUploads"/>).</summary>
+    public int RemoveAbandonedUploads(TimeSpan age) => Disk is { } disk ? disk.RemoveAbandonedUploads(age) : 0;
 }

@@ -29,12 +29,17 @@ public sealed class MultipartBodyReader
 
     // "\r\n--boundary": a part's bytes end where this begins. The first boundary has no CRLF before it.
     private readonly byte[] _delimiter;
+    private readonly TimeSpan _idleTimeout;
     private State _state = State.Preamble;
 
-    public MultipartBodyReader(PipeReader body, string boundary)
+    /// <param name="body">The request's body.</param>
+    /// <param name="boundary">The multipart boundary.</param>
+    /// <param name="idleTimeout">How long a read may wait for bytes before the body counts as cut (an <see cref="IOException"/>); infinite when not given.</param>
+    public MultipartBodyReader(PipeReader body, string boundary, TimeSpan? idleTimeout = null)
     {
         _body = body;
         _delimiter = Encoding.ASCII.GetBytes("\r\n--" + boundary);
+        _idleTimeout = idleTimeout ?? Timeout.InfiniteTimeSpan;
     }
 
     private enum State
@@ -79,7 +84,7 @@ public sealed class MultipartBodyReader
         long length = 0;
         while (true)
         {
-            var result = await _body.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             // Every read is matched by one AdvanceTo, also when the consumer throws (a file over
             // the limit, a failed write), so Kestrel can still drain or abort the body.
@@ -119,12 +124,40 @@ public sealed class MultipartBodyReader
         }
     }
 
+    /// <summary>
+    /// The pipe's next read, cut after <see cref="_idleTimeout"/> without bytes: Kestrel's minimum
+    /// data rate averages over the whole body, so a client that sent a lot can otherwise stall for hours.
+    /// </summary>
+    /// <exception cref="IOException">No bytes arrived within the idle timeout.</exception>
+    private async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken)
+    {
+        if (_idleTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return await _body.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        // Bytes already there need no timer.
+        if (_body.TryRead(out var ready))
+        {
+            return ready;
+        }
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(_idleTimeout);
+        try
+        {
+            return await _body.ReadAsync(idle.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"No bytes arrived for {_idleTimeout.TotalSeconds:0} s (Cairn:UploadIdleTimeoutSeconds).");
+        }
+    }
+
     private async Task SkipPreambleAsync(CancellationToken cancellationToken)
     {
         var first = _delimiter.AsMemory(2); // "--boundary", without the CRLF
         while (true)
         {
-            var result = await _body.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             var found = IndexOf(buffer, first.Span);
             if (found >= 0)
@@ -150,7 +183,7 @@ public sealed class MultipartBodyReader
     {
         while (true)
         {
-            var result = await _body.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (StartsWith(buffer, "--"u8))
             {

@@ -50,6 +50,23 @@ public sealed class CairnOptions
     public bool FilesAuth { get; set; } = true;
 
     /// <summary>
+    /// How long, in seconds, an upload may go without receiving a byte before it is cut (400).
+    /// Bounds how stale a live upload's temporary file can get, which is what lets
+    /// <see cref="AbandonedUploadAgeSeconds"/> tell another replica's live upload from a dead one.
+    /// </summary>
+    public int UploadIdleTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// A temporary upload file not written for this many seconds, and not owned by a live upload
+    /// of this process, is abandoned (its server was killed) and removed. Keep it well above
+    /// <see cref="UploadIdleTimeoutSeconds"/>: replicas sharing the folder judge each other's files by it.
+    /// </summary>
+    public int AbandonedUploadAgeSeconds { get; set; } = 3600;
+
+    /// <summary>How often, in seconds, abandoned temporary upload files are looked for (also once at start-up).</summary>
+    public int AbandonedUploadIntervalSeconds { get; set; } = 600;
+
+    /// <summary>
     /// Seconds a queued file deletion waits before it runs (ClearML's async-delete job sleeps 10 s
     /// when idle), so a client that deletes the file itself right after deleting its model
     /// (the SDK's <c>Model.remove</c>, <c>Task.delete</c>) finds it still there.
@@ -157,6 +174,18 @@ public sealed class CairnOptions
         if (MaxUploadBytes < 0)
         {
             return $"Cairn:MaxUploadBytes must be 0 (no limit) or more (got {MaxUploadBytes}).";
+        }
+        if (UploadIdleTimeoutSeconds < 1)
+        {
+            return $"Cairn:UploadIdleTimeoutSeconds must be at least 1 (got {UploadIdleTimeoutSeconds}).";
+        }
+        if (AbandonedUploadAgeSeconds < 1)
+        {
+            return $"Cairn:AbandonedUploadAgeSeconds must be at least 1 (got {AbandonedUploadAgeSeconds}).";
+        }
+        if (AbandonedUploadIntervalSeconds < 1)
+        {
+            return $"Cairn:AbandonedUploadIntervalSeconds must be at least 1 (got {AbandonedUploadIntervalSeconds}).";
         }
         if (FileDeletionGraceSeconds is < 0 or > 3600)
         {

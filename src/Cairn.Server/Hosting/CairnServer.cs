@@ -91,6 +91,7 @@ public static class CairnServer
         services.AddSingleton<ExternalStorage>();
         services.AddSingleton<FileDeletionQueue>();
         services.AddHostedService<FileDeletionJob>();
+        services.AddHostedService<AbandonedUploadJob>();
         services.AddCairnWeb(new CairnWebOptions
         {
             ApiUrl = options.ApiUrl,
