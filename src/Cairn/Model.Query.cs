@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Experiments;
+using Cairn.Protocol;
 using Cairn.Models;
 using Cairn.Session;
 
@@ -119,7 +120,7 @@ public partial class Model
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(key, nameof(metadata));
-            filter[$"metadata.{ClearmlText.EscapeMetadataKey(key)}.value"] = value;
+            filter[MetadataKeys.ValuePath(key)] = value;
         }
         await foreach (var model in ModelWire.GetAllAsync(session, filter, maxResults, cancellationToken, pageSize).ConfigureAwait(false))
         {

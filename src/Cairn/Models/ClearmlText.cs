@@ -26,41 +26,4 @@ internal static class ClearmlText
         }
         return escaped.Append('$').ToString();
     }
-
-    /// <summary>
-    /// ClearML's metadata key escaping (api.md §3.4), needed to address one key in a
-    /// <c>metadata.&lt;key&gt;.value</c> query path when the key holds a dot.
-    /// </summary>
-    public static string EscapeMetadataKey(string key)
-    {
-        var stripped = key.Trim();
-        var escaped = new StringBuilder(stripped.Length + 4);
-        for (var i = 0; i < stripped.Length; i++)
-        {
-            var c = stripped[i];
-            switch (c)
-            {
-                case '%':
-                    escaped.Append("%%");
-                    break;
-                case '.':
-                    escaped.Append("%2E");
-                    break;
-                case '$':
-                    escaped.Append("%24");
-                    break;
-                case '_' when i + 1 < stripped.Length && stripped[i + 1] == '_':
-                    escaped.Append("%_%_");
-                    i++;
-                    break;
-                case '_' when i == 0:
-                    escaped.Append("%_");
-                    break;
-                default:
-                    escaped.Append(c);
-                    break;
-            }
-        }
-        return escaped.ToString();
-    }
 }
