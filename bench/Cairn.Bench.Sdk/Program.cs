@@ -68,36 +68,52 @@ try
         {
             await RunAsync("curl", "--silent", "--output", "/dev/null", "--request", "DELETE", "--header", $"Authorization: Bearer {token}", curlUrl);
             await storage.DeleteAsync(sdkUrl!);
-        }
-        // Every timed step starts with no dirty pages from the step before (untimed `sync`): otherwise
-        // the second upload of a round pays for writing back the first one's gigabyte.
-        await SyncAsync();
-        var (children, serverCpu) = (CpuTime.Children(), CpuTime.Of(server.ProcessId));
-        curlUp.Add(await RunAsync("curl", "--silent", "--show-error", "--fail", "--output", "/dev/null",
-            "--header", $"Authorization: Bearer {token}",
-            "--form", $"/{curlObject}=@{source};filename=/{curlObject};type=application/octet-stream", server.FilesBase.AbsoluteUri));
-        curlUpCpu.Add((CpuTime.Children() - children, CpuTime.Of(server.ProcessId) - serverCpu));
-
-        await SyncAsync();
-        SelfMemory.ResetPeak();
-        var (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
-        var watch = Stopwatch.StartNew();
-        sdkUrl = await model.UpdateWeightsAsync(source, iteration: round);
-        await OutputModel.WaitForUploadsAsync();
-        sdkUp.Add(watch.Elapsed.TotalSeconds);
-        sdkUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
-
-        if (round > 1)
-        {
             await storage.DeleteAsync(rawUrl);
         }
-        await SyncAsync();
-        (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
-        watch.Restart();
-        await storage.UploadFileAsync(source, rawUrl);
-        rawUp.Add(watch.Elapsed.TotalSeconds);
-        rawUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
-        upPeak = Math.Max(upPeak, SelfMemory.PeakMiB());
+        // Every timed step starts with no dirty pages from the step before (untimed `sync`): otherwise
+        // the second upload of a round pays for writing back the first one's gigabyte. The three
+        // uploads take turns going first: the page cache's cost depends on the order (on this VM,
+        // pages the host took back cost the writer a fault each, and the first gigabyte of a round
+        // mostly gets pages the previous round's deletions just freed), so a fixed order would
+        // charge one client for the machine.
+        async Task CurlUploadAsync()
+        {
+            await SyncAsync();
+            var (children, serverCpu) = (CpuTime.Children(), CpuTime.Of(server.ProcessId));
+            curlUp.Add(await RunAsync("curl", "--silent", "--show-error", "--fail", "--output", "/dev/null",
+                "--header", $"Authorization: Bearer {token}",
+                "--form", $"/{curlObject}=@{source};filename=/{curlObject};type=application/octet-stream", server.FilesBase.AbsoluteUri));
+            curlUpCpu.Add((CpuTime.Children() - children, CpuTime.Of(server.ProcessId) - serverCpu));
+        }
+        async Task SdkUploadAsync()
+        {
+            await SyncAsync();
+            SelfMemory.ResetPeak();
+            var (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
+            var timer = Stopwatch.StartNew();
+            sdkUrl = await model.UpdateWeightsAsync(source, iteration: round);
+            await OutputModel.WaitForUploadsAsync();
+            sdkUp.Add(timer.Elapsed.TotalSeconds);
+            sdkUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
+            upPeak = Math.Max(upPeak, SelfMemory.PeakMiB());
+        }
+        async Task RawUploadAsync()
+        {
+            await SyncAsync();
+            SelfMemory.ResetPeak();
+            var (self, serverBefore) = (CpuTime.Self(), CpuTime.Of(server.ProcessId));
+            var timer = Stopwatch.StartNew();
+            await storage.UploadFileAsync(source, rawUrl);
+            rawUp.Add(timer.Elapsed.TotalSeconds);
+            rawUpCpu.Add((CpuTime.Self() - self, CpuTime.Of(server.ProcessId) - serverBefore));
+            upPeak = Math.Max(upPeak, SelfMemory.PeakMiB());
+        }
+        Func<Task>[] uploads = [CurlUploadAsync, SdkUploadAsync, RawUploadAsync];
+        for (var turn = 0; turn < uploads.Length; turn++)
+        {
+            await uploads[(turn + round - 1) % uploads.Length]();
+        }
+        var watch = Stopwatch.StartNew();
 
         File.Delete(curlTarget);
         await SyncAsync();
@@ -136,7 +152,7 @@ try
     var up = Median(sdkUp) / Median(curlUp);
     var down = Median(sdkCold) / Median(curlDown);
     var mib = (double)fileMiB;
-    report.AppendLine(Invariant($"{fileMiB} MiB of random bytes, {rounds} rounds (medians), {warmCalls} cache hits per round; load average {SelfMemory.LoadAverage()} at the end; {Environment.ProcessorCount} cores."));
+    report.AppendLine(Invariant($"{fileMiB} MiB of random bytes, {rounds} rounds (medians), {warmCalls} cache hits per round; the three uploads take turns going first (round 1: curl, SDK, bare; round 2: SDK, bare, curl; round 3: bare, curl, SDK); load average {SelfMemory.LoadAverage()} at the end; {Environment.ProcessorCount} cores."));
     report.AppendLine();
     report.AppendLine("| step | SDK | curl | SDK / curl | target | SDK peak RSS | target |");
     report.AppendLine("|---|---|---|---|---|---|---|");
