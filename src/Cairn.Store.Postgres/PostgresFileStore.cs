@@ -97,10 +97,13 @@ internal sealed class PostgresFileStore(PostgresDatabase database) : IFileStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<FileDeletion>> ListDeletionsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<FileDeletion>> ListDeletionsAsync(long afterId = 0, int limit = 1000, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"SELECT {DeletionColumns} FROM file_deletions ORDER BY id", connection);
+        await using var command = new NpgsqlCommand($"SELECT {DeletionColumns} FROM file_deletions WHERE id > @after ORDER BY id LIMIT @limit", connection);
+        command.Add("after", afterId);
+        command.Add("limit", limit);
         return await ReadDeletionsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 

@@ -97,11 +97,14 @@ internal sealed class SqliteFileStore(SqliteDatabase database) : IFileStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<FileDeletion>> ListDeletionsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<FileDeletion>> ListDeletionsAsync(long afterId = 0, int limit = 1000, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, url, queued, attempts, next_attempt, last_error FROM file_deletions ORDER BY id";
+        command.CommandText = "SELECT id, url, queued, attempts, next_attempt, last_error FROM file_deletions WHERE id > $after ORDER BY id LIMIT $limit";
+        command.Add("$after", afterId);
+        command.Add("$limit", limit);
         return await ReadDeletionsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 

@@ -115,6 +115,25 @@ public abstract class FileStoreContract(IStoreProvider provider) : StoreContract
     }
 
     [Fact]
+    public async Task The_queue_is_listed_a_page_at_a_time_in_queue_order()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.Files.EnqueueDeletionAsync($"http://files/{i}.bin", Now.AddSeconds(i));
+        }
+
+        var first = await Store.Files.ListDeletionsAsync(afterId: 0, limit: 2);
+        var second = await Store.Files.ListDeletionsAsync(first[^1].Id, 2);
+        var last = await Store.Files.ListDeletionsAsync(second[^1].Id, 2);
+
+        Assert.Equal(["http://files/0.bin", "http://files/1.bin"], first.Select(d => d.Url));
+        Assert.Equal(["http://files/2.bin", "http://files/3.bin"], second.Select(d => d.Url));
+        Assert.Equal(["http://files/4.bin"], last.Select(d => d.Url));
+        Assert.Empty(await Store.Files.ListDeletionsAsync(last[^1].Id, 2));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.Files.ListDeletionsAsync(0, 0));
+    }
+
+    [Fact]
     public async Task A_completed_deletion_leaves_the_queue()
     {
         await Store.Files.EnqueueDeletionAsync("http://files/a.bin", Now);

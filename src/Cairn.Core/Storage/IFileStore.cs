@@ -35,8 +35,12 @@ public interface IFileStore
     /// <summary>Records why an attempt failed and when the next one is due.</summary>
     Task RetryDeletionAsync(long id, DateTimeOffset nextAttempt, string error, CancellationToken cancellationToken = default);
 
-    /// <summary>The queued deletions in queue order, for inspection.</summary>
-    Task<IReadOnlyList<FileDeletion>> ListDeletionsAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// A page of the queued deletions in queue order: those whose id is above
+    /// <paramref name="afterId"/>, at most <paramref name="limit"/>. The queue can hold many entries
+    /// (a deleted project's models, objects waiting for credentials), so readers page through it.
+    /// </summary>
+    Task<IReadOnlyList<FileDeletion>> ListDeletionsAsync(long afterId = 0, int limit = 1000, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// How many deletions are queued (one count query, for the queue-depth gauge), leaving out the

@@ -74,20 +74,25 @@ public sealed class FileDeletionJob(
     /// </summary>
     public async Task<int> RetryWaitingForCredentialsAsync(CancellationToken cancellationToken)
     {
-        var waiting = (await store.Files.ListDeletionsAsync(cancellationToken).ConfigureAwait(false))
-            .Where(d => d.LastError?.StartsWith(NoCredentialsMarker, StringComparison.Ordinal) == true).ToList();
-        if (waiting.Count == 0)
-        {
-            return 0;
-        }
-        logger.LogWarning("{Count} queued deletions of objects on S3, Azure or GCS wait for {Section} (the first: {Url}, {Problem}); trying them again now",
-            waiting.Count, StorageCredentials.Section, waiting[0].Url, waiting[0].LastError![NoCredentialsMarker.Length..]);
         var now = time.GetUtcNow();
-        foreach (var deletion in waiting)
+        FileDeletion? first = null;
+        var count = 0;
+        await foreach (var deletion in queue.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            await store.Files.RetryDeletionAsync(deletion.Id, now - _grace, deletion.LastError!, cancellationToken).ConfigureAwait(false);
+            if (deletion.LastError?.StartsWith(NoCredentialsMarker, StringComparison.Ordinal) != true)
+            {
+                continue;
+            }
+            first ??= deletion;
+            count++;
+            await store.Files.RetryDeletionAsync(deletion.Id, now - _grace, deletion.LastError, cancellationToken).ConfigureAwait(false);
         }
-        return waiting.Count;
+        if (first is not null)
+        {
+            logger.LogWarning("{Count} queued deletions of objects on S3, Azure or GCS wait for {Section} (the first: {Url}, {Problem}); trying them again now",
+                count, StorageCredentials.Section, first.Url, first.LastError![NoCredentialsMarker.Length..]);
+        }
+        return count;
     }
 
     /// <summary>Processes the deletions due now; returns how many were claimed.</summary>

@@ -87,12 +87,38 @@ public sealed class FileDeletionQueue(IMetadataStore store, ExternalStorage exte
     /// Whether a deletion of the file at <paramref name="path"/> (decoded, under the storage root)
     /// is queued, or was carried out within the grace period (<see cref="FileDeletionJob"/>):
     /// the file server then answers a client's own <c>DELETE</c> of it with 200, as if it had
-    /// been first. The queue is short (entries leave it within seconds), so it is read whole.
+    /// been first. The queue is read a page at a time: it is usually short, but a deleted project's
+    /// models or objects waiting for credentials can make it long, and this runs on a client's request.
     /// </summary>
     public async Task<bool> IsQueuedAsync(string path, CancellationToken cancellationToken = default)
     {
-        var queued = await store.Files.ListDeletionsAsync(cancellationToken).ConfigureAwait(false);
-        return queued.Any(d => ToPathOrNull(d.Url) is { } encoded && FilePath.ParseOrNull(Uri.UnescapeDataString(encoded), out _) == path);
+        await foreach (var deletion in ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (ToPathOrNull(deletion.Url) is { } encoded && FilePath.ParseOrNull(Uri.UnescapeDataString(encoded), out _) == path)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Every queued deletion in queue order, read from the store a page at a time.</summary>
+    public async IAsyncEnumerable<FileDeletion> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        const int page = 500;
+        for (long after = 0; ;)
+        {
+            var deletions = await store.Files.ListDeletionsAsync(after, page, cancellationToken).ConfigureAwait(false);
+            foreach (var deletion in deletions)
+            {
+                yield return deletion;
+            }
+            if (deletions.Count < page)
+            {
+                yield break;
+            }
+            after = deletions[^1].Id;
+        }
     }
 
     /// <summary>Waits until something is queued or <paramref name="timeout"/> passes.</summary>
