@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cairn.Experiments;
 using Cairn.Protocol;
 using Cairn.Protocol.Services;
@@ -116,7 +117,7 @@ public partial class Model
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(key, nameof(metadata));
-            (filter.FieldFilters ??= [])[MetadataKeys.ValuePath(key)] = value;
+            (filter.FieldFilters ??= new(StringComparer.Ordinal))[MetadataKeys.ValuePath(key)] = JsonSerializer.SerializeToElement(value, ClearmlJson.TypeInfo<string>());
         }
         await foreach (var model in ModelWire.GetAllAsync(session, filter, maxResults, cancellationToken, pageSize).ConfigureAwait(false))
         {

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cairn.Protocol.Services;
 using Xunit;
 
@@ -39,7 +38,7 @@ public sealed class SdkContractTests
             Ready = true,
             Page = 2,
             PageSize = 500,
-            FieldFilters = new JsonObject { [MetadataKeys.ValuePath("img.size")] = "224" },
+            FieldFilters = new() { [MetadataKeys.ValuePath("img.size")] = JsonSerializer.SerializeToElement("224", ClearmlJson.TypeInfo<string>()) },
         };
         Assert.Equal(
             """{"order_by":["-created","-id"],"name":"^m$","project":["p1"],"tags":["a","-b"],"system_tags":["-archived"],"ready":true,"page":2,"page_size":500,"metadata.img%2Esize.value":"224"}""",

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Cairn.Protocol.Services;
@@ -70,10 +70,12 @@ public sealed class GetAllModelsRequest
 
     /// <summary>
     /// Equality filters on field paths no property names, such as <c>metadata.&lt;escaped key&gt;.value</c>
-    /// (<see cref="MetadataKeys.ValuePath"/>). Open-ended: ClearML takes any field path as a filter.
+    /// (<see cref="MetadataKeys.ValuePath"/>), written beside the other fields. Open-ended: ClearML
+    /// takes any field path as a filter. (A <c>JsonObject</c> here is written as a nested object by
+    /// the generated serializer, so the values are elements.)
     /// </summary>
     [JsonExtensionData]
-    public JsonObject? FieldFilters { get; set; }
+    public Dictionary<string, JsonElement>? FieldFilters { get; set; }
 }
 
 /// <summary>One field's filter in <c>filters</c>: <c>any</c> and/or <c>all</c> of the terms.</summary>
