@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cairn.Protocol;
+using Cairn.Protocol.Services;
 using Cairn.Web.Models;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Data.Sqlite;
@@ -136,9 +139,9 @@ internal sealed class WebBenchmark(WebBenchOptions options, TextWriter progress)
     private static JsonObject FirstPageRequest(ModelTableState state)
     {
         var body = state.ToRequest("*");
-        body["size"] = PageSize;
-        body["scroll_id"] = null;
-        return body;
+        body.Size = PageSize;
+        body.ScrollId = ""; // present and empty: start a scroll, as the table does
+        return JsonSerializer.SerializeToNode(body, ClearmlJson.TypeInfo<GetAllModelsRequest>())!.AsObject();
     }
 
     private static async Task<(IPlaywright, IBrowser)> LaunchAsync()

@@ -14,8 +14,11 @@ namespace Cairn.Protocol;
 /// <param name="Data">The <c>data</c> object; null when absent or not an object.</param>
 public sealed record ResponseEnvelope(int? Code, int Subcode, string? Message, string? Trx, JsonObject? Data)
 {
+    /// <summary>The call's result: the envelope's <c>result_code</c>, else the HTTP <paramref name="status"/>.</summary>
+    public int ResultCode(int status) => Code ?? status;
+
     /// <summary>Whether the call succeeded: a 2xx result code (or none, on a 2xx <paramref name="status"/>).</summary>
-    public bool IsSuccess(int status) => (Code ?? status) is >= 200 and < 300 && status is >= 200 and < 300;
+    public bool IsSuccess(int status) => ResultCode(status) is >= 200 and < 300 && status is >= 200 and < 300;
 
     /// <summary>Reads an envelope from a buffered body; null when it is empty or not an envelope (a proxy's HTML page, say).</summary>
     public static ResponseEnvelope? Read(Stream body)

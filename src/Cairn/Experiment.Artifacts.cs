@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Artifacts;
+using Cairn.Protocol;
 using Cairn.Protocol.Services;
 using Cairn.Storage;
 
@@ -56,19 +58,32 @@ public sealed partial class Experiment
     /// <exception cref="ClearMLRequestException">The server refused the call.</exception>
     public async Task<IReadOnlyDictionary<string, Artifact>> RefreshArtifactsAsync(CancellationToken cancellationToken = default)
     {
-        var data = await Session.CallAsync("tasks.get_by_id", new TaskRequest { Task = Id }, cancellationToken).ConfigureAwait(false);
-        LoadArtifacts(data["task"]?["execution"]?["artifacts"] as JsonArray);
+        var task = await ReadTaskAsync(Session, Id, cancellationToken).ConfigureAwait(false);
+        LoadArtifacts(task.Execution?["artifacts"]);
         return Artifacts;
     }
 
-    /// <summary>Replaces the known artifacts with a task document's <c>execution.artifacts</c> (for code that already read the task).</summary>
-    internal void LoadArtifacts(JsonArray? records)
+    /// <summary>Replaces the known artifacts with a task document's <c>execution.artifacts</c>.</summary>
+    /// <exception cref="ClearMLRequestException">The records are not ClearML's artifact shape.</exception>
+    private void LoadArtifacts(JsonNode? records)
     {
-        _artifacts.Clear();
-        foreach (var record in records?.OfType<JsonObject>() ?? [])
+        List<TaskArtifactDto?>? artifacts;
+        try
         {
-            var artifact = new Artifact(Storage, (JsonObject)record.DeepClone());
-            _artifacts[artifact.Name] = artifact;
+            artifacts = records?.Deserialize(ClearmlJson.TypeInfo<List<TaskArtifactDto?>>());
+        }
+        catch (JsonException e)
+        {
+            throw new ClearMLRequestException("tasks.get_by_id", 200, 0, $"the task's execution.artifacts are not artifact records: {e.Message}", null, e);
+        }
+        _artifacts.Clear();
+        foreach (var record in artifacts ?? [])
+        {
+            if (record is not null)
+            {
+                var artifact = new Artifact(Storage, record);
+                _artifacts[artifact.Name] = artifact;
+            }
         }
     }
 
@@ -102,18 +117,18 @@ public sealed partial class Experiment
         try
         {
             var payload = await ArtifactPayload.PrepareAsync(name, value, scratch, preview, cancellationToken).ConfigureAwait(false);
-            var record = new JsonObject
+            var record = new TaskArtifactDto
             {
-                ["key"] = name,
-                ["type"] = payload.Type,
-                ["mode"] = "output",
-                ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-                ["type_data"] = new JsonObject { ["preview"] = payload.Preview, ["content_type"] = payload.ContentType },
-                ["display_data"] = new JsonArray([.. (metadata ?? new Dictionary<string, string>()).Select(p => (JsonNode)new JsonArray(p.Key, p.Value))]),
+                Key = name,
+                Type = payload.Type,
+                Mode = "output",
+                Timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                TypeData = new TaskArtifactTypeDataDto { Preview = payload.Preview, ContentType = payload.ContentType },
+                DisplayData = [.. (metadata ?? new Dictionary<string, string>()).Select(p => (IReadOnlyList<string?>)[p.Key, p.Value])],
             };
             if (payload.RegisterUri is { } remote)
             {
-                record["uri"] = remote;
+                record = record with { Uri = remote };
             }
             else
             {
@@ -122,22 +137,21 @@ public sealed partial class Experiment
                 var url = UploadDestination.Join(destination, UploadDestination.TaskFolder(project, Name, Id, ProjectId),
                     "artifacts", ArtifactNames.Sanitize(name), ArtifactNames.Sanitize(payload.FileName));
                 var uploaded = await Storage.UploadFileAsync(payload.LocalPath!, url, cancellationToken: cancellationToken).ConfigureAwait(false);
-                record["uri"] = uploaded.Url;
-                record["content_size"] = uploaded.Size;
-                record["hash"] = uploaded.Sha256;
+                record = record with { Uri = uploaded.Url, ContentSize = uploaded.Size, Hash = uploaded.Sha256 };
             }
             try
             {
-                await Session.CallAsync("tasks.add_or_update_artifacts", new JsonObject
+                await Session.CallAsync("tasks.add_or_update_artifacts", new AddOrUpdateArtifactsRequest
                 {
-                    ["task"] = Id,
-                    ["artifacts"] = new JsonArray(record.DeepClone()),
-                    ["force"] = true,
+                    Task = Id,
+                    // The request carries artifacts as a JSON array (the server stores them as sent), each a typed record.
+                    Artifacts = [JsonSerializer.SerializeToNode(record, ClearmlJson.TypeInfo<TaskArtifactDto>())],
+                    Force = true,
                 }, cancellationToken).ConfigureAwait(false);
             }
             catch when (payload.RegisterUri is null)
             {
-                await DeleteOrphanAsync(record["uri"]!.GetValue<string>()).ConfigureAwait(false);
+                await DeleteOrphanAsync(record.Uri!).ConfigureAwait(false);
                 throw;
             }
             var artifact = new Artifact(Storage, record);
@@ -171,7 +185,7 @@ public sealed partial class Experiment
         {
             return known;
         }
-        var data = await Session.CallAsync("projects.get_by_id", new ProjectRequest { Project = ProjectId }, cancellationToken).ConfigureAwait(false);
-        return _projectNameForUploads = data["project"]?["name"]?.GetValue<string>() ?? ProjectId;
+        var data = await Session.CallAsync<GetProjectByIdResponse>("projects.get_by_id", new ProjectRequest { Project = ProjectId }, cancellationToken).ConfigureAwait(false);
+        return _projectNameForUploads = data.Project?.Name ?? ProjectId;
     }
 }

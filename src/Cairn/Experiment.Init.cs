@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cairn.Experiments;
 using Cairn.Models;
 using Cairn.Protocol.Services;
@@ -37,21 +36,18 @@ public sealed partial class Experiment
         var explicitUri = outputUri.Kind == OutputDestinationKind.Uri ? ModelDestination.ConformDestination(outputUri.Uri!, nameof(outputUri), session) : null;
 
         var projectId = await ProjectDirectory.GetOrCreateAsync(session, projectName, cancellationToken).ConfigureAwait(false);
-        var create = new JsonObject
+        var create = new CreateTaskRequest
         {
-            ["name"] = taskName,
-            ["type"] = taskType,
-            ["project"] = projectId,
-            ["system_tags"] = new JsonArray("development"),
-            ["comment"] = "",
+            Name = taskName,
+            Type = taskType,
+            Project = projectId,
+            SystemTags = ["development"],
+            Comment = "",
+            Tags = tags?.ToList() is { Count: > 0 } tagList ? [.. tagList] : null,
         };
-        if (tags?.ToList() is { Count: > 0 } tagList)
-        {
-            create["tags"] = ModelWire.Array(tagList);
-        }
-        var created = await session.CallAsync("tasks.create", create, cancellationToken).ConfigureAwait(false);
-        var id = created["id"]?.GetValue<string>() ?? throw new ClearMLRequestException("tasks.create", 0, 0, "the answer holds no task id", null);
-        await session.CallAsync("tasks.started", new JsonObject { ["task"] = id, ["force"] = false }, cancellationToken).ConfigureAwait(false);
+        var created = await session.CallAsync<IdResponse>("tasks.create", create, cancellationToken).ConfigureAwait(false);
+        var id = created.Id ?? throw new ClearMLRequestException("tasks.create", 0, 0, "the answer holds no task id", null);
+        await session.CallAsync("tasks.started", new TaskStatusRequest { Task = id, Force = false }, cancellationToken).ConfigureAwait(false);
 
         var (fullProjectName, projectDefault) = await ProjectDirectory.GetAsync(session, projectId, cancellationToken).ConfigureAwait(false);
         var destination = outputUri.Kind switch
@@ -93,12 +89,10 @@ public sealed partial class Experiment
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         session ??= SdkContext.DefaultSession;
-        var data = await session.CallAsync("tasks.get_by_id", new TaskRequest { Task = id }, cancellationToken).ConfigureAwait(false);
-        var task = data["task"] as JsonObject ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {id} holds no task", null);
-        var projectId = task["project"]?.ToString() ?? "";
+        var task = await ReadTaskAsync(session, id, cancellationToken).ConfigureAwait(false);
+        var projectId = task.Project ?? "";
         var projectName = projectId.Length == 0 ? null : (await ProjectDirectory.GetAsync(session, projectId, cancellationToken).ConfigureAwait(false)).Name;
-        var experiment = new Experiment(session, id, task["name"]?.ToString() ?? "", projectId, projectName,
-            NonEmpty(task["output"]?["destination"]?.ToString()))
+        var experiment = new Experiment(session, id, task.Name ?? "", projectId, projectName, NonEmpty(task.Output?.Destination))
         {
             _data = task,
         };
@@ -119,20 +113,26 @@ public sealed partial class Experiment
         session ??= SdkContext.DefaultSession;
         var projectId = await ProjectDirectory.FindIdAsync(session, projectName, cancellationToken).ConfigureAwait(false)
             ?? throw new ArgumentException($"No project is named '{projectName}'.", nameof(projectName));
-        var data = await session.CallAsync("tasks.get_all", new JsonObject
+        var data = await session.CallAsync<GetAllTasksResponse>("tasks.get_all", new GetAllTasksRequest
         {
-            ["project"] = new JsonArray(projectId),
-            ["name"] = ClearmlText.ExactNameRegex(taskName),
-            ["only_fields"] = new JsonArray("id", "name", "last_update", "system_tags"),
-            ["order_by"] = new JsonArray("-last_update"),
-            ["search_hidden"] = false,
+            Project = [projectId],
+            Name = ClearmlText.ExactNameRegex(taskName),
+            OnlyFields = ["id", "name", "last_update", "system_tags"],
+            OrderBy = ["-last_update"],
+            SearchHidden = false,
         }, cancellationToken).ConfigureAwait(false);
-        var best = (data["tasks"] as JsonArray ?? [])
-            .OfType<JsonObject>()
-            .OrderBy(t => t["system_tags"] is JsonArray tags && tags.Any(tag => tag?.ToString() == "archived") ? 1 : 0)
-            .ThenByDescending(t => t["last_update"]?.ToString(), StringComparer.Ordinal)
+        var best = (data.Tasks ?? [])
+            .OrderBy(t => t.SystemTags?.Contains("archived") == true ? 1 : 0)
+            .ThenByDescending(t => t.LastUpdate)
             .FirstOrDefault();
-        return best?["id"]?.ToString() is { } id ? await GetAsync(id, session, cancellationToken).ConfigureAwait(false) : null;
+        return best?.Id is { } id ? await GetAsync(id, session, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>The task document (<c>tasks.get_by_id</c>).</summary>
+    internal static async Task<TaskDocument> ReadTaskAsync(ClearMLSession session, string id, CancellationToken cancellationToken)
+    {
+        var data = await session.CallAsync<GetTaskByIdResponse>("tasks.get_by_id", new TaskRequest { Task = id }, cancellationToken).ConfigureAwait(false);
+        return data.Task ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {id} holds no task", null);
     }
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;

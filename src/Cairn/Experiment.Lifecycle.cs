@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 
 namespace Cairn;
 
@@ -57,12 +57,12 @@ public sealed partial class Experiment : IAsyncDisposable
             return;
         }
         var message = exception is null ? "failed" : $"{exception.GetType().Name}: {exception.Message}";
-        await Session.CallAsync("tasks.failed", new JsonObject
+        await Session.CallAsync("tasks.failed", new TaskStatusRequest
         {
-            ["task"] = Id,
-            ["force"] = true,
-            ["status_reason"] = exception is null ? "failed" : "exception",
-            ["status_message"] = message.Length > 500 ? message[..500] : message,
+            Task = Id,
+            Force = true,
+            StatusReason = exception is null ? "failed" : "exception",
+            StatusMessage = message.Length > 500 ? message[..500] : message,
         }, cancellationToken).ConfigureAwait(false);
         _failed = true;
     }
@@ -93,12 +93,12 @@ public sealed partial class Experiment : IAsyncDisposable
         _closed = true;
         if (!_failed)
         {
-            await Session.CallAsync("tasks.completed", new JsonObject
+            await Session.CallAsync("tasks.completed", new TaskStatusRequest
             {
-                ["task"] = Id,
-                ["force"] = false,
-                ["status_reason"] = "completed",
-                ["publish"] = false,
+                Task = Id,
+                Force = false,
+                StatusReason = "completed",
+                Publish = false,
             }, cancellationToken).ConfigureAwait(false);
         }
         await ReloadAsync(cancellationToken).ConfigureAwait(false);

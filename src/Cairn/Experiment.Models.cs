@@ -1,6 +1,8 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Experiments;
 using Cairn.Models;
+using Cairn.Protocol;
 using Cairn.Protocol.Services;
 
 namespace Cairn;
@@ -45,28 +47,24 @@ public sealed partial class Experiment
         var inputEntries = Entries("input");
         var outputEntries = Entries("output");
 
-        var owned = new List<JsonObject>();
-        await foreach (var model in ModelWire.GetAllAsync(Session, new JsonObject
-        {
-            ["task"] = new JsonArray(Id),
-            ["order_by"] = new JsonArray("created"),
-        }, null, cancellationToken).ConfigureAwait(false))
+        var owned = new List<ModelDocument>();
+        await foreach (var model in ModelWire.GetAllAsync(Session, new GetAllModelsRequest { Task = [Id], OrderBy = ["created"] }, null, cancellationToken).ConfigureAwait(false))
         {
             owned.Add(model);
         }
         var linkedIds = inputEntries.Concat(outputEntries).Select(e => e.ModelId)
-            .Where(id => owned.All(m => m["id"]?.ToString() != id)).Distinct().ToList();
-        var linked = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            .Where(id => owned.All(m => m.Id != id)).Distinct().ToList();
+        var linked = new Dictionary<string, ModelDocument>(StringComparer.Ordinal);
         if (linkedIds.Count > 0)
         {
-            await foreach (var model in ModelWire.GetAllAsync(Session, new JsonObject { ["id"] = ModelWire.Array(linkedIds) }, null, cancellationToken).ConfigureAwait(false))
+            await foreach (var model in ModelWire.GetAllAsync(Session, new GetAllModelsRequest { Id = linkedIds }, null, cancellationToken).ConfigureAwait(false))
             {
-                linked[model["id"]!.ToString()] = model;
+                linked[model.Id!] = model;
             }
         }
         foreach (var model in owned)
         {
-            linked[model["id"]!.ToString()] = model;
+            linked[model.Id!] = model;
         }
 
         lock (_modelsLock)
@@ -74,9 +72,9 @@ public sealed partial class Experiment
             // Objects this process holds (its OutputModels, connected InputModels) stay the listed ones, refreshed.
             var known = _models.Input.Concat(_models.Output).Where(m => m.Id.Length > 0)
                 .GroupBy(m => m.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-            Model Loaded(JsonObject data)
+            Model Loaded(ModelDocument data)
             {
-                if (known.TryGetValue(data["id"]!.ToString(), out var mine))
+                if (known.TryGetValue(data.Id!, out var mine))
                 {
                     mine.Refreshed(data);
                     return mine;
@@ -88,7 +86,7 @@ public sealed partial class Experiment
                 .Select(e => (e.Name, Loaded(linked[e.ModelId]))).ToList();
             var output = new List<(string, Model)>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var id in owned.Select(m => m["id"]!.ToString()).Concat(outputEntries.Select(e => e.ModelId)))
+            foreach (var id in owned.Select(m => m.Id!).Concat(outputEntries.Select(e => e.ModelId)))
             {
                 if (!linked.TryGetValue(id, out var model) || !seen.Add(id))
                 {
@@ -153,13 +151,7 @@ public sealed partial class Experiment
     /// <summary><c>tasks.add_or_update_model</c>: registers a model on this experiment under an entry name.</summary>
     internal async Task RegisterModelAsync(Model model, string name, string type, CancellationToken cancellationToken)
     {
-        await Session.CallAsync("tasks.add_or_update_model", new JsonObject
-        {
-            ["task"] = Id,
-            ["name"] = name,
-            ["model"] = model.Id,
-            ["type"] = type,
-        }, cancellationToken).ConfigureAwait(false);
+        await Session.CallAsync("tasks.add_or_update_model", new AddOrUpdateTaskModelRequest { Task = Id, Name = name, Model = model.Id, Type = type }, cancellationToken).ConfigureAwait(false);
         NoteModel(type, name, model);
     }
 
@@ -169,20 +161,16 @@ public sealed partial class Experiment
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
         if (labels.Count > 0 && (overwriteLabels || Labels.Count == 0))
         {
-            var execution = _data["execution"] is JsonObject e ? (JsonObject)e.DeepClone() : [];
-            var map = new JsonObject();
-            foreach (var (label, index) in labels)
-            {
-                map[label] = index;
-            }
-            execution["model_labels"] = map;
+            var execution = _data.Execution is { } e ? (JsonObject)e.DeepClone() : [];
+            execution["model_labels"] = InputModel.LabelsJson(labels);
             await Session.CallAsync("tasks.edit", new EditTaskRequest { Task = Id, Force = true, Execution = execution }, cancellationToken).ConfigureAwait(false);
         }
-        var configuration = _data["configuration"] as JsonObject;
+        var configuration = _data.Configuration;
         if (!string.IsNullOrEmpty(design) && configuration?["General"] is null)
         {
             var updated = configuration is null ? [] : (JsonObject)configuration.DeepClone();
-            updated["General"] = new JsonObject { ["name"] = "General", ["value"] = design, ["type"] = "legacy", ["description"] = "" };
+            updated["General"] = JsonSerializer.SerializeToNode(
+                new ParamItemDto { Name = "General", Value = design, Type = "legacy", Description = "" }, ClearmlJson.TypeInfo<ParamItemDto>());
             await Session.CallAsync("tasks.edit", new EditTaskRequest { Task = Id, Force = true, Configuration = updated }, cancellationToken).ConfigureAwait(false);
         }
         await ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -191,12 +179,8 @@ public sealed partial class Experiment
     /// <summary>Appends a line to the experiment's comment (ClearML notes each connected input model this way).</summary>
     internal async Task AppendCommentLineAsync(string line, CancellationToken cancellationToken)
     {
-        var data = await Session.CallAsync("tasks.get_all", new JsonObject
-        {
-            ["id"] = new JsonArray(Id),
-            ["only_fields"] = new JsonArray("comment"),
-        }, cancellationToken).ConfigureAwait(false);
-        var comment = (data["tasks"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault()?["comment"]?.ToString() ?? "";
+        var data = await Session.CallAsync<GetAllTasksResponse>("tasks.get_all", new GetAllTasksRequest { Id = [Id], OnlyFields = ["comment"] }, cancellationToken).ConfigureAwait(false);
+        var comment = data.Tasks?.FirstOrDefault()?.Comment ?? "";
         if (comment.Split('\n').Contains(line))
         {
             return;
@@ -206,9 +190,8 @@ public sealed partial class Experiment
     }
 
     private List<(string Name, string ModelId)> Entries(string type) =>
-        [.. (_data["models"]?[type] as JsonArray ?? [])
-            .OfType<JsonObject>()
-            .Where(e => e["model"] is not null)
-            .Select(e => (e["name"]?.ToString() ?? "", e["model"]!.ToString()))];
+        [.. ((type == "input" ? _data.Models?.Input : _data.Models?.Output) ?? [])
+            .Where(e => e.Model is not null)
+            .Select(e => (e.Name ?? "", e.Model!))];
 
 }

@@ -18,7 +18,7 @@ public sealed partial class Experiment
     // Models this experiment made or connected in this process: closing flushes their reports.
     private readonly List<Model> _touchedModels = [];
 
-    private JsonObject _data;
+    private TaskDocument _data;
 
     private ExperimentModels _models = ExperimentModels.Empty;
 
@@ -35,7 +35,7 @@ public sealed partial class Experiment
         ProjectId = projectId;
         ProjectName = projectName;
         OutputUri = outputUri;
-        _data = new JsonObject { ["id"] = id, ["name"] = name, ["project"] = projectId };
+        _data = new TaskDocument { Id = id, Name = name, Project = projectId };
     }
 
     /// <summary>The task id (32 hex characters).</summary>
@@ -54,7 +54,7 @@ public sealed partial class Experiment
     public string? OutputUri { get; internal set; }
 
     /// <summary>The status when last read (<c>created</c>, <c>in_progress</c>, <c>completed</c>, <c>failed</c>…).</summary>
-    public string? Status => _data["status"]?.ToString();
+    public string? Status => _data.Status;
 
     /// <summary>The experiment's label enumeration (<c>execution.model_labels</c>) when last read.</summary>
     public IReadOnlyDictionary<string, int> Labels
@@ -62,7 +62,7 @@ public sealed partial class Experiment
         get
         {
             var labels = new Dictionary<string, int>(StringComparer.Ordinal);
-            if (_data["execution"]?["model_labels"] is JsonObject map)
+            if (_data.Execution?["model_labels"] is JsonObject map)
             {
                 foreach (var (label, value) in map)
                 {
@@ -81,7 +81,7 @@ public sealed partial class Experiment
     internal StorageManager Storage => _storage ??= SdkContext.StorageFor(Session);
 
     /// <summary>The task document when last read.</summary>
-    internal JsonObject Data => _data;
+    internal TaskDocument Data => _data;
 
     /// <summary>
     /// Reads the task (<c>tasks.get_by_id</c>) and its <see cref="Models"/> again, to see what
@@ -97,8 +97,7 @@ public sealed partial class Experiment
     /// <summary>Reads the task document again (<c>tasks.get_by_id</c>), not its models.</summary>
     internal async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        var data = await Session.CallAsync("tasks.get_by_id", new TaskRequest { Task = Id }, cancellationToken).ConfigureAwait(false);
-        _data = data["task"] as JsonObject ?? throw new ClearMLRequestException("tasks.get_by_id", 0, 0, $"the answer for task {Id} holds no task", null);
+        _data = await ReadTaskAsync(Session, Id, cancellationToken).ConfigureAwait(false);
     }
 
     internal void Touch(Model model)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Experiments;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 using Cairn.Session;
 
 namespace Cairn;
@@ -107,46 +108,25 @@ public sealed class InputModel : Model
             ? await ProjectDirectory.GetOrCreateAsync(session, project, cancellationToken).ConfigureAwait(false)
             : experiment?.ProjectId;
         var id = await ModelWire.CreateAsync(session, PlaceholderUri.Under(null, PlaceholderUri.Uploading), AnonymousName(), projectId, cancellationToken).ConfigureAwait(false);
-        var edit = new JsonObject { ["uri"] = url };
         var modelName = name ?? (experiment is null ? null : $"Imported by {experiment.Name}");
-        if (modelName is not null)
-        {
-            edit["name"] = modelName;
-        }
         var fullComment = experiment is null ? comment : $"Imported by task id: {experiment.Id}" + (comment is null ? "" : "\n" + comment);
-        if (fullComment is not null)
+        var edit = new EditModelRequest
         {
-            edit["comment"] = fullComment;
-        }
-        if (labelEnumeration is not null)
-        {
-            edit["labels"] = LabelsJson(labelEnumeration);
-        }
-        if (DesignOf(configText, configDict) is { } design)
-        {
-            edit["design"] = new JsonObject { ["design"] = design };
-        }
-        if (tags?.ToList() is { Count: > 0 } tagList)
-        {
-            edit["tags"] = ModelWire.Array(tagList);
-        }
-        if ((framework ?? Cairn.Framework.FromFileName(url)) is { } fw)
-        {
-            edit["framework"] = fw;
-        }
-        if (projectId is not null)
-        {
-            edit["project"] = projectId;
-        }
-        if (isPackage)
-        {
-            edit["system_tags"] = new JsonArray("package");
-        }
+            Uri = url,
+            Name = modelName,
+            Comment = fullComment,
+            Labels = labelEnumeration is null ? null : LabelsOf(labelEnumeration),
+            Design = DesignOf(configText, configDict) is { } design ? DesignObject(design) : null,
+            Tags = tags?.ToList() is { Count: > 0 } tagList ? [.. tagList] : null,
+            Framework = framework ?? Cairn.Framework.FromFileName(url),
+            Project = projectId,
+            SystemTags = isPackage ? ["package"] : null,
+        };
         await ModelWire.EditAsync(session, id, edit, cancellationToken).ConfigureAwait(false);
         var model = new InputModel(session, id);
         if (createAsPublished)
         {
-            await session.CallAsync("models.set_ready", new JsonObject { ["model"] = id, ["publish_task"] = false }, cancellationToken).ConfigureAwait(false);
+            await session.CallAsync("models.set_ready", new SetReadyRequest { Model = id, PublishTask = false }, cancellationToken).ConfigureAwait(false);
         }
         await model.LoadAsync(cancellationToken).ConfigureAwait(false);
         return model;
@@ -209,6 +189,11 @@ public sealed class InputModel : Model
 
     internal static string AnonymousName() => $"Anonymous model {DateTime.Now:yyyy-MM-dd HH:mm:ss}";
 
+    /// <summary>A label enumeration as the model requests carry it.</summary>
+    internal static Dictionary<string, int?> LabelsOf(IReadOnlyDictionary<string, int> labels) =>
+        labels.ToDictionary(p => p.Key, p => (int?)p.Value, StringComparer.Ordinal);
+
+    /// <summary>A label enumeration inside a task's open-ended <c>execution</c> (<c>model_labels</c>).</summary>
     internal static JsonObject LabelsJson(IReadOnlyDictionary<string, int> labels)
     {
         var map = new JsonObject();
@@ -219,27 +204,27 @@ public sealed class InputModel : Model
         return map;
     }
 
+    /// <summary>A model's <c>design</c> as ClearML's SDKs write it: <c>{design: text}</c> (the field itself is open-ended).</summary>
+    internal static JsonObject DesignObject(string design) => new() { ["design"] = design };
+
     internal static string? DesignOf(string? configText, JsonObject? configDict) =>
         configText ?? configDict?.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
-    private static InputModel FromData(ClearMLSession session, JsonObject data)
+    private static InputModel FromData(ClearMLSession session, ModelDocument data)
     {
-        var model = new InputModel(session, data["id"]!.GetValue<string>());
+        var model = new InputModel(session, data.Id!);
         model.SetData(data);
         return model;
     }
 
     private static async Task<InputModel?> FindByUrlAsync(ClearMLSession session, string url, bool includeArchived, CancellationToken cancellationToken)
     {
-        var filter = new JsonObject
+        var filter = new GetAllModelsRequest
         {
-            ["uri"] = new JsonArray(url),
-            ["order_by"] = new JsonArray("-created"),
+            Uri = [url],
+            OrderBy = ["-created"],
+            SystemTags = includeArchived ? null : ["-archived"],
         };
-        if (!includeArchived)
-        {
-            filter["system_tags"] = new JsonArray("-archived");
-        }
         await foreach (var data in ModelWire.GetAllAsync(session, filter, 1, cancellationToken).ConfigureAwait(false))
         {
             return FromData(session, data);

@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 
 namespace Cairn;
 
@@ -19,7 +19,7 @@ public partial class Model
             return;
         }
         await FlushReportsAsync(cancellationToken).ConfigureAwait(false);
-        await Session.CallAsync("models.set_ready", new JsonObject { ["model"] = Id, ["publish_task"] = false }, cancellationToken).ConfigureAwait(false);
+        await Session.CallAsync("models.set_ready", new SetReadyRequest { Model = Id, PublishTask = false }, cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -49,12 +49,7 @@ public partial class Model
         }
         await LoadAsync(cancellationToken).ConfigureAwait(false);
         var url = Url;
-        await Session.CallAsync("models.delete", new JsonObject
-        {
-            ["model"] = Id,
-            ["force"] = force,
-            ["delete_external_artifacts"] = deleteWeightsFile,
-        }, cancellationToken).ConfigureAwait(false);
+        await Session.CallAsync("models.delete", new DeleteModelRequest { Model = Id, Force = force, DeleteExternalArtifacts = deleteWeightsFile }, cancellationToken).ConfigureAwait(false);
         if (!deleteWeightsFile || string.IsNullOrEmpty(url) || PlaceholderUri.IsPlaceholder(url))
         {
             return true;
@@ -74,7 +69,7 @@ public partial class Model
     private async Task SetArchivedAsync(string endpoint, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await Session.CallAsync(endpoint, new JsonObject { ["ids"] = new JsonArray(Id) }, cancellationToken).ConfigureAwait(false);
+        await Session.CallAsync(endpoint, new ModelIdsRequest { Ids = [Id] }, cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 
 namespace Cairn;
 
@@ -59,15 +60,12 @@ public partial class Model
     public IReadOnlyDictionary<string, ModelMetadataItem> GetAllMetadata()
     {
         var all = new Dictionary<string, ModelMetadataItem>(StringComparer.Ordinal);
-        if (Data["metadata"] is JsonObject metadata)
+        foreach (var (key, entry) in Data.Metadata ?? new Dictionary<string, MetadataItemDto?>())
         {
-            foreach (var (key, node) in metadata)
+            if (entry is not null)
             {
-                if (node is JsonObject entry)
-                {
-                    var name = entry["key"]?.ToString() ?? key;
-                    all[name] = new ModelMetadataItem(name, entry["type"]?.ToString(), entry["value"]?.ToString() ?? "");
-                }
+                var name = entry.Key ?? key;
+                all[name] = new ModelMetadataItem(name, entry.Type, entry.Value ?? "");
             }
         }
         return all;
@@ -81,21 +79,11 @@ public partial class Model
     private protected async Task WriteMetadataAsync(IReadOnlyList<ModelMetadataItem> items, bool replace, CancellationToken cancellationToken)
     {
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var list = new JsonArray();
-        foreach (var item in items)
+        await Session.CallAsync("models.add_or_update_metadata", new AddOrUpdateMetadataRequest
         {
-            var entry = new JsonObject { ["key"] = item.Key, ["value"] = item.Value };
-            if (item.Type is not null)
-            {
-                entry["type"] = item.Type;
-            }
-            list.Add((JsonNode)entry);
-        }
-        await Session.CallAsync("models.add_or_update_metadata", new JsonObject
-        {
-            ["model"] = Id,
-            ["metadata"] = list,
-            ["replace_metadata"] = replace,
+            Model = Id,
+            Metadata = [.. items.Select(item => new MetadataItemDto { Key = item.Key, Type = item.Type, Value = item.Value })],
+            ReplaceMetadata = replace,
         }, cancellationToken).ConfigureAwait(false);
         await LoadAsync(cancellationToken).ConfigureAwait(false);
     }

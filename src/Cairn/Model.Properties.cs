@@ -6,16 +6,16 @@ namespace Cairn;
 public partial class Model
 {
     /// <summary>The model name.</summary>
-    public string Name => Text("name") ?? "";
+    public string Name => Data.Name ?? "";
 
     /// <summary>The free-text comment.</summary>
-    public string Comment => Text("comment") ?? "";
+    public string Comment => Data.Comment ?? "";
 
     /// <summary>The user tags.</summary>
-    public IReadOnlyList<string> Tags => Strings("tags");
+    public IReadOnlyList<string> Tags => Data.Tags ?? [];
 
     /// <summary>The system tags (<c>archived</c>, <c>package</c>…).</summary>
-    public IReadOnlyList<string> SystemTags => Strings("system_tags");
+    public IReadOnlyList<string> SystemTags => Data.SystemTags ?? [];
 
     /// <summary>The label enumeration (label → class index).</summary>
     public IReadOnlyDictionary<string, int> Labels
@@ -23,14 +23,11 @@ public partial class Model
         get
         {
             var labels = new Dictionary<string, int>(StringComparer.Ordinal);
-            if (Data["labels"] is JsonObject map)
+            foreach (var (label, value) in Data.Labels ?? new Dictionary<string, int?>())
             {
-                foreach (var (label, value) in map)
+                if (value is { } index)
                 {
-                    if (value is JsonValue v && v.TryGetValue<int>(out var index))
-                    {
-                        labels[label] = index;
-                    }
+                    labels[label] = index;
                 }
             }
             return labels;
@@ -38,7 +35,7 @@ public partial class Model
     }
 
     /// <summary>The design (configuration) text, stored as <c>design.design</c>; empty when none.</summary>
-    public string ConfigText => DesignText(Data["design"]);
+    public string ConfigText => DesignText(Data.Design);
 
     /// <summary>
     /// <see cref="ConfigText"/> read as a JSON object; null when the text is empty or not JSON
@@ -68,16 +65,16 @@ public partial class Model
     public virtual string? TaskId => OriginalTaskId;
 
     /// <summary>The id of the experiment that created the model (the server's <c>task</c> field).</summary>
-    public string? OriginalTaskId => Text("task");
+    public string? OriginalTaskId => Data.Task;
 
     /// <summary>The weights URL (<c>uri</c>).</summary>
-    public string? Url => Text("uri");
+    public string? Url => Data.Uri;
 
     /// <summary>The framework name (see <see cref="Cairn.Framework"/>).</summary>
-    public string? Framework => Text("framework");
+    public string? Framework => Data.Framework;
 
     /// <summary>Whether the model is published (<c>ready</c>); published models cannot change.</summary>
-    public virtual bool Published => Data["ready"] is JsonValue ready && ready.TryGetValue<bool>(out var value) && value;
+    public virtual bool Published => Data.Ready == true;
 
     /// <summary>Whether the model is archived (the <c>archived</c> system tag).</summary>
     public bool Archived => SystemTags.Contains("archived");
@@ -86,26 +83,16 @@ public partial class Model
     public bool IsPackage => SystemTags.Contains("package");
 
     /// <summary>The id of the model's project.</summary>
-    public string? ProjectId => Text("project");
+    public string? ProjectId => Data.Project;
 
     /// <summary>When the model was created.</summary>
-    public DateTimeOffset? Created => Time("created");
+    public DateTimeOffset? Created => Data.Created;
 
     /// <summary>When the model last changed.</summary>
-    public DateTimeOffset? LastUpdate => Time("last_update");
+    public DateTimeOffset? LastUpdate => Data.LastUpdate;
 
     /// <summary>The id of the model this one was derived from (<c>parent</c>).</summary>
-    public string? ParentId => Text("parent");
-
-    private protected string? Text(string field) =>
-        Data[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-
-    private protected IReadOnlyList<string> Strings(string field) =>
-        Data[field] is JsonArray array ? [.. array.OfType<JsonValue>().Select(v => v.ToString())] : [];
-
-    private DateTimeOffset? Time(string field) =>
-        Text(field) is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+    public string? ParentId => Data.Parent;
 
     internal static string DesignText(JsonNode? design) => design switch
     {

@@ -1,6 +1,7 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Cairn.Experiments;
 using Cairn.Protocol;
+using Cairn.Protocol.Services;
 using Cairn.Models;
 using Cairn.Session;
 
@@ -38,9 +39,7 @@ public partial class Model
         var models = new List<Model>();
         await foreach (var data in QueryAsync(session, projectName, modelName, tags, onlyPublished, includeArchived, maxResults, metadata, cancellationToken).ConfigureAwait(false))
         {
-            var model = new Model(session, data["id"]!.GetValue<string>());
-            model.SetData(data);
-            models.Add(model);
+            models.Add(FromDocument(session, data));
         }
         return models;
     }
@@ -82,45 +81,43 @@ public partial class Model
         await foreach (var data in QueryAsync(session, query.ProjectName, query.ModelName, query.Tags, query.OnlyPublished, query.IncludeArchived,
             query.MaxResults, query.Metadata, cancellationToken, query.PageSize).ConfigureAwait(false))
         {
-            var model = new Model(session, data["id"]!.GetValue<string>());
-            model.SetData(data);
-            yield return model;
+            yield return FromDocument(session, data);
         }
     }
 
-    internal static async IAsyncEnumerable<JsonObject> QueryAsync(ClearMLSession session, string? projectName, string? modelName,
+    internal static async IAsyncEnumerable<ModelDocument> QueryAsync(ClearMLSession session, string? projectName, string? modelName,
         IEnumerable<string>? tags, bool onlyPublished, bool includeArchived, int? maxResults,
         IReadOnlyDictionary<string, string>? metadata, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken,
         int pageSize = ModelWire.PageSize)
     {
         // "id" breaks ties between models created in the same instant, so pages never overlap.
-        var filter = new JsonObject { ["order_by"] = new JsonArray("-created", "-id") };
+        var filter = new GetAllModelsRequest { OrderBy = ["-created", "-id"] };
         if (projectName is not null)
         {
             var projectId = await ProjectDirectory.FindIdAsync(session, projectName, cancellationToken).ConfigureAwait(false)
                 ?? throw new ArgumentException($"No project is named '{projectName}'.", nameof(projectName));
-            filter["project"] = new JsonArray(projectId);
+            filter.Project = [projectId];
         }
         if (modelName is not null)
         {
-            filter["name"] = ClearmlText.ExactNameRegex(modelName);
+            filter.Name = ClearmlText.ExactNameRegex(modelName);
         }
         if (tags is not null && tags.ToList() is { Count: > 0 } tagList)
         {
-            filter["tags"] = ModelWire.Array(tagList);
+            filter.Tags = tagList;
         }
         if (!includeArchived)
         {
-            filter["system_tags"] = new JsonArray("-archived");
+            filter.SystemTags = ["-archived"];
         }
         if (onlyPublished)
         {
-            filter["ready"] = true;
+            filter.Ready = true;
         }
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(key, nameof(metadata));
-            filter[MetadataKeys.ValuePath(key)] = value;
+            (filter.FieldFilters ??= new(StringComparer.Ordinal))[MetadataKeys.ValuePath(key)] = JsonSerializer.SerializeToElement(value, ClearmlJson.TypeInfo<string>());
         }
         await foreach (var model in ModelWire.GetAllAsync(session, filter, maxResults, cancellationToken, pageSize).ConfigureAwait(false))
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 using Cairn.Reporting;
 
 namespace Cairn;
@@ -22,9 +23,7 @@ public partial class Model
     {
         ArgumentNullException.ThrowIfNull(title);
         ArgumentNullException.ThrowIfNull(series);
-        var item = Event("training_stats_scalar", title, series, iteration);
-        item["value"] = PlotlyJson.Number(value);
-        Reports.Add(item);
+        Reports.Add(Event("training_stats_scalar", title, series, iteration) with { Value = value });
     }
 
     /// <summary>Reports a single value (metric <c>Summary</c>, iteration <see cref="SingleValueIteration"/>).</summary>
@@ -190,27 +189,25 @@ public partial class Model
 
     private void ReportPlot(string title, string series, JsonObject figure, long? iteration)
     {
-        var item = Event("plot", title, series, iteration ?? 0);
-        item["plot_str"] = figure.ToJsonString();
-        Reports.Add(item);
+        Reports.Add(Event("plot", title, series, iteration ?? 0) with { PlotStr = figure.ToJsonString() });
     }
 
-    private JsonObject Event(string type, string title, string series, long iteration)
+    private ReportEventDto Event(string type, string title, string series, long iteration)
     {
         if (string.IsNullOrEmpty(Id))
         {
             throw new InvalidOperationException("The model has no id yet: report on it once it exists on the server.");
         }
-        return new JsonObject
+        return new ReportEventDto
         {
-            ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            ["type"] = type,
-            ["task"] = Id,
-            ["iter"] = iteration,
-            ["metric"] = title,
-            ["variant"] = series,
-            ["allow_locked"] = false,
-            ["model_event"] = true,
+            Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Type = type,
+            Task = Id,
+            Iter = iteration,
+            Metric = title,
+            Variant = series,
+            AllowLocked = false,
+            ModelEvent = true,
         };
     }
 }

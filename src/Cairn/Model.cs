@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cairn.Models;
 using Cairn.Protocol.Services;
 using Cairn.Session;
@@ -17,7 +16,7 @@ namespace Cairn;
 /// </summary>
 public partial class Model
 {
-    private JsonObject? _data;
+    private ModelDocument? _data;
 
     internal Model(ClearMLSession session, string id)
     {
@@ -49,7 +48,7 @@ public partial class Model
     internal StorageManager Storage => SdkContext.StorageFor(Session);
 
     /// <summary>The server's copy, as last read.</summary>
-    private protected JsonObject Data =>
+    private protected ModelDocument Data =>
         _data ?? throw new InvalidOperationException($"Model {Id} was made with new Model(id), a lazy handle, and is not loaded yet: await LoadAsync() before reading its properties, or get it loaded from Model.GetAsync / InputModel.GetAsync.");
 
     /// <summary>Loads the model with <paramref name="id"/>.</summary>
@@ -65,8 +64,7 @@ public partial class Model
     /// <exception cref="ClearMLRequestException">No such model (400/201), or the call failed.</exception>
     public virtual async Task LoadAsync(CancellationToken cancellationToken = default)
     {
-        var data = await Session.CallAsync("models.get_by_id", new ModelRequest { Model = Id }, cancellationToken).ConfigureAwait(false);
-        _data = data["model"] as JsonObject ?? throw new ClearMLRequestException("models.get_by_id", 0, 0, $"the answer for model {Id} holds no model", null);
+        _data = await ModelWire.GetAsync(Session, Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Loads the model if it has not been loaded yet.</summary>
@@ -79,20 +77,20 @@ public partial class Model
     }
 
     /// <summary>A loaded model from a document the caller already has.</summary>
-    internal static Model FromDocument(ClearMLSession session, JsonObject data)
+    internal static Model FromDocument(ClearMLSession session, ModelDocument data)
     {
-        var model = new Model(session, data["id"]!.GetValue<string>());
+        var model = new Model(session, data.Id!);
         model.SetData(data);
         return model;
     }
 
     /// <summary>Takes a model document the caller already has (from <c>models.get_all</c>).</summary>
-    private protected void SetData(JsonObject data) => _data = data;
+    private protected void SetData(ModelDocument data) => _data = data;
 
     private protected void ForgetData() => _data = null;
 
     /// <summary>Takes a newer copy of this model's document read by someone else (the experiment's <c>RefreshAsync</c>).</summary>
-    internal void Refreshed(JsonObject data) => SetData(data);
+    internal void Refreshed(ModelDocument data) => SetData(data);
 
     private static string RequireId(string id)
     {

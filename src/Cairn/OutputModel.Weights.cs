@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 using Cairn.Storage;
 
 namespace Cairn;
@@ -197,13 +197,15 @@ public sealed partial class OutputModel
         {
             cancellationToken.ThrowIfCancellationRequested();
             var stored = await Storage.UploadFileAsync(localFile, url, progress, cancellationToken).ConfigureAwait(false);
-            await Session.CallAsync("models.add_or_update_metadata", new JsonObject
+            await Session.CallAsync("models.add_or_update_metadata", new AddOrUpdateMetadataRequest
             {
-                ["model"] = Id,
-                ["metadata"] = new JsonArray(
-                    new JsonObject { ["key"] = WeightsIntegrity.Sha256Key, ["type"] = "str", ["value"] = stored.Sha256 },
-                    new JsonObject { ["key"] = WeightsIntegrity.SizeKey, ["type"] = "int", ["value"] = stored.Size.ToString(CultureInfo.InvariantCulture) }),
-                ["replace_metadata"] = false,
+                Model = Id,
+                Metadata =
+                [
+                    new MetadataItemDto { Key = WeightsIntegrity.Sha256Key, Type = "str", Value = stored.Sha256 },
+                    new MetadataItemDto { Key = WeightsIntegrity.SizeKey, Type = "int", Value = stored.Size.ToString(CultureInfo.InvariantCulture) },
+                ],
+                ReplaceMetadata = false,
             }, CancellationToken.None).ConfigureAwait(false);
             // Once the bytes are stored the hash and URI are recorded regardless of the token: a
             // half-recorded switch (new hash, old URI) would fail every later download.
@@ -214,7 +216,7 @@ public sealed partial class OutputModel
         {
             try
             {
-                await ModelWire.EditAsync(Session, Id, new JsonObject { ["uri"] = previousUrl ?? PlaceholderUri.Under(destination, PlaceholderUri.Failed) }, CancellationToken.None).ConfigureAwait(false);
+                await ModelWire.EditAsync(Session, Id, new EditModelRequest { Uri = previousUrl ?? PlaceholderUri.Under(destination, PlaceholderUri.Failed) }, CancellationToken.None).ConfigureAwait(false);
                 await base.LoadAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception markError) when (markError is ClearMLRequestException or HttpRequestException)
@@ -232,27 +234,16 @@ public sealed partial class OutputModel
         }
     }
 
-    private JsonObject StoredFields(string uri, string? framework, long? iteration, string? comment, bool isPackage)
+    private EditModelRequest StoredFields(string uri, string? framework, long? iteration, string? comment, bool isPackage) => new()
     {
-        var fields = new JsonObject { ["uri"] = uri, ["task"] = Experiment.Id, ["project"] = Experiment.ProjectId };
-        if (framework is not null)
-        {
-            fields["framework"] = framework;
-        }
-        if (iteration is not null)
-        {
-            fields["iteration"] = iteration;
-        }
-        if (comment is not null)
-        {
-            fields["comment"] = comment;
-        }
-        if (isPackage && !SystemTags.Contains("package"))
-        {
-            fields["system_tags"] = ModelWire.Array([.. SystemTags, "package"]);
-        }
-        return fields;
-    }
+        Uri = uri,
+        Task = Experiment.Id,
+        Project = Experiment.ProjectId,
+        Framework = framework,
+        Iteration = iteration,
+        Comment = comment,
+        SystemTags = isPackage && !SystemTags.Contains("package") ? [.. SystemTags, "package"] : null,
+    };
 
     // A registered (not uploaded) URI has no recorded hash: an old one would fail every download.
     private async Task DropIntegrityKeysAsync(CancellationToken cancellationToken)
@@ -262,10 +253,10 @@ public sealed partial class OutputModel
         {
             return;
         }
-        await Session.CallAsync("models.delete_metadata", new JsonObject
+        await Session.CallAsync("models.delete_metadata", new DeleteMetadataRequest
         {
-            ["model"] = Id,
-            ["keys"] = new JsonArray(WeightsIntegrity.Sha256Key, WeightsIntegrity.SizeKey),
+            Model = Id,
+            Keys = [WeightsIntegrity.Sha256Key, WeightsIntegrity.SizeKey],
         }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Models;
+using Cairn.Protocol.Services;
 
 namespace Cairn;
 
@@ -57,23 +58,19 @@ public sealed partial class OutputModel : Model
         Experiment = experiment;
         _baseModelId = baseModelId;
         var labels = labelEnumeration ?? experiment.Labels;
-        var floating = new JsonObject
+        SetData(new ModelDocument
         {
-            ["name"] = name ?? experiment.Name,
-            ["comment"] = $"Created by task id: {experiment.Id}" + (comment is null ? "" : "\n" + comment),
-            ["tags"] = ModelWire.Array(tags ?? []),
-            ["system_tags"] = new JsonArray(),
-            ["labels"] = InputModel.LabelsJson(labels),
-            ["design"] = new JsonObject { ["design"] = InputModel.DesignOf(configText, configDict) ?? "" },
-            ["task"] = experiment.Id,
-            ["project"] = experiment.ProjectId,
-            ["ready"] = false,
-        };
-        if (framework is not null)
-        {
-            floating["framework"] = framework;
-        }
-        SetData(floating);
+            Name = name ?? experiment.Name,
+            Comment = $"Created by task id: {experiment.Id}" + (comment is null ? "" : "\n" + comment),
+            Tags = [.. tags ?? []],
+            SystemTags = [],
+            Labels = InputModel.LabelsOf(labels),
+            Design = InputModel.DesignObject(InputModel.DesignOf(configText, configDict) ?? ""),
+            Task = experiment.Id,
+            Project = experiment.ProjectId,
+            Ready = false,
+            Framework = framework,
+        });
     }
 
     /// <summary>The experiment that produces this model.</summary>
@@ -182,7 +179,7 @@ public sealed partial class OutputModel : Model
         await ThrowIfPublishedAsync(cancellationToken).ConfigureAwait(false);
         var design = InputModel.DesignOf(configText, configDict)!;
         await Experiment.AdoptLabelsAndDesignAsync(new Dictionary<string, int>(), design, overwriteLabels: false, cancellationToken).ConfigureAwait(false);
-        await SetFieldAsync("design", new JsonObject { ["design"] = design }, cancellationToken).ConfigureAwait(false);
+        await SetFieldAsync(d => d with { Design = InputModel.DesignObject(design) }, new EditModelRequest { Design = InputModel.DesignObject(design) }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sets the label enumeration, on the model and (always, as ClearML does) on the experiment.</summary>
@@ -193,7 +190,7 @@ public sealed partial class OutputModel : Model
         ArgumentNullException.ThrowIfNull(labels);
         await ThrowIfPublishedAsync(cancellationToken).ConfigureAwait(false);
         await Experiment.AdoptLabelsAndDesignAsync(labels, "", overwriteLabels: true, cancellationToken).ConfigureAwait(false);
-        await SetFieldAsync("labels", InputModel.LabelsJson(labels), cancellationToken).ConfigureAwait(false);
+        await SetFieldAsync(d => d with { Labels = InputModel.LabelsOf(labels) }, new EditModelRequest { Labels = InputModel.LabelsOf(labels) }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -255,28 +252,19 @@ public sealed partial class OutputModel : Model
         var floating = Data;
         var placeholder = PlaceholderUri.Under(UploadStorageUri, PlaceholderUri.Uploading);
         Id = await ModelWire.CreateAsync(Session, placeholder, InputModel.AnonymousName(), Experiment.ProjectId, cancellationToken).ConfigureAwait(false);
-        var edit = new JsonObject
+        var edit = new EditModelRequest
         {
-            ["uri"] = placeholder,
-            ["name"] = floating["name"]?.DeepClone(),
-            ["comment"] = floating["comment"]?.DeepClone(),
-            ["labels"] = floating["labels"]?.DeepClone(),
-            ["design"] = floating["design"]?.DeepClone(),
-            ["task"] = Experiment.Id,
-            ["project"] = Experiment.ProjectId,
+            Uri = placeholder,
+            Name = floating.Name,
+            Comment = floating.Comment,
+            Labels = floating.Labels is { } labels ? new Dictionary<string, int?>(labels, StringComparer.Ordinal) : null,
+            Design = floating.Design,
+            Task = Experiment.Id,
+            Project = Experiment.ProjectId,
+            Framework = floating.Framework,
+            Tags = floating.Tags is { Count: > 0 } tags ? [.. tags] : null,
+            Parent = ParentFromExperiment(),
         };
-        if (floating["framework"] is { } framework)
-        {
-            edit["framework"] = framework.DeepClone();
-        }
-        if (floating["tags"] is JsonArray { Count: > 0 } tags)
-        {
-            edit["tags"] = tags.DeepClone();
-        }
-        if (ParentFromExperiment() is { } parent)
-        {
-            edit["parent"] = parent;
-        }
         await ModelWire.EditAsync(Session, Id, edit, cancellationToken).ConfigureAwait(false);
     }
 
@@ -285,20 +273,18 @@ public sealed partial class OutputModel : Model
         await base.LoadAsync(cancellationToken).ConfigureAwait(false);
         var comment = Comment;
         var note = $"Overwritten by task id: {Experiment.Id}";
-        await ModelWire.EditAsync(Session, Id, new JsonObject
+        await ModelWire.EditAsync(Session, Id, new EditModelRequest
         {
-            ["task"] = Experiment.Id,
-            ["project"] = Experiment.ProjectId,
-            ["comment"] = comment.Length == 0 ? note : comment + "\n" + note,
+            Task = Experiment.Id,
+            Project = Experiment.ProjectId,
+            Comment = comment.Length == 0 ? note : comment + "\n" + note,
         }, cancellationToken).ConfigureAwait(false);
         _entryName ??= InputModel.EntryNameFromUrl(Url);
     }
 
     private string? ParentFromExperiment() =>
         _entryName is null ? null
-            : (Experiment.Data["models"]?["input"] as JsonArray ?? [])
-                .OfType<JsonObject>()
-                .FirstOrDefault(e => e["name"]?.ToString() == _entryName)?["model"]?.ToString();
+            : Experiment.Data.Models?.Input?.FirstOrDefault(e => e.Name == _entryName)?.Model;
 
     private async Task RegisterEntryAsync(CancellationToken cancellationToken)
     {
@@ -310,15 +296,16 @@ public sealed partial class OutputModel : Model
         _entryRegistered = true;
     }
 
-    private async Task SetFieldAsync(string field, JsonNode value, CancellationToken cancellationToken)
+    /// <summary>Changes a field: on the floating copy until the model exists (<paramref name="floating"/>), else on the server (<paramref name="edit"/>).</summary>
+    private async Task SetFieldAsync(Func<ModelDocument, ModelDocument> floating, EditModelRequest edit, CancellationToken cancellationToken)
     {
         if (!_created && _baseModelId is null)
         {
-            Data[field] = value; // Sent with the rest when the model is created.
+            SetData(floating(Data)); // Sent with the rest when the model is created.
             return;
         }
         await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await ModelWire.EditAsync(Session, Id, new JsonObject { [field] = value }, cancellationToken).ConfigureAwait(false);
+        await ModelWire.EditAsync(Session, Id, edit, cancellationToken).ConfigureAwait(false);
         await base.LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cairn.Protocol;
 using Cairn.Web.Models;
 using Microsoft.AspNetCore.WebUtilities;
 using Xunit;
@@ -9,14 +11,36 @@ public sealed class ModelTableStateTests
 {
     private static ModelTableState Parse(string query) => ModelTableState.FromQuery(QueryHelpers.ParseQuery(query));
 
+    private static string Wire<T>(T value) => JsonSerializer.Serialize(value, ClearmlJson.TypeInfo<T>());
+
+    /// <summary>The typed request carries exactly the fields the hand-built body did (ClearML's UI's shape).</summary>
+    [Fact]
+    public void A_full_view_sends_the_fields_clearml_ui_sends()
+    {
+        var state = new ModelTableState { Columns = ["name", "framework", "meta.dataset"], Deep = true, Search = "res.net" }
+            .WithFilter("tags", new ColumnFilter(["a", ModelTableState.ExcludedTagPrefix + "b"], All: true))
+            .WithFilter("meta.dataset", new ColumnFilter(["v1"]))
+            .WithFilter("framework", new ColumnFilter(["PyTorch", null]))
+            .WithFilter("ready", new ColumnFilter(["true"]));
+        var expected = JsonNode.Parse("""
+            {"only_fields":["id","name","tags","system_tags","ready","project.name","last_update","framework","metadata"],
+             "order_by":["-created"],"system_tags":["-archived"],"project":["p1"],"include_subprojects":true,
+             "framework":["PyTorch",""],"ready":true,
+             "filters":{"tags":{"all":{"include":["a"],"exclude":["b"]}},"metadata.dataset.value":{"any":{"include":["v1"]}}},
+             "_any_":{"pattern":"res\\.net","fields":["id","name","comment","system_tags"]}}
+            """);
+        var actual = JsonNode.Parse(Wire(state.ToRequest("p1")));
+        Assert.True(JsonNode.DeepEquals(expected, actual), actual!.ToJsonString());
+    }
+
     [Fact]
     public void The_default_view_has_no_query_string_and_sorts_newest_first()
     {
         var state = new ModelTableState();
         Assert.Equal("", state.ToQueryString());
-        Assert.Equal("[\"-created\"]", state.ToRequest("*")["order_by"]!.ToJsonString());
-        Assert.Equal("[\"-archived\"]", state.ToRequest("*")["system_tags"]!.ToJsonString());
-        Assert.Null(state.ToRequest("*")["project"]);
+        Assert.Equal(["-created"], state.ToRequest("*").OrderBy!);
+        Assert.Equal(["-archived"], state.ToRequest("*").SystemTags!);
+        Assert.Null(state.ToRequest("*").Project);
     }
 
     [Fact]
@@ -54,16 +78,16 @@ public sealed class ModelTableStateTests
     {
         var state = Parse("filter=tags:AND:a+$+__$not%20b");
         var request = state.ToRequest("p1");
-        Assert.Equal("{\"all\":{\"include\":[\"a\"],\"exclude\":[\"b\"]}}", request["filters"]!["tags"]!.ToJsonString());
-        Assert.Equal("[\"p1\"]", request["project"]!.ToJsonString());
+        Assert.Equal("{\"all\":{\"include\":[\"a\"],\"exclude\":[\"b\"]}}", Wire(request.Filters!["tags"]));
+        Assert.Equal(["p1"], request.Project!);
     }
 
     [Fact]
     public void Search_is_escaped_unless_regex_is_on_and_needs_three_characters()
     {
         Assert.Null(Parse("q=ab").Search);
-        Assert.Equal("a\\.b", Parse("q=a.b").ToRequest("*")["_any_"]!["pattern"]!.GetValue<string>());
-        Assert.Equal("a.b", Parse("q=a.b&qreg=true").ToRequest("*")["_any_"]!["pattern"]!.GetValue<string>());
+        Assert.Equal("a\\.b", Parse("q=a.b").ToRequest("*").Any!.Pattern);
+        Assert.Equal("a.b", Parse("q=a.b&qreg=true").ToRequest("*").Any!.Pattern);
     }
 
     [Fact]
@@ -79,7 +103,7 @@ public sealed class ModelTableStateTests
         Assert.Equal([new SortTerm("name", false), new SortTerm("framework", false)], state.Order);
         state = state.SortBy("last_update", add: false);
         Assert.Equal([new SortTerm("last_update", true)], state.Order);
-        Assert.Equal("[\"-last_update\"]", state.ToRequest("*")["order_by"]!.ToJsonString());
+        Assert.Equal(["-last_update"], state.ToRequest("*").OrderBy!);
     }
 
     [Fact]
@@ -99,14 +123,14 @@ public sealed class ModelTableStateTests
         Assert.Equal(ModelTableState.DefaultColumns, state.Columns);
         Assert.Empty(state.Order);
         Assert.Equal(["ready"], state.Filters.Keys);
-        Assert.Equal(JsonValue.Create(true).ToJsonString(), state.ToRequest("*")["ready"]!.ToJsonString());
+        Assert.True(state.ToRequest("*").Ready);
     }
 
     [Fact]
     public void Updated_range_filters_are_inclusive_days()
     {
         var request = Parse("filter=last_update:2026-01-01+$+2026-01-31").ToRequest("*");
-        Assert.Equal([">=2026-01-01T00:00:00", "<2026-02-01T00:00:00"], request["last_update"]!.AsArray().Select(b => b!.GetValue<string>()));
+        Assert.Equal([">=2026-01-01T00:00:00", "<2026-02-01T00:00:00"], request.LastUpdate!);
     }
 
     [Fact]
@@ -116,19 +140,19 @@ public sealed class ModelTableStateTests
             .WithFilter("meta.dataset", new ColumnFilter(["v1", "v2"]))
             .WithFilter("tags", new ColumnFilter(["a"]));
         var request = Parse(state.ToQueryString()).ToRequest("*");
-        Assert.Equal("""{"any":{"include":["v1","v2"]}}""", request["filters"]!["metadata.dataset.value"]!.ToJsonString());
-        Assert.Equal("""{"any":{"include":["a"]}}""", request["filters"]!["tags"]!.ToJsonString());
+        Assert.Equal("""{"any":{"include":["v1","v2"]}}""", Wire(request.Filters!["metadata.dataset.value"]));
+        Assert.Equal("""{"any":{"include":["a"]}}""", Wire(request.Filters!["tags"]));
     }
 
     [Fact]
     public void Rows_ask_only_for_the_fields_of_the_shown_columns()
     {
-        var plain = new ModelTableState().OnlyFields().Select(f => f!.GetValue<string>()).ToList();
+        var plain = new ModelTableState().OnlyFields();
         Assert.DoesNotContain("metadata", plain);
         Assert.DoesNotContain("last_metrics", plain);
         Assert.Contains("project.name", plain);
         var wide = new ModelTableState { Columns = ["name", "meta.dataset", new MetricColumn("loss", "val", "value").Id] }
-            .OnlyFields().Select(f => f!.GetValue<string>()).ToList();
+            .OnlyFields();
         Assert.Contains("metadata", wide);
         Assert.Contains("last_metrics", wide);
     }

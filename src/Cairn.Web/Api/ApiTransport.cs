@@ -45,7 +45,7 @@ public sealed class ApiTransport(ApiHandler handler, IServiceProvider services)
             throw new ApiException(endpoint, responseBody.Length == 0 ? 500 : http.Response.StatusCode, 0,
                 responseBody.Length == 0 ? "The API returned an empty response." : Encoding.UTF8.GetString(responseBody.ToArray()));
         }
-        var code = envelope.Code ?? http.Response.StatusCode;
+        var code = envelope.ResultCode(http.Response.StatusCode);
         if (code != 200)
         {
             throw new ApiException(endpoint, code, envelope.Subcode, envelope.Message ?? $"{endpoint} failed with {code}");

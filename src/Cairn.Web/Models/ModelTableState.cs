@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Cairn.Protocol;
+using Cairn.Protocol.Services;
 using Microsoft.Extensions.Primitives;
 
 namespace Cairn.Web.Models;
@@ -231,7 +231,7 @@ public sealed record ModelTableState
     /// The fields the shown columns need, and those the row menu and links always use: every row
     /// travels over the circuit, so a hidden column's data (a metadata map, the last metrics) is not asked for.
     /// </summary>
-    public JsonArray OnlyFields()
+    public List<string> OnlyFields()
     {
         var fields = new List<string> { "id", "name", "tags", "system_tags", "ready", "project.name", "last_update" };
         foreach (var column in Columns)
@@ -248,27 +248,27 @@ public sealed record ModelTableState
                 fields.Add(field);
             }
         }
-        return new JsonArray([.. fields.Select(f => (JsonNode)f)]);
+        return fields;
     }
 
     /// <summary>The <c>models.get_all_ex</c> body for this view of project <paramref name="projectId"/> (<c>*</c> for all), without paging.</summary>
-    public JsonObject ToRequest(string projectId)
+    public GetAllModelsRequest ToRequest(string projectId)
     {
-        var body = new JsonObject
+        var body = new GetAllModelsRequest
         {
-            ["only_fields"] = OnlyFields(),
-            ["order_by"] = new JsonArray([.. EffectiveOrder.Select(t => (JsonNode)((t.Descending ? "-" : "") + SortField(t.Column)))]),
-            ["system_tags"] = new JsonArray(Archive ? "archived" : "-archived"),
+            OnlyFields = OnlyFields(),
+            OrderBy = [.. EffectiveOrder.Select(t => (t.Descending ? "-" : "") + SortField(t.Column))],
+            SystemTags = [Archive ? "archived" : "-archived"],
         };
         var projects = Filters.TryGetValue("project.name", out var projectFilter) && projectFilter.Values.Count > 0
             ? projectFilter.Values.OfType<string>().ToList()
             : projectId == "*" ? [] : [projectId];
         if (projects.Count > 0)
         {
-            body["project"] = new JsonArray([.. projects.Select(p => (JsonNode)p)]);
+            body.Project = projects;
             if (Deep)
             {
-                body["include_subprojects"] = true;
+                body.IncludeSubprojects = true;
             }
         }
         foreach (var (column, filter) in Filters)
@@ -276,41 +276,37 @@ public sealed record ModelTableState
             switch (column)
             {
                 case "framework":
-                    body["framework"] = new JsonArray([.. filter.Values.Select(v => (JsonNode?)(v ?? ""))]);
+                    body.Framework = [.. filter.Values.Select(v => v ?? "")];
                     break;
                 case "user.name":
-                    body["user"] = new JsonArray([.. filter.Values.OfType<string>().Select(v => (JsonNode)v)]);
+                    body.User = [.. filter.Values.OfType<string>()];
                     break;
                 case "ready":
                     var states = filter.Values.OfType<string>().Distinct().ToList();
                     if (states.Count == 1)
                     {
-                        body["ready"] = states[0] == "true";
+                        body.Ready = states[0] == "true";
                     }
                     break;
                 case "tags":
                     var include = filter.Values.Where(v => v is null || !v.StartsWith(ExcludedTagPrefix, StringComparison.Ordinal)).ToList();
                     var exclude = filter.Values.OfType<string>().Where(v => v.StartsWith(ExcludedTagPrefix, StringComparison.Ordinal)).Select(v => v[ExcludedTagPrefix.Length..]).ToList();
-                    var terms = new JsonObject();
-                    if (include.Count > 0)
+                    var terms = new FilterTermsDto
                     {
-                        terms["include"] = new JsonArray([.. include.Select(v => (JsonNode?)v)]);
-                    }
-                    if (exclude.Count > 0)
-                    {
-                        terms["exclude"] = new JsonArray([.. exclude.Select(v => (JsonNode)v)]);
-                    }
-                    FiltersOf(body)["tags"] = new JsonObject { [filter.All ? "all" : "any"] = terms };
+                        Include = include.Count > 0 ? include : null,
+                        Exclude = exclude.Count > 0 ? exclude : null,
+                    };
+                    FiltersOf(body)["tags"] = filter.All ? new FieldFilterDto { All = terms } : new FieldFilterDto { Any = terms };
                     break;
                 case var meta when IsMetadataColumn(meta):
                     // As ClearML's UI sends a metadata value filter: any of the chosen values.
-                    FiltersOf(body)[MetadataValuePath(meta[5..])] = new JsonObject
+                    FiltersOf(body)[MetadataValuePath(meta[5..])] = new FieldFilterDto
                     {
-                        ["any"] = new JsonObject { ["include"] = new JsonArray([.. filter.Values.OfType<string>().Select(v => (JsonNode)v)]) },
+                        Any = new FilterTermsDto { Include = [.. filter.Values.OfType<string>()] },
                     };
                     break;
                 case "last_update":
-                    var bounds = new JsonArray();
+                    var bounds = new List<string>();
                     if (filter.Values.ElementAtOrDefault(0) is { } from && DateOnly.TryParse(from, CultureInfo.InvariantCulture, out var fromDate))
                     {
                         bounds.Add(">=" + fromDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T00:00:00");
@@ -321,30 +317,23 @@ public sealed record ModelTableState
                     }
                     if (bounds.Count > 0)
                     {
-                        body["last_update"] = bounds;
+                        body.LastUpdate = bounds;
                     }
                     break;
             }
         }
         if (Search is not null)
         {
-            body["_any_"] = new JsonObject
+            body.Any = new MultiFieldPatternDto
             {
-                ["pattern"] = SearchIsRegex ? Search : System.Text.RegularExpressions.Regex.Escape(Search),
-                ["fields"] = new JsonArray("id", "name", "comment", "system_tags"),
+                Pattern = SearchIsRegex ? Search : System.Text.RegularExpressions.Regex.Escape(Search),
+                Fields = ["id", "name", "comment", "system_tags"],
             };
         }
         return body;
     }
 
-    private static JsonObject FiltersOf(JsonObject body)
-    {
-        if (body["filters"] is not JsonObject filters)
-        {
-            body["filters"] = filters = [];
-        }
-        return filters;
-    }
+    private static Dictionary<string, FieldFilterDto> FiltersOf(GetAllModelsRequest body) => body.Filters ??= new(StringComparer.Ordinal);
 
     /// <summary>The API field a column sorts by.</summary>
     public static string SortField(string column) => column switch

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 using Cairn.Storage;
 
 namespace Cairn.Artifacts;
@@ -13,22 +13,27 @@ public sealed class Artifact
 {
     private readonly StorageManager _storage;
 
-    internal Artifact(StorageManager storage, JsonObject record)
+    internal Artifact(StorageManager storage, TaskArtifactDto record)
     {
         _storage = storage;
-        Record = record;
-        Name = Text(record, "key") ?? "";
-        Type = Text(record, "type") ?? "custom";
-        Mode = Text(record, "mode") ?? "output";
-        Url = Text(record, "uri");
-        Size = record["content_size"] is JsonValue size && size.TryGetValue<long>(out var bytes) ? bytes : null;
-        Hash = Text(record, "hash");
-        Timestamp = record["timestamp"] is JsonValue stamp && stamp.TryGetValue<long>(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
-        Preview = record["type_data"] is JsonObject typeData ? Text(typeData, "preview") : null;
-        ContentType = record["type_data"] is JsonObject data ? Text(data, "content_type") : null;
-        Metadata = record["display_data"] is JsonArray pairs
-            ? pairs.OfType<JsonArray>().Where(p => p.Count >= 2).ToDictionary(p => p[0]?.ToString() ?? "", p => p[1]?.ToString() ?? "", StringComparer.Ordinal)
-            : new Dictionary<string, string>(StringComparer.Ordinal);
+        Name = record.Key ?? "";
+        Type = record.Type ?? "custom";
+        Mode = record.Mode ?? "output";
+        Url = record.Uri;
+        Size = record.ContentSize;
+        Hash = record.Hash;
+        Timestamp = record.Timestamp is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        Preview = record.TypeData?.Preview;
+        ContentType = record.TypeData?.ContentType;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in record.DisplayData ?? [])
+        {
+            if (pair is { Count: >= 2 })
+            {
+                metadata[pair[0] ?? ""] = pair[1] ?? "";
+            }
+        }
+        Metadata = metadata;
     }
 
     /// <summary>The artifact's name (its <c>key</c>).</summary>
@@ -60,9 +65,6 @@ public sealed class Artifact
 
     /// <summary>The metadata given at upload, as strings.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
-
-    /// <summary>The server's record, as sent (<c>tasks.Artifact</c>).</summary>
-    internal JsonObject Record { get; }
 
     /// <summary>
     /// A local copy through the cache, checked against the recorded size and SHA-256; an
@@ -122,6 +124,4 @@ public sealed class Artifact
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name} ({Type}, {Size} bytes) {Url}");
-
-    private static string? Text(JsonObject obj, string key) => obj[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cairn.Models;
 using Cairn.Protocol.Services;
 using Cairn.Session;
@@ -11,18 +10,18 @@ internal static class ProjectDirectory
     /// <summary>The id of the project named exactly <paramref name="name"/>; null when there is none.</summary>
     public static async Task<string?> FindIdAsync(ClearMLSession session, string name, CancellationToken cancellationToken)
     {
-        var data = await session.CallAsync("projects.get_all", new JsonObject
+        var data = await session.CallAsync<GetAllProjectsResponse>("projects.get_all", new GetAllProjectsRequest
         {
-            ["name"] = ClearmlText.ExactNameRegex(name),
-            ["only_fields"] = new JsonArray("id", "name", "last_update"),
-            ["search_hidden"] = true,
-            ["shallow_search"] = false,
+            Name = ClearmlText.ExactNameRegex(name),
+            OnlyFields = ["id", "name", "last_update"],
+            SearchHidden = true,
+            ShallowSearch = false,
         }, cancellationToken).ConfigureAwait(false);
-        return (data["projects"] as JsonArray ?? [])
-            .OfType<JsonObject>()
-            .OrderByDescending(p => p["last_update"]?.ToString(), StringComparer.Ordinal)
-            .Select(p => p["id"]?.GetValue<string>())
-            .FirstOrDefault(id => id is not null);
+        return (data.Projects ?? [])
+            .Where(p => p.Id is not null)
+            .OrderByDescending(p => p.LastUpdate)
+            .Select(p => p.Id)
+            .FirstOrDefault();
     }
 
     /// <summary>The id of the project named <paramref name="name"/>, creating it (and, on the server, its parents) when missing.</summary>
@@ -34,8 +33,8 @@ internal static class ProjectDirectory
         }
         try
         {
-            var created = await session.CallAsync("projects.create", new JsonObject { ["name"] = name, ["description"] = "" }, cancellationToken).ConfigureAwait(false);
-            return created["id"]!.GetValue<string>();
+            var created = await session.CallAsync<IdResponse>("projects.create", new CreateProjectRequest { Name = name, Description = "" }, cancellationToken).ConfigureAwait(false);
+            return created.Id ?? throw new ClearMLRequestException("projects.create", 0, 0, "the answer holds no project id", null);
         }
         catch (ClearMLRequestException e) when (e.ResultCode == 400)
         {
@@ -52,8 +51,7 @@ internal static class ProjectDirectory
     /// <summary>The project's full name and default output destination (<c>projects.get_by_id</c>).</summary>
     public static async Task<(string? Name, string? DefaultOutputDestination)> GetAsync(ClearMLSession session, string projectId, CancellationToken cancellationToken)
     {
-        var data = await session.CallAsync("projects.get_by_id", new ProjectRequest { Project = projectId }, cancellationToken).ConfigureAwait(false);
-        var project = data["project"] as JsonObject;
-        return (project?["name"]?.GetValue<string>(), project?["default_output_destination"] is JsonValue d ? d.ToString() : null);
+        var data = await session.CallAsync<GetProjectByIdResponse>("projects.get_by_id", new ProjectRequest { Project = projectId }, cancellationToken).ConfigureAwait(false);
+        return (data.Project?.Name, data.Project?.DefaultOutputDestination);
     }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Cairn.Protocol.Services;
 using Cairn.Session;
 
 namespace Cairn.Models;
@@ -12,34 +12,38 @@ internal static class ModelWire
     /// <summary><c>models.create</c> with a placeholder URI, unpublished; returns the new id.</summary>
     public static async Task<string> CreateAsync(ClearMLSession session, string placeholderUri, string name, string? projectId, CancellationToken cancellationToken)
     {
-        var body = new JsonObject
+        var body = new CreateModelRequest
         {
-            ["uri"] = placeholderUri,
-            ["name"] = name,
-            ["labels"] = new JsonObject(),
-            ["ready"] = false,
-            ["public"] = false,
+            Uri = placeholderUri,
+            Name = name,
+            Labels = [],
+            Ready = false,
+            Public = false,
+            Project = projectId,
         };
-        if (projectId is not null)
-        {
-            body["project"] = projectId;
-        }
-        var data = await session.CallAsync("models.create", body, cancellationToken).ConfigureAwait(false);
-        return data["id"]?.GetValue<string>() ?? throw new ClearMLRequestException("models.create", 0, 0, "the answer holds no model id", null);
+        var data = await session.CallAsync<IdResponse>("models.create", body, cancellationToken).ConfigureAwait(false);
+        return data.Id ?? throw new ClearMLRequestException("models.create", 0, 0, "the answer holds no model id", null);
     }
 
-    /// <summary><c>models.edit</c> of the given fields.</summary>
-    public static Task EditAsync(ClearMLSession session, string modelId, JsonObject fields, CancellationToken cancellationToken)
+    /// <summary><c>models.edit</c> of the fields <paramref name="fields"/> sets.</summary>
+    public static Task EditAsync(ClearMLSession session, string modelId, EditModelRequest fields, CancellationToken cancellationToken)
     {
-        fields["model"] = modelId;
+        fields.Model = modelId;
         return session.CallAsync("models.edit", fields, cancellationToken);
+    }
+
+    /// <summary>The model document (<c>models.get_by_id</c>).</summary>
+    public static async Task<ModelDocument> GetAsync(ClearMLSession session, string modelId, CancellationToken cancellationToken)
+    {
+        var data = await session.CallAsync<GetModelByIdResponse>("models.get_by_id", new ModelRequest { Model = modelId }, cancellationToken).ConfigureAwait(false);
+        return data.Model ?? throw new ClearMLRequestException("models.get_by_id", 0, 0, $"the answer for model {modelId} holds no model", null);
     }
 
     /// <summary>
     /// Every model <paramref name="filter"/> matches, page by page (<c>page</c>/<c>page_size</c>), in
-    /// the filter's order, until a short page or <paramref name="maxResults"/>.
+    /// the filter's order, until a short page or <paramref name="maxResults"/>. The filter's own paging is overwritten.
     /// </summary>
-    public static async IAsyncEnumerable<JsonObject> GetAllAsync(ClearMLSession session, JsonObject filter, int? maxResults,
+    public static async IAsyncEnumerable<ModelDocument> GetAllAsync(ClearMLSession session, GetAllModelsRequest filter, int? maxResults,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, int pageSize = PageSize)
     {
         // One page size throughout: the server pages by page × page_size, so shrinking the last
@@ -48,19 +52,22 @@ internal static class ModelWire
         var returned = 0;
         for (var page = 0; size > 0; page++)
         {
-            var body = filter.DeepClone().AsObject();
-            body["page"] = page;
-            body["page_size"] = size;
-            var data = await session.CallAsync("models.get_all", body, cancellationToken).ConfigureAwait(false);
-            var models = data["models"] as JsonArray ?? [];
-            foreach (var model in models.OfType<JsonObject>())
+            filter.Page = page;
+            filter.PageSize = size;
+            var data = await session.CallAsync<GetAllModelsResponse>("models.get_all", filter, cancellationToken).ConfigureAwait(false);
+            var models = data.Models ?? [];
+            foreach (var model in models)
             {
                 if (returned == maxResults)
                 {
                     yield break;
                 }
+                if (model?.Id is null)
+                {
+                    continue; // Every model has an id; a document without one is not a model.
+                }
                 returned++;
-                yield return (JsonObject)model.DeepClone();
+                yield return model;
             }
             if (models.Count < size || returned == maxResults)
             {
@@ -68,7 +75,4 @@ internal static class ModelWire
             }
         }
     }
-
-    /// <summary>A JSON array of strings.</summary>
-    public static JsonArray Array(IEnumerable<string> items) => [.. items.Select(i => (JsonNode?)JsonValue.Create(i))];
 }

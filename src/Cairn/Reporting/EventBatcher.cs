@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using Cairn.Protocol;
+using Cairn.Protocol.Services;
 using Cairn.Session;
 using Microsoft.Extensions.Logging;
 
@@ -26,7 +28,7 @@ internal sealed partial class EventBatcher
 
     private readonly ILogger _logger;
 
-    private readonly Queue<JsonObject> _queue = new();
+    private readonly Queue<ReportEventDto> _queue = new();
 
     private readonly Lock _gate = new();
 
@@ -45,7 +47,7 @@ internal sealed partial class EventBatcher
     }
 
     /// <summary>Queues an event (dropping the oldest waiting one when the queue is full); starts the background sender when none runs.</summary>
-    public void Add(JsonObject item)
+    public void Add(ReportEventDto item)
     {
         lock (_gate)
         {
@@ -124,7 +126,7 @@ internal sealed partial class EventBatcher
                 // Cancelling a flush stops it between batches: a batch once taken is always sent
                 // (its call is bounded by the retry deadline), so cancelling never loses events.
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = new List<JsonObject>();
+                var batch = new List<ReportEventDto>();
                 lock (_gate)
                 {
                     while (batch.Count < MaxBatch && _queue.TryDequeue(out var item))
@@ -138,11 +140,12 @@ internal sealed partial class EventBatcher
                 }
                 try
                 {
-                    var result = await _session.CallBatchAsync("events.add_batch", batch, CancellationToken.None).ConfigureAwait(false);
-                    if (result["errors"] is JsonValue errors && errors.TryGetValue<int>(out var refused) && refused > 0)
+                    var data = await _session.CallBatchAsync("events.add_batch", batch, ClearmlJson.TypeInfo<ReportEventDto>(), CancellationToken.None).ConfigureAwait(false);
+                    var result = data.Deserialize(ClearmlJson.TypeInfo<AddBatchResponse>());
+                    if (result is { Errors: > 0 and var refused })
                     {
                         throw new ClearMLRequestException("events.add_batch", 200, 0,
-                            $"{refused} of {batch.Count} events were refused: {result["errors_info"]?.ToJsonString()}", null);
+                            $"{refused} of {batch.Count} events were refused: {result.ErrorsInfo?.ToJsonString()}", null);
                     }
                 }
                 catch (Exception e)

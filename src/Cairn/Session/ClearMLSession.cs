@@ -5,8 +5,10 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Cairn.Configuration;
 using Cairn.Protocol;
+using Cairn.Protocol.Services;
 using Cairn.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -187,15 +189,23 @@ public sealed class ClearMLSession : IAsyncDisposable
     /// whose numeric results (<c>added</c>, <c>errors</c>) are summed. An empty batch sends nothing.
     /// </summary>
     /// <exception cref="ClearMLRequestException">The server refused a chunk, or the retry deadline passed.</exception>
-    public async Task<JsonObject> CallBatchAsync(string endpoint, IEnumerable<JsonObject> lines, CancellationToken cancellationToken = default)
+    public Task<JsonObject> CallBatchAsync(string endpoint, IEnumerable<JsonObject> lines, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
         ArgumentNullException.ThrowIfNull(lines);
+        return CallBatchCoreAsync(endpoint, lines.Select(JsonText.ToUtf8), cancellationToken);
+    }
+
+    /// <summary>As <see cref="CallBatchAsync(string, IEnumerable{JsonObject}, CancellationToken)"/>, each line a wire contract written by <paramref name="info"/>.</summary>
+    internal Task<JsonObject> CallBatchAsync<T>(string endpoint, IEnumerable<T> lines, JsonTypeInfo<T> info, CancellationToken cancellationToken) =>
+        CallBatchCoreAsync(endpoint, lines.Select(line => JsonSerializer.SerializeToUtf8Bytes(line, info)), cancellationToken);
+
+    private async Task<JsonObject> CallBatchCoreAsync(string endpoint, IEnumerable<byte[]> lines, CancellationToken cancellationToken)
+    {
         JsonObject? result = null;
         using var chunk = new MemoryStream();
-        foreach (var line in lines)
+        foreach (var bytes in lines)
         {
-            var bytes = JsonText.ToUtf8(line);
             if (chunk.Length > 0 && chunk.Length + bytes.Length + 1 > MaxRequestBytes)
             {
                 result = Merge(result, await SendChunkAsync(endpoint, chunk, cancellationToken).ConfigureAwait(false));
@@ -288,7 +298,7 @@ public sealed class ClearMLSession : IAsyncDisposable
         var login = await SendCoreAsync("auth.login", new Uri(_apiBase, "auth.login"),
             () => null, _ => ValueTask.FromResult(_basic), reauthenticate: false,
             cancellationToken).ConfigureAwait(false);
-        if (login["token"] is not JsonValue value || !value.TryGetValue<string>(out var text) || text.Length == 0)
+        if (ReadOrNull(login, ClearmlJson.TypeInfo<LoginResponse>()) is not { Token: { Length: > 0 } text })
         {
             throw new ClearMLRequestException("auth.login", 200, 0, "the answer carries no token", null);
         }
@@ -362,12 +372,17 @@ public sealed class ClearMLSession : IAsyncDisposable
                         Invalidate(authorization.Parameter!);
                         continue;
                     }
-                    var envelope = Envelope.Read(response);
+                    ResponseEnvelope? envelope;
+                    // The content is already buffered (ResponseContentRead), so reading it synchronously does no I/O.
+                    using (var body = response.Content.ReadAsStream(call.Token))
+                    {
+                        envelope = ResponseEnvelope.Read(body);
+                    }
                     SessionLog.Called(_logger, endpoint, status, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, envelope?.Trx);
                     var unprocessed = RetryRule.IsUnprocessed(response.StatusCode);
                     if (!unprocessed && !(RetryRule.IsUncertain(response.StatusCode) && RetryRule.IsIdempotent(endpoint)))
                     {
-                        return Envelope.DataOrThrow(endpoint, status, envelope);
+                        return DataOrThrow(endpoint, status, envelope);
                     }
                     failure = new Failure($"HTTP {status}", status, envelope, null, response.Headers.RetryAfter);
                 }
@@ -414,6 +429,33 @@ public sealed class ClearMLSession : IAsyncDisposable
             failure.Envelope?.Trx, failure.Error);
     }
 
+    /// <summary>The data of a successful answer; anything else becomes the request exception.</summary>
+    private static JsonObject DataOrThrow(string endpoint, int status, ResponseEnvelope? envelope)
+    {
+        if (envelope is null)
+        {
+            throw new ClearMLRequestException(endpoint, status, 0,
+                status == 200 ? "the answer is not a ClearML envelope" : $"HTTP {status} without a ClearML envelope", null);
+        }
+        if (envelope.IsSuccess(status))
+        {
+            return envelope.Data ?? [];
+        }
+        throw new ClearMLRequestException(endpoint, envelope.ResultCode(status), envelope.Subcode, envelope.Message, envelope.Trx);
+    }
+
+    private static T? ReadOrNull<T>(JsonObject data, JsonTypeInfo<T> info) where T : class
+    {
+        try
+        {
+            return data.Deserialize(info);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private static ByteArrayContent Content(byte[] bytes, int length, MediaTypeHeaderValue type)
     {
         var content = new ByteArrayContent(bytes, 0, length);
@@ -451,7 +493,7 @@ public sealed class ClearMLSession : IAsyncDisposable
     /// <summary>The deadline of the call in progress and the caller's own token (to tell its cancellation from the deadline).</summary>
     private sealed record CallScope(CancellationTokenSource Deadline, CancellationToken Caller);
 
-    private sealed record Failure(string Reason, int Status, Envelope? Envelope, Exception? Error, RetryConditionHeaderValue? RetryAfter)
+    private sealed record Failure(string Reason, int Status, ResponseEnvelope? Envelope, Exception? Error, RetryConditionHeaderValue? RetryAfter)
     {
         public TimeSpan? RetryAfterDelay(TimeProvider time) => RetryAfter switch
         {

@@ -33,7 +33,7 @@ public sealed class ModelOptionsTests(SdkServerFixture fixture) : IClassFixture<
         var project = SdkServerFixture.UniqueProject("opts");
         var experiment = await Experiment.InitAsync(new ExperimentInitOptions(project, "options run") { TaskType = Cairn.Experiments.ExperimentType.Testing, Tags = ["t1"] }, fixture.Session);
         Assert.Equal(project, experiment.ProjectName);
-        Assert.Equal("testing", experiment.Data["type"]?.ToString());
+        Assert.Equal("testing", experiment.Data.Type);
 
         var imported = await InputModel.ImportModelAsync(new ImportModelOptions($"https://example.invalid/{Guid.NewGuid():N}/m.onnx")
         {

@@ -71,12 +71,12 @@ public sealed class ModelQueryTests(SdkServerFixture fixture) : IClassFixture<Sd
         var pages = new List<string>();
         await foreach (var model in Model.QueryAsync(fixture.Session, project, null, null, false, false, null, null, default, pageSize: 3))
         {
-            pages.Add(model["id"]!.GetValue<string>());
+            pages.Add(model.Id!);
         }
         var capped = new List<string>();
         await foreach (var model in Model.QueryAsync(fixture.Session, project, null, null, false, false, 5, null, default, pageSize: 2))
         {
-            capped.Add(model["id"]!.GetValue<string>());
+            capped.Add(model.Id!);
         }
 
         Assert.Equal(7, made.Distinct().Count());

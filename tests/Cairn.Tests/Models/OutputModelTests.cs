@@ -127,7 +127,7 @@ public sealed class OutputModelTests(SdkServerFixture fixture) : IClassFixture<S
         Assert.Equal(1, stored.Labels["fg"]);
         await experiment.RefreshAsync();
         Assert.Equal(1, experiment.Labels["fg"]);
-        Assert.Equal("layers = 3", experiment.Data["configuration"]!["General"]!["value"]!.GetValue<string>());
+        Assert.Equal("layers = 3", experiment.Data.Configuration!["General"]!["value"]!.GetValue<string>());
     }
 
     [Fact]

@@ -163,7 +163,7 @@ public sealed class RetryTests
         await session.GetTokenAsync();
         fake.Delay = TimeSpan.FromMilliseconds(500);
         var batcher = new Cairn.Reporting.EventBatcher(session);
-        batcher.Add(new System.Text.Json.Nodes.JsonObject { ["type"] = "training_stats_scalar" });
+        batcher.Add(new Cairn.Protocol.Services.ReportEventDto { Type = "training_stats_scalar" });
         using var cancellation = new CancellationTokenSource();
         var flush = batcher.FlushAsync(cancellation.Token);
         while (fake.Calls == 0)

@@ -356,8 +356,10 @@ public sealed partial class ModelTable
         try
         {
             var body = _state.ToRequest(ProjectId);
-            body["size"] = size;
-            body["scroll_id"] = null; // present and empty: start a scroll, as ClearML's UI does
+            body.Size = size;
+            // Present and empty starts a scroll (ClearML's UI sends null, which a typed request leaves
+            // out; ClearML and Cairn read an empty scroll_id the same as null).
+            body.ScrollId = "";
             var data = await Api.CallAsync("models.get_all_ex", body);
             if (version != _loadVersion)
             {
@@ -415,8 +417,8 @@ public sealed partial class ModelTable
         try
         {
             var body = _state.ToRequest(ProjectId);
-            body["size"] = PageSize;
-            body["scroll_id"] = _scrollId;
+            body.Size = PageSize;
+            body.ScrollId = _scrollId;
             var data = await Api.CallAsync("models.get_all_ex", body);
             if (version != _loadVersion)
             {
