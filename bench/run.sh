@@ -10,6 +10,8 @@
 #   bench/run.sh --hardening          # projects.get_all p99 under pathological regex queries; CPU per refused Basic auth (~1 min)
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
 #   bench/run.sh --replicas --postgres "Host=…;Username=…"   # one and two replicas on one PostgreSQL, mixed writes, losses counted (~2 min)
+#   bench/run.sh --cli                # the cairn CLI: --help start-up, models list over 100,000 models, 1 GiB upload/download against curl (~4 min, 3 GiB of disk)
+#   bench/run.sh --cli --runs 5 --count 2000 --file-mib 16   # a quick smoke run
 #   bench/run.sh --web                # the web UI's model table over 100,000 models in Chromium (Playwright) (~5 min)
 #   bench/run.sh --web --runs 5       # arguments after --web go to bench/Cairn.Bench.Web
 set -euo pipefail
@@ -23,6 +25,13 @@ if [ "${1:-}" = "--sdk" ]; then
     exec bench/Cairn.Bench.Sdk/bin/Release/net10.0/Cairn.Bench.Sdk "$@"
 fi
 dotnet build -c Release src/Cairn.Server >&2
+if [ "${1:-}" = "--cli" ]; then
+    # Published framework-dependent for this machine's runtime, so the project's ReadyToRun
+    # setting applies (the portable tool package is JIT-only: pass --cli-binary to time that).
+    dotnet publish -c Release -r linux-x64 --self-contained false src/Cairn.Cli -o artifacts/bench-cli -v q -nologo >&2
+    dotnet build -c Release bench/Cairn.Bench >&2
+    exec bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench --cli-binary "$root/artifacts/bench-cli/Cairn.Cli" "$@"
+fi
 if [ "${1:-}" = "--web" ]; then
     shift
     dotnet build -c Release bench/Cairn.Bench.Web >&2

@@ -3,6 +3,8 @@
 # path. The folder it prints holds the binary and wwwroot/ (the web UI's static files, served from
 # beside the binary); copy both. See docs/deploy.md.
 #   scripts/publish.sh [RID] [OUTPUT_DIR]
+# CAIRN_PUBLISH_ARTIFACTS_PATH, when set, holds the intermediate build output instead of the
+# projects' obj/ and bin/ (the test suite publishes so, leaving the repository's builds alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rid="${1:-linux-x64}"
@@ -10,6 +12,7 @@ out="${2:-artifacts/publish/cairn-server-$rid}"
 rm -rf "$out"
 dotnet publish src/Cairn.Server/Cairn.Server.csproj -c Release -r "$rid" --self-contained true \
   -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:EnableCompressionInSingleFile=true \
+  ${CAIRN_PUBLISH_ARTIFACTS_PATH:+--artifacts-path "$CAIRN_PUBLISH_ARTIFACTS_PATH"} \
   -o "$out" -v q -nologo >&2
 # Symbols and XML docs are not needed to run it (global DebugType/GenerateDocumentationFile would
 # break the projects that embed sources or need docs for their analyzers).

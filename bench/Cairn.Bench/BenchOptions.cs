@@ -17,11 +17,14 @@ internal sealed record BenchOptions(
         "       Cairn.Bench [server-binary] --events [--points N] [--samples N]\n" +
         "       Cairn.Bench [server-binary] --files [--file-mib N]\n" +
         "       Cairn.Bench [server-binary] --hardening\n" +
+        "       Cairn.Bench [server-binary] --cli [--cli-binary PATH] [--runs N] [--count N] [--file-mib N]\n" +
         "       Cairn.Bench [server-binary] --replicas --postgres CONNECTION_STRING [--workers N] [--duration SECONDS] [--warmup SECONDS]\n" +
         "  server-binary defaults to src/Cairn.Server/bin/Release/net10.0/Cairn.Server under the repository root.\n" +
         "  --models fills a store with N models (default 100000) and measures models.get_all against hand-written SQL;\n" +
         "  --files uploads and downloads an N MiB file (default 1024) with curl against cp and against curl to a bare server,\n" +
         "  with the server's CPU time and peak RSS;\n" +
+        "  --cli times the cairn command line (default src/Cairn.Cli/bin/Release/net10.0/Cairn.Cli): --help start-up, models list\n" +
+        "  over N models (default 100000), upload and download of an N MiB file (default 1024), each beside a floor; --runs per step (default 20).\n" +
         "  --samples is the number of measured requests per query (default 200).\n" +
         "  --events sends N scalar points (default 1000000) to one model in events.add_batch calls of 10,000 and measures\n" +
         "  scalar_metrics_iter_histogram over them, each beside hand-written SQL.\n" +
@@ -45,6 +48,15 @@ internal sealed record BenchOptions(
 
     /// <summary>A PostgreSQL role that may create databases (<c>--postgres</c>), for <c>--replicas</c>.</summary>
     public string? Postgres { get; init; }
+
+    /// <summary>Run the command-line benchmark (<c>--cli</c>) instead of the server benchmark.</summary>
+    public bool Cli { get; init; }
+
+    /// <summary>The <c>cairn</c> executable the command-line benchmark runs (<c>--cli-binary</c>).</summary>
+    public string CliBinary { get; init; } = "";
+
+    /// <summary>Runs per command step of the command-line benchmark (<c>--runs</c>).</summary>
+    public int Runs { get; init; } = 20;
 
     /// <summary>Run the events benchmark instead of the server benchmark.</summary>
     public bool Events { get; init; }
@@ -75,6 +87,9 @@ internal sealed record BenchOptions(
         var replicas = false;
         string? postgres = null;
         var points = 1_000_000;
+        var cli = false;
+        string? cliBinary = null;
+        var runs = 20;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -94,6 +109,9 @@ internal sealed record BenchOptions(
                 case "--replicas": replicas = true; break;
                 case "--postgres" when i + 1 < args.Length: postgres = args[++i]; break;
                 case "--points": points = Positive(args, ref i); break;
+                case "--cli": cli = true; break;
+                case "--cli-binary" when i + 1 < args.Length: cliBinary = args[++i]; break;
+                case "--runs": runs = Positive(args, ref i); break;
                 case "--count": count = Positive(args, ref i); break;
                 case "--samples": samples = Positive(args, ref i); break;
                 case "--seed": seed = Positive(args, ref i); break;
@@ -117,6 +135,9 @@ internal sealed record BenchOptions(
             ModelCount = count,
             Samples = samples,
             Seed = seed,
+            Cli = cli,
+            CliBinary = cli ? Path.GetFullPath(cliBinary ?? Path.Combine(RepositoryRoot(), "src", "Cairn.Cli", "bin", "Release", "net10.0", "Cairn.Cli")) : "",
+            Runs = runs,
         };
     }
 

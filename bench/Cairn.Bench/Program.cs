@@ -1,6 +1,12 @@
 using System.Runtime.InteropServices;
 using Cairn.Bench;
 
+// The start-up floor of the CLI benchmark: a .NET program (apphost, runtime, this assembly) that does nothing.
+if (args is ["--noop"])
+{
+    return 0;
+}
+
 BenchOptions options;
 try
 {
@@ -27,7 +33,9 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerProcess.KillAll();
 
 try
 {
-    var report = options.Replicas
+    var report = options.Cli
+        ? await new CliBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+        : options.Replicas
         ? await new ReplicasBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Hardening
         ? await new HardeningBenchmark(options, Console.Error).RunAsync(cancellation.Token)

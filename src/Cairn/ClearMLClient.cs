@@ -157,6 +157,22 @@ public class ClearMLClient : IAsyncDisposable
     public virtual IAsyncEnumerable<Model> GetModelsAsync(ModelQuery? query = null, CancellationToken cancellationToken = default) =>
         Model.GetModelsAsync(query, Session, cancellationToken);
 
+    /// <summary>The models a query in Cairn's query language matches, newest first, as a list (see <see cref="Model.QueryAsync(string, string?, int?, bool, ClearMLSession?, CancellationToken)"/>).</summary>
+    /// <exception cref="Protocol.Query.QueryException">The query does not parse or cannot be expressed on ClearML's wire (column and token in the exception).</exception>
+    /// <exception cref="ArgumentException">No project is named <paramref name="projectName"/>, or the query names a project too.</exception>
+    /// <exception cref="ClearMLRequestException">The server refused the query.</exception>
+    public virtual Task<IReadOnlyList<Model>> QueryAsync(string query, string? projectName = null, int? maxResults = null, bool includeArchived = false,
+        CancellationToken cancellationToken = default) =>
+        Model.QueryAsync(query, projectName, maxResults, includeArchived, Session, cancellationToken);
+
+    /// <summary>The models a query in Cairn's query language matches, newest first, fetched page by page as they are consumed (see <see cref="Model.QueryEachAsync(string, string?, bool, int, ClearMLSession?, CancellationToken)"/>).</summary>
+    /// <exception cref="Protocol.Query.QueryException">The query does not parse or cannot be expressed on ClearML's wire (thrown by the call).</exception>
+    /// <exception cref="ArgumentException">No project is named <paramref name="projectName"/>, or the query names a project too.</exception>
+    /// <exception cref="ClearMLRequestException">The server refused a page.</exception>
+    public virtual IAsyncEnumerable<Model> QueryEachAsync(string query, string? projectName = null, bool includeArchived = false, int pageSize = 500,
+        CancellationToken cancellationToken = default) =>
+        Model.QueryEachAsync(query, projectName, includeArchived, pageSize, Session, cancellationToken);
+
     /// <summary>Registers external weights as a model, or returns the existing one with that URL (see <see cref="InputModel.ImportModelAsync(ImportModelOptions, ClearMLSession?, CancellationToken)"/>).</summary>
     /// <exception cref="ArgumentException">The URL's scheme is not supported.</exception>
     /// <exception cref="ClearMLRequestException">A call failed.</exception>

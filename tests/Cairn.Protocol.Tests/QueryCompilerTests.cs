@@ -52,6 +52,29 @@ public sealed class QueryCompilerTests
     public void Each_shape_compiles_to_its_wire_form(string query, string expected) => Assert.Equal(expected, Wire(query));
 
     [Theory]
+    [InlineData("meta.acc.top1 = \"0.9\"", "acc.top1", """{"metadata.acc%2Etop1.value":["__$and","0.9"]}""")]
+    [InlineData("meta.cost$ = low", "cost$", """{"metadata.cost%24.value":["__$and","low"]}""")]
+    [InlineData("meta.__private = x", "__private", """{"metadata.%_%_private.value":["__$and","x"]}""")]
+    [InlineData("meta._seed = 7", "_seed", """{"metadata.%_seed.value":["__$and","7"]}""")]
+    [InlineData("meta.rate%2E = x", "rate%2E", """{"metadata.rate%%2E.value":["__$and","x"]}""")]
+    [InlineData("metadata.a.b.c != x", "a.b.c", """{"metadata.a%2Eb%2Ec.value":["__$and","__$not","x"]}""")]
+    public void A_metadata_key_is_escaped_as_clearml_stores_it(string query, string key, string expected)
+    {
+        Assert.Equal(expected, Wire(query));
+        // The escaped path is Protocol's (the same the SDK and the server use), and it names one key.
+        Assert.Equal(MetadataKeys.ValuePath(key), QueryCompiler.Compile(query).Single().Key);
+        Assert.Equal(3, QueryCompiler.Compile(query).Single().Key.Split('.').Length);
+    }
+
+    [Fact]
+    public void An_error_about_an_escaped_metadata_key_names_the_key_as_written()
+    {
+        var error = Assert.Throws<QueryException>(() => QueryCompiler.Compile("meta.acc.top1 = 1 or tag:a"));
+        Assert.Contains("conditions on meta.acc.top1 and tag", error.Message, StringComparison.Ordinal);
+        Assert.Equal((19, "or"), (error.Column, error.Token));
+    }
+
+    [Theory]
     // syntax
     [InlineData("", 1, "", "empty")]
     [InlineData("tag:a and", 10, "", "Expected a condition")]
@@ -70,7 +93,6 @@ public sealed class QueryCompilerTests
     [InlineData("updated ~ 2026-01-01", 9, "~", "Expected one of")]
     [InlineData("tag:\"__$not\"", 5, "\"__$not\"", "__$")]
     [InlineData("meta. = 1", 1, "meta.", "metadata key")]
-    [InlineData("tag:a and meta.a.b = 1", 11, "meta.a.b", "cannot be addressed")]
     // shapes the wire cannot express
     [InlineData("tag:a or framework:x", 7, "or", "'or' joins conditions on tag and framework")]
     [InlineData("tag:a and (tag:b or framework:x)", 18, "or", "combines different fields only with 'and'")]
@@ -117,6 +139,7 @@ public sealed class QueryCompilerTests
     [InlineData("updated > 2026-11-01 and created <= \"2026-11-01T10:30:00Z\" and draft")]
     [InlineData("tag:\"with space\" or tag:\"say \\\"hi\\\"\" or tag:\"2024\"")]
     [InlineData("name = \"x\" and comment ~ \"y\" and system_tag != archived")]
+    [InlineData("meta.acc.top1 = \"0.9\" and meta.__x$ != y")]
     public void Formatting_round_trips_through_the_parser(string query)
     {
         var parsed = QueryParser.Parse(query);

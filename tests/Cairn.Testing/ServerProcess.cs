@@ -44,19 +44,25 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a server process with extra <c>--key=value</c> <paramref name="settings"/> and waits until /health/ready answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(IEnumerable<string> settings, TimeSpan? timeout = null)
+    /// <summary>
+    /// Starts a server process with extra <c>--key=value</c> <paramref name="settings"/> and waits until /health/ready answers 200.
+    /// <paramref name="executable"/> runs a published server binary instead of <c>dotnet Cairn.Server.dll</c>.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(IEnumerable<string> settings, TimeSpan? timeout = null, string? executable = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("cairn-replica-").FullName;
         var ports = TestServer.FreePorts(3);
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(executable ?? "dotnet")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = dataDir,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cairn.Server.dll"));
+        if (executable is null)
+        {
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cairn.Server.dll"));
+        }
         foreach (var arg in new[]
         {
             $"--Cairn:DataDir={dataDir}", $"--Cairn:ApiPort={ports[0]}", $"--Cairn:WebPort={ports[1]}", $"--Cairn:FilesPort={ports[2]}",
@@ -68,7 +74,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start.");
         var server = new ServerProcess(process, dataDir, ports[0], ports[1], ports[2]);
         // Drained (and kept) so a full pipe never blocks the server's logging.
         process.OutputDataReceived += (_, e) => server.Append(e.Data);

@@ -134,7 +134,8 @@ public static class QueryCompiler
 
     private static string Key(QueryNode atom) => atom switch
     {
-        QueryValue { Field: QueryField.Metadata } value => "metadata." + value.Key + ".value",
+        // The key is escaped as ClearML stores it ('.' → %2E, '$' → %24, …): the path has exactly three parts.
+        QueryValue { Field: QueryField.Metadata } value => MetadataKeys.ValuePath(value.Key!),
         QueryValue value => value.Field switch
         {
             QueryField.Tag => "tags",
@@ -154,7 +155,7 @@ public static class QueryCompiler
         "system_tags" => "system_tag",
         "ready" => "published",
         "last_update" => "updated",
-        _ when key.StartsWith("metadata.", StringComparison.Ordinal) => "meta." + key["metadata.".Length..^".value".Length],
+        _ when key.StartsWith("metadata.", StringComparison.Ordinal) => "meta." + MetadataKeys.Unescape(key["metadata.".Length..^".value".Length]),
         _ => key,
     };
 

@@ -131,10 +131,8 @@ public static class QueryParser
                 {
                     throw new QueryException("Expected a metadata key after 'meta.'", field.Column, field.Text);
                 }
-                if (key.Contains('.', StringComparison.Ordinal) || key.Contains('$', StringComparison.Ordinal))
-                {
-                    throw new QueryException("A metadata key holding '.' or '$' cannot be addressed in a get_all field", field.Column, field.Text);
-                }
+                // Everything after the first '.' is the key: the compiler escapes it (MetadataKeys), so
+                // "meta.acc.top1" addresses the key "acc.top1", not a field "top1" inside "acc".
                 return ListAtom(QueryField.Metadata, key, field);
             }
             switch (name)

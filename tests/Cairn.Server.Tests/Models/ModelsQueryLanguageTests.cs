@@ -28,6 +28,9 @@ public sealed class ModelsQueryLanguageTests(ITestOutputHelper output)
 
     private static readonly string[] Epochs = ["10", "20"];
 
+    /// <summary>Values of "train.split", a key holding a dot: its path must be escaped to address it.</summary>
+    private static readonly string[] Splits = ["train", "val"];
+
     private static readonly string[] Stems = ["resnet", "vit", "bert", "gpt"];
 
     private static readonly string[] Regexes = ["^resnet", "vit", "-1", "\\d{2}$", "^(bert|gpt)", "t-[0-4]", "^v"];
@@ -68,6 +71,10 @@ public sealed class ModelsQueryLanguageTests(ITestOutputHelper output)
             if (random.Next(2) == 0)
             {
                 meta["epochs"] = Epochs[random.Next(Epochs.Length)];
+            }
+            if (random.Next(2) == 0)
+            {
+                meta["train.split"] = Splits[random.Next(Splits.Length)];
             }
             var ready = random.Next(2) == 0;
             var created = Start.AddMinutes(random.Next(60 * 24 * 60));
@@ -147,6 +154,34 @@ public sealed class ModelsQueryLanguageTests(ITestOutputHelper output)
         Assert.True(selective >= QueryCount / 2, $"only {selective} of {compiled} queries selected a proper subset");
     }
 
+    [Fact]
+    public async Task A_metadata_key_with_dots_dollars_or_underscores_is_addressed_exactly()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var client = server.Client();
+        var project = await client.CreateProjectAsync("Query language keys");
+        // "acc" beside "acc.top1": an unescaped path metadata.acc.top1.value would be a field inside "acc".
+        string[] keys = ["acc.top1", "acc", "cost$", "__private", "_seed", "rate%2E", "rate."];
+        var ids = new Dictionary<string, string>();
+        foreach (var key in keys)
+        {
+            ids[key] = await client.CreateModelAsync("keyed " + key, new JsonObject
+            {
+                ["project"] = project,
+                ["metadata"] = new JsonObject { [key] = new JsonObject { ["key"] = key, ["type"] = "str", ["value"] = "v" } },
+            });
+        }
+
+        foreach (var key in keys)
+        {
+            var request = QueryCompiler.Compile($"meta.{key} = v");
+            request["project"] = new JsonArray(project);
+            request["only_fields"] = new JsonArray("id");
+            var found = (await client.GetAllModelsAsync(request)).Ids().ToList();
+            Assert.True(found.SequenceEqual([ids[key]]), $"meta.{key} = v found {found.Count} models, wire {request.ToJsonString()}");
+        }
+    }
+
     private static DateTimeOffset Date(JsonNode? node) =>
         DateTimeOffset.Parse(node!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
@@ -220,9 +255,12 @@ public sealed class ModelsQueryLanguageTests(ITestOutputHelper output)
 
         private string FrameworkAtom() => $"framework:{Pick(Frameworks.OfType<string>().ToArray())}";
 
-        private string MetaAtom() => random.Next(2) == 0
-            ? $"meta.dataset {(random.Next(4) == 0 ? "!=" : "=")} \"{Pick(Datasets)}\""
-            : $"meta.epochs = {Pick(Epochs)}";
+        private string MetaAtom() => random.Next(3) switch
+        {
+            0 => $"meta.dataset {(random.Next(4) == 0 ? "!=" : "=")} \"{Pick(Datasets)}\"",
+            1 => $"meta.epochs = {Pick(Epochs)}",
+            _ => $"meta.train.split {(random.Next(4) == 0 ? "!=" : "=")} {Pick(Splits)}",
+        };
 
         private string NameAtom() => random.Next(4) == 0
             ? $"name = \"{models[random.Next(models.Count)].Name}\""
