@@ -10,6 +10,7 @@
 #   bench/run.sh --hardening          # projects.get_all p99 under pathological regex queries; CPU per refused Basic auth (~1 min)
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
 #   bench/run.sh --replicas --postgres "Host=…;Username=…"   # one and two replicas on one PostgreSQL, mixed writes, losses counted (~2 min)
+#   bench/run.sh --published --no-wrk # the server benchmark against scripts/publish.sh's single-file binary (the deployed form)
 #   bench/run.sh --web                # the web UI's model table over 100,000 models in Chromium (Playwright) (~5 min)
 #   bench/run.sh --web --runs 5       # arguments after --web go to bench/Cairn.Bench.Web
 set -euo pipefail
@@ -21,6 +22,12 @@ if [ "${1:-}" = "--sdk" ]; then
     dotnet build -c Release src/Cairn.Server >&2
     dotnet build -c Release bench/Cairn.Bench.Sdk >&2
     exec bench/Cairn.Bench.Sdk/bin/Release/net10.0/Cairn.Bench.Sdk "$@"
+fi
+if [ "${1:-}" = "--published" ]; then
+    shift
+    binary="$(scripts/publish.sh)"
+    dotnet build -c Release bench/Cairn.Bench >&2
+    exec bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench "$binary" "$@"
 fi
 dotnet build -c Release src/Cairn.Server >&2
 if [ "${1:-}" = "--web" ]; then
