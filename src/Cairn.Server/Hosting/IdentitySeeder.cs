@@ -23,7 +23,7 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
     /// <summary>
     /// Starts the PBKDF2 hashing start-up will need (about 70 ms of one core each): the configured
     /// users' passwords, and the first admin's when <paramref name="storeLikelyEmpty"/>. It runs
-    /// on the thread pool while the host is built and the store migrated, so on a machine with a
+    /// on a thread of its own while the host is built and the store migrated, so on a machine with a
     /// second core it is off the path to the first answer; a speculative admin hash that the
     /// store turns out not to need is dropped.
     /// </summary>
