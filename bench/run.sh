@@ -12,6 +12,7 @@
 #   bench/run.sh --replicas --postgres "Host=…;Username=…"   # one and two replicas on one PostgreSQL, mixed writes, losses counted (~2 min)
 #   bench/run.sh --cli                # the cairn CLI: --help start-up, models list over 100,000 models, 1 GiB upload/download against curl (~4 min, 3 GiB of disk)
 #   bench/run.sh --cli --runs 5 --count 2000 --file-mib 16   # a quick smoke run
+#   bench/run.sh --published --no-wrk # the server benchmark against scripts/publish.sh's single-file binary (the deployed form)
 #   bench/run.sh --web                # the web UI's model table over 100,000 models in Chromium (Playwright) (~5 min)
 #   bench/run.sh --web --runs 5       # arguments after --web go to bench/Cairn.Bench.Web
 set -euo pipefail
@@ -23,6 +24,12 @@ if [ "${1:-}" = "--sdk" ]; then
     dotnet build -c Release src/Cairn.Server >&2
     dotnet build -c Release bench/Cairn.Bench.Sdk >&2
     exec bench/Cairn.Bench.Sdk/bin/Release/net10.0/Cairn.Bench.Sdk "$@"
+fi
+if [ "${1:-}" = "--published" ]; then
+    shift
+    binary="$(scripts/publish.sh)"
+    dotnet build -c Release bench/Cairn.Bench >&2
+    exec bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench "$binary" "$@"
 fi
 dotnet build -c Release src/Cairn.Server >&2
 if [ "${1:-}" = "--cli" ]; then

@@ -3,12 +3,14 @@ using Cairn.Web.Auth;
 using Cairn.Web.Components;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MudBlazor.Services;
 
 namespace Cairn.Web;
@@ -61,6 +63,18 @@ public static class CairnWeb
             antiforgery.Cookie.HttpOnly = true;
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
         });
+        // Data protection reads (on a first start: creates) its key ring in a hosted service
+        // before the listeners bind, which puts the store read, System.Private.Xml and the key
+        // generation on the path to the API's first answer and in every idle server's memory.
+        // Without it the ring is read on the first use (the first sign-in page), then cached.
+        // Last: the cookie and antiforgery registrations above add data protection (and it) again.
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IHostedService) && services[i].ImplementationType?.Assembly == typeof(KeyManagementOptions).Assembly)
+            {
+                services.RemoveAt(i);
+            }
+        }
         return services;
     }
 
@@ -83,7 +97,11 @@ public static class CairnWeb
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
             .RequireAuthorization();
-        WebWarmUp.Register(app, app.Services.GetRequiredService<CairnWebOptions>());
+        var options = app.Services.GetRequiredService<CairnWebOptions>();
+        if (options.WarmUp)
+        {
+            WebWarmUp.Register(app, options);
+        }
     }
 
     // The manifests are named after the server's assembly, not the entry assembly (a test host is another one).

@@ -16,6 +16,13 @@ public sealed class CairnWebOptions
     public int WebPort { get; set; } = 8080;
 
     /// <summary>
+    /// Whether the sign-in page is rendered once right after start, so the first visitor does not
+    /// pay for the cold render. Off by default: it loads and compiles the UI's stack (Blazor,
+    /// MudBlazor, data protection) into a server whose UI nobody may ever open.
+    /// </summary>
+    public bool WarmUp { get; set; }
+
+    /// <summary>
     /// A folder to keep the keys that protect sign-in cookies and antiforgery tokens in, so
     /// sessions survive a restart; null when the host gives data protection its own key
     /// repository (the Cairn server keeps them in its database, shared by every replica).

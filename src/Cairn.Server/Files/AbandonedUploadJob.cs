@@ -16,13 +16,14 @@ namespace Cairn.Server.Files;
 /// S3 and Azure stage nothing here: the bucket's lifecycle rule and Azure's one-week expiry drop
 /// their uncommitted parts (docs/files.md).
 /// </remarks>
-public sealed class AbandonedUploadJob(FileStorage storage, TimeProvider time, IOptions<CairnOptions> options, ILogger<AbandonedUploadJob> logger) : BackgroundService
+public sealed class AbandonedUploadJob(FileStorage storage, TimeProvider time, IOptions<CairnOptions> options, IHostApplicationLifetime lifetime, ILogger<AbandonedUploadJob> logger) : BackgroundService
 {
     private readonly TimeSpan _age = TimeSpan.FromSeconds(options.Value.AbandonedUploadAgeSeconds);
     private readonly TimeSpan _interval = TimeSpan.FromSeconds(options.Value.AbandonedUploadIntervalSeconds);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

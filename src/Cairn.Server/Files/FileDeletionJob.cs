@@ -15,7 +15,7 @@ namespace Cairn.Server.Files;
 /// </summary>
 public sealed class FileDeletionJob(
     IMetadataStore store, FileStorage storage, ExternalStorage external, FileDeletionQueue queue, TimeProvider time, IOptions<CairnOptions> options,
-    CairnMetrics metrics, ILogger<FileDeletionJob> logger) : BackgroundService
+    CairnMetrics metrics, IHostApplicationLifetime lifetime, ILogger<FileDeletionJob> logger) : BackgroundService
 {
     private readonly TimeSpan _grace = TimeSpan.FromSeconds(options.Value.FileDeletionGraceSeconds);
 
@@ -38,6 +38,7 @@ public sealed class FileDeletionJob(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await lifetime.WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         try
         {
             await RetryWaitingForCredentialsAsync(stoppingToken).ConfigureAwait(false);

@@ -25,6 +25,9 @@ public sealed class CairnOptions
 
     public int FilesPort { get; set; } = 8081;
 
+    /// <summary>Render the web UI's sign-in page once right after start (see <c>CairnWebOptions.WarmUp</c>): a faster first page for more idle memory.</summary>
+    public bool WebWarmUp { get; set; }
+
     /// <summary>Serve everything on <see cref="WebPort"/>: the API under <c>/api</c>, files under <c>/files</c>.</summary>
     public bool SinglePort { get; set; }
 

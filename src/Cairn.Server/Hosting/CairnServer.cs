@@ -25,6 +25,7 @@ public static class CairnServer
     /// <exception cref="CairnStartupException">An option is invalid.</exception>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        var trace = new StartupTrace();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -33,6 +34,7 @@ public static class CairnServer
         });
         CairnConfiguration.AddCairnSources(builder.Configuration, args, Environment.GetEnvironmentVariables());
         configure?.Invoke(builder);
+        trace.Mark("host builder and configuration");
 
         var options = BindOptions(builder.Configuration);
         options.DataDir = Path.GetFullPath(options.DataDir);
@@ -44,6 +46,9 @@ public static class CairnServer
         {
             throw new CairnStartupException($"Cairn:DataDir '{options.DataDir}' cannot be created: {e.Message}");
         }
+        // Off the critical path: the PBKDF2 of the seeded passwords (and of a first admin's, when
+        // there is no database yet) runs on another core while the host is built and migrated.
+        var hashes = IdentitySeeder.PrepareHashes(options, storeLikelyEmpty: !options.Database.IsPostgres && !File.Exists(options.DatabasePath));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -98,6 +103,7 @@ public static class CairnServer
             WebUrl = options.WebUrl,
             FilesUrl = options.FilesUrl,
             WebPort = options.WebPort,
+            WarmUp = options.WebWarmUp,
             SessionLifetime = options.TokenLifetime < TimeSpan.FromDays(7) ? options.TokenLifetime : TimeSpan.FromDays(7),
         }, sp => sp.GetRequiredService<ApiDispatcher>().HandleAsync);
         // The sign-in cookie's keys live in the database, so a session works on every replica.
@@ -110,7 +116,9 @@ public static class CairnServer
             compression.Providers.Add<GzipCompressionProvider>();
         });
 
+        trace.Mark("options and services");
         var app = builder.Build();
+        trace.Mark("build the host");
         try
         {
             await MigrateStoreAsync(app.Services.GetRequiredService<IMetadataStore>(), options).ConfigureAwait(false);
@@ -121,9 +129,14 @@ public static class CairnServer
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        await app.Services.GetRequiredService<IdentitySeeder>().SeedAsync(options, CancellationToken.None).ConfigureAwait(false);
+        trace.Mark("open and migrate the store");
+        await app.Services.GetRequiredService<IdentitySeeder>().SeedAsync(options, hashes, CancellationToken.None).ConfigureAwait(false);
+        trace.Mark("seed identities");
 
         MapPipeline(app, options);
+        trace.Mark("map the pipeline");
+        trace.LogWhenStarted(app);
+        app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<MemoryTrimmer>().StartupEnded);
         return app;
     }
 

@@ -20,11 +20,34 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
     public static string UserId(string company, string username) =>
         Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes($"{company}:{username}")));
 
-    public async Task SeedAsync(CairnOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the PBKDF2 hashing start-up will need (about 70 ms of one core each): the configured
+    /// users' passwords, and the first admin's when <paramref name="storeLikelyEmpty"/>. It runs
+    /// on a thread of its own while the host is built and the store migrated, so on a machine with a
+    /// second core it is off the path to the first answer; a speculative admin hash that the
+    /// store turns out not to need is dropped.
+    /// </summary>
+    public static PreparedHashes PrepareHashes(CairnOptions options, bool storeLikelyEmpty)
+    {
+        // One thread of its own for all of them: the thread pool has only as many threads as
+        // cores at start, and start-up's own continuations need them.
+        var passwords = options.Users.Select(seed => seed.Password).ToList();
+        var work = Task.Factory.StartNew(
+            () => (Users: passwords.Select(SecretHasher.HashPassword).ToList(), Admin: storeLikelyEmpty ? NewAdminPassword() : default((string, string)?)),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return new PreparedHashes(work);
+    }
+
+    /// <summary>Creates or updates the configured identities, and the first admin on an empty store.</summary>
+    /// <param name="options">The options whose users and credentials are seeded.</param>
+    /// <param name="hashes">From <see cref="PrepareHashes"/> with the same <paramref name="options"/>.</param>
+    /// <param name="cancellationToken">Cancels the store calls.</param>
+    public async Task SeedAsync(CairnOptions options, PreparedHashes hashes, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        foreach (var seed in options.Users)
+        for (var i = 0; i < options.Users.Count; i++)
         {
+            var seed = options.Users[i];
             var existing = await store.Identity.FindUserByUsernameOrNullAsync(seed.Username, cancellationToken).ConfigureAwait(false);
             await store.Identity.UpsertUserAsync(new User
             {
@@ -32,7 +55,7 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
                 Company = DefaultCompany.Id,
                 Name = seed.Name ?? seed.Username,
                 Username = seed.Username,
-                PasswordHash = SecretHasher.HashPassword(seed.Password),
+                PasswordHash = (await hashes.Work.ConfigureAwait(false)).Users[i],
                 Role = seed.Role,
                 Created = existing?.Created ?? now,
             }, cancellationToken).ConfigureAwait(false);
@@ -52,7 +75,8 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
 
         if (await store.Identity.CountUsersAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
-            await BootstrapAdminAsync(options, now, cancellationToken).ConfigureAwait(false);
+            var admin = (await hashes.Work.ConfigureAwait(false)).Admin ?? NewAdminPassword();
+            await BootstrapAdminAsync(options, admin.Password, admin.Hash, now, cancellationToken).ConfigureAwait(false);
         }
         else if (options.Users.Count == 0 && File.Exists(Path.Combine(options.DataDir, ConfFileName)))
         {
@@ -60,16 +84,21 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
         }
     }
 
-    private async Task BootstrapAdminAsync(CairnOptions options, DateTimeOffset now, CancellationToken cancellationToken)
+    private static (string Password, string Hash) NewAdminPassword()
     {
         var password = CredentialGenerator.NewPassword();
+        return (password, SecretHasher.HashPassword(password));
+    }
+
+    private async Task BootstrapAdminAsync(CairnOptions options, string password, string passwordHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var admin = new User
         {
             Id = UserId(DefaultCompany.Id, AdminUsername),
             Company = DefaultCompany.Id,
             Name = "Admin",
             Username = AdminUsername,
-            PasswordHash = SecretHasher.HashPassword(password),
+            PasswordHash = passwordHash,
             Role = Roles.Admin,
             Created = now,
         };
@@ -124,3 +153,9 @@ public sealed class IdentitySeeder(IMetadataStore store, TimeProvider time, ILog
 
         """;
 }
+
+/// <summary>
+/// Password hashes being computed ahead of <see cref="IdentitySeeder.SeedAsync"/>: one per
+/// configured user, in order, and the first admin's password and hash when asked for.
+/// </summary>
+public sealed record PreparedHashes(Task<(List<string> Users, (string Password, string Hash)? Admin)> Work);

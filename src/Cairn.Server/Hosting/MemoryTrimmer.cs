@@ -17,6 +17,8 @@ public sealed class MemoryTrimmer : IDisposable
 
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
 
+    private static readonly TimeSpan AfterStartup = TimeSpan.FromSeconds(2);
+
     private readonly Timer _timer;
     private readonly LargeBlockMemoryPoolFactory? _pools;
 
@@ -35,6 +37,14 @@ public sealed class MemoryTrimmer : IDisposable
             _timer.Change(Quiet, Timeout.InfiniteTimeSpan);
         }
     }
+
+    /// <summary>
+    /// Schedules one trim <see cref="AfterStartup"/> after the host has started: configuration,
+    /// dependency injection, the first compilations and requests leave garbage behind, and a
+    /// quiet server would keep it committed until its next collection (measured: see
+    /// docs/benchmarks.md, "Start-up and memory").
+    /// </summary>
+    public void StartupEnded() => _timer.Change(AfterStartup, Timeout.InfiniteTimeSpan);
 
     private void Trim()
     {
