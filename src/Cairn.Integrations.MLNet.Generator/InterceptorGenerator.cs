@@ -12,33 +12,51 @@ namespace Cairn.Integrations.MLNet.Generator;
 /// <summary>
 /// Emits C# interceptors (<c>[InterceptsLocation]</c>, resolved at compile time: no reflection, no
 /// runtime rewriting, so trimming and AOT see plain static calls) for the calls of
-/// <c>Microsoft.ML.ModelOperationsCatalog.Save</c> and <c>Load</c> whose path or stream form it knows.
+/// <c>Microsoft.ML.ModelOperationsCatalog.Save</c> and <c>Load</c> whose path or stream form it knows,
+/// and for ONNX export (<c>ConvertToOnnx</c>, an extension method of <c>Microsoft.ML.OnnxConverter</c>)
+/// to a stream. The export's interceptor calls the extension method itself, so the package needs no
+/// reference to <c>Microsoft.ML.OnnxConverter</c>: the calls exist only in projects that have it.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class InterceptorGenerator : IIncrementalGenerator
 {
     private const string Catalog = "Microsoft.ML.ModelOperationsCatalog";
 
+    private const string OnnxExport = "Microsoft.ML.OnnxExportExtensions";
+
     private const string Runtime = "Cairn.Integrations.MLNet.MLNetModels";
 
-    /// <summary>The call shapes caught, by the parameter types after the catalog.</summary>
+    /// <summary>
+    /// The call shapes caught, by the parameter types after the catalog: the runtime method each is
+    /// routed to, its return type, the interceptor's parameters after the catalog, and the runtime call's arguments.
+    /// </summary>
     private static readonly Dictionary<string, Shape> Shapes = new()
     {
         ["Save(Microsoft.ML.ITransformer, Microsoft.ML.DataViewSchema, string)"] = new("SavePath", "void",
-            "global::Microsoft.ML.ITransformer model, global::Microsoft.ML.DataViewSchema inputSchema, string filePath", "model, inputSchema, filePath"),
+            "global::Microsoft.ML.ITransformer model, global::Microsoft.ML.DataViewSchema inputSchema, string filePath", "catalog, model, inputSchema, filePath"),
         ["Save(Microsoft.ML.ITransformer, Microsoft.ML.DataViewSchema, System.IO.Stream)"] = new("SaveStream", "void",
-            "global::Microsoft.ML.ITransformer model, global::Microsoft.ML.DataViewSchema inputSchema, global::System.IO.Stream stream", "model, inputSchema, stream"),
+            "global::Microsoft.ML.ITransformer model, global::Microsoft.ML.DataViewSchema inputSchema, global::System.IO.Stream stream", "catalog, model, inputSchema, stream"),
         ["Load(string, out Microsoft.ML.DataViewSchema)"] = new("LoadPath", "global::Microsoft.ML.ITransformer",
-            "string filePath, out global::Microsoft.ML.DataViewSchema inputSchema", "filePath, out inputSchema"),
+            "string filePath, out global::Microsoft.ML.DataViewSchema inputSchema", "catalog, filePath, out inputSchema"),
         ["Load(System.IO.Stream, out Microsoft.ML.DataViewSchema)"] = new("LoadStream", "global::Microsoft.ML.ITransformer",
-            "global::System.IO.Stream stream, out global::Microsoft.ML.DataViewSchema inputSchema", "stream, out inputSchema"),
+            "global::System.IO.Stream stream, out global::Microsoft.ML.DataViewSchema inputSchema", "catalog, stream, out inputSchema"),
+        // ONNX export: the runtime method runs the extension method given as a lambda, then logs the stream's file.
+        ["ConvertToOnnx(Microsoft.ML.ITransformer, Microsoft.ML.IDataView, System.IO.Stream)"] = new("ExportOnnx", "void",
+            "global::Microsoft.ML.ITransformer transform, global::Microsoft.ML.IDataView inputData, global::System.IO.Stream stream",
+            "stream, () => global::" + OnnxExport + ".ConvertToOnnx(catalog, transform, inputData, stream)"),
+        ["ConvertToOnnx(Microsoft.ML.ITransformer, Microsoft.ML.IDataView, int, System.IO.Stream)"] = new("ExportOnnx", "void",
+            "global::Microsoft.ML.ITransformer transform, global::Microsoft.ML.IDataView inputData, int opSetVersion, global::System.IO.Stream stream",
+            "stream, () => global::" + OnnxExport + ".ConvertToOnnx(catalog, transform, inputData, opSetVersion, stream)"),
+        ["ConvertToOnnx(Microsoft.ML.ITransformer, Microsoft.ML.IDataView, System.IO.Stream, string[])"] = new("ExportOnnx", "void",
+            "global::Microsoft.ML.ITransformer transform, global::Microsoft.ML.IDataView inputData, global::System.IO.Stream stream, params string[] outputColumns",
+            "stream, () => global::" + OnnxExport + ".ConvertToOnnx(catalog, transform, inputData, stream, outputColumns)"),
     };
 
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var calls = context.SyntaxProvider.CreateSyntaxProvider(
-                static (node, _) => node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Save" or "Load" } },
+                static (node, _) => node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Save" or "Load" or "ConvertToOnnx" } },
                 static (ctx, ct) => Resolve(ctx, ct))
             .Where(static call => call is not null)
             .Select(static (call, _) => call!.Value)
@@ -58,9 +76,14 @@ public sealed class InterceptorGenerator : IIncrementalGenerator
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
         if (context.SemanticModel.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method
-            || method.ContainingType?.ToDisplayString() != Catalog
-            || method.IsStatic
             || method.IsGenericMethod)
+        {
+            return null;
+        }
+        // An extension method called as one (catalog.ConvertToOnnx(…)) is seen in its reduced form,
+        // without the catalog parameter, as the catalog's own methods are.
+        var isExport = method.ReducedFrom?.ContainingType?.ToDisplayString() == OnnxExport;
+        if (!isExport && (method.ContainingType?.ToDisplayString() != Catalog || method.IsStatic))
         {
             return null;
         }
@@ -104,7 +127,7 @@ public sealed class InterceptorGenerator : IIncrementalGenerator
                 text.AppendLine($"        [global::System.Runtime.CompilerServices.InterceptsLocation({call.Version}, \"{call.Data}\")]");
             }
             text.AppendLine($"        public static {shape.Returns} {shape.Name}(this global::Microsoft.ML.ModelOperationsCatalog catalog, {shape.Parameters}) =>");
-            text.AppendLine($"            global::{Runtime}.{shape.Name}(catalog, {shape.Arguments});");
+            text.AppendLine($"            global::{Runtime}.{shape.Name}({shape.Arguments});");
             text.AppendLine();
         }
         text.AppendLine("    }");

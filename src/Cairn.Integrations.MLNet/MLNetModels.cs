@@ -24,6 +24,8 @@ public static class MLNetModels
     /// <summary>
     /// <see cref="ModelOperationsCatalog.Save(ITransformer, DataViewSchema, Stream)"/>; when the stream
     /// is a <see cref="FileStream"/> it is flushed and its file logged as an output model. Other streams are not logged.
+    /// With an upload destination the private copy is read through the stream on the caller's thread
+    /// (see <see cref="FrameworkModelLog.Save(string, string, FileStream, Action, long?)"/>).
     /// </summary>
     public static void SaveStream(ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, Stream stream)
     {
@@ -33,11 +35,7 @@ public static class MLNetModels
             catalog.Save(model, inputSchema, stream);
             return;
         }
-        FrameworkModelLog.Save(AutoConnectFrameworks.MLNet, Framework.MLNet, file.Name, () =>
-        {
-            catalog.Save(model, inputSchema, stream);
-            file.Flush(); // What is logged (or copied for upload) is what was written.
-        });
+        FrameworkModelLog.Save(AutoConnectFrameworks.MLNet, Framework.MLNet, file, () => catalog.Save(model, inputSchema, stream));
     }
 
     /// <summary>
@@ -65,6 +63,25 @@ public static class MLNetModels
             FrameworkModelLog.Loaded(AutoConnectFrameworks.MLNet, Framework.MLNet, file.Name);
         }
         return model;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="convert"/>, an ONNX export of an ML.NET model to <paramref name="stream"/>
+    /// (<c>mlContext.Model.ConvertToOnnx(model, data, stream)</c>, which the generator routes here);
+    /// when the stream is a <see cref="FileStream"/> it is flushed and its file logged as an output
+    /// model of framework ONNX, under the <c>onnx</c> key of <see cref="FrameworkModelLog.AutoConnect"/>
+    /// (the file is ONNX, whatever wrote it). Other streams are not logged. The package takes no
+    /// dependency on <c>Microsoft.ML.OnnxConverter</c>: the export is the caller's own call.
+    /// </summary>
+    public static void ExportOnnx(Stream stream, Action convert)
+    {
+        ArgumentNullException.ThrowIfNull(convert);
+        if (stream is not FileStream file)
+        {
+            convert();
+            return;
+        }
+        FrameworkModelLog.Save(AutoConnectFrameworks.Onnx, Framework.Onnx, file, convert);
     }
 
     /// <summary>

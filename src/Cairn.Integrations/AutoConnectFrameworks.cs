@@ -18,8 +18,12 @@ public sealed class AutoConnectFrameworks
     /// <summary>The framework key of ONNX Runtime.</summary>
     public const string Onnx = "onnx";
 
-    /// <summary>The framework key of TorchSharp.</summary>
-    public const string TorchSharp = "torchsharp";
+    /// <summary>
+    /// The framework key for TorchSharp: ClearML's key for PyTorch, so one <c>clearml.conf</c> turns
+    /// PyTorch logging off (or filters it) for Python and .NET programs alike. No package uses it yet
+    /// (TorchSharp's native library does not load on this project's machines; see the README).
+    /// </summary>
+    public const string PyTorch = "pytorch";
 
     private readonly bool _default;
 

@@ -83,8 +83,53 @@ public static class FrameworkModelLog
     }
 
     /// <summary>
+    /// Runs <paramref name="save"/> (the framework's save into <paramref name="stream"/>), flushes the
+    /// stream, and logs its file as <see cref="Save(string, string, string, Action, long?)"/> does. The
+    /// caller still holds the file open (a <see cref="FileStream"/> holds it locked against other
+    /// opens), so with an upload destination the private copy is read through the stream's own
+    /// handle, on the caller's thread, before this returns: that costs a copy of the file, which the
+    /// path form does in the background. A stream the framework closed is copied by path; one opened
+    /// write-only and still open cannot be copied: nothing is registered and the failure goes to
+    /// <see cref="WaitAsync"/>. Without a destination nothing is copied.
+    /// </summary>
+    public static void Save(string frameworkKey, string framework, FileStream stream, Action save, long? iteration = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(save);
+        var path = stream.Name; // read first: a framework may dispose the stream
+        var experiment = Experiment.Current;
+        if (experiment is null || !Allowed(frameworkKey, path))
+        {
+            save();
+            return;
+        }
+        save();
+        if (stream.CanWrite)
+        {
+            stream.Flush();
+        }
+        var fullPath = Path.GetFullPath(path);
+        var model = OutputFor(experiment, framework, fullPath);
+        string? snapshot = null;
+        if (model.UploadStorageUri is not null)
+        {
+            try
+            {
+                snapshot = CopyFromStream(stream, fullPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                // Never the user's save: the failure is reported and nothing is registered.
+                Failures.Enqueue(new IOException($"The model file {fullPath} could not be copied for upload while its stream is open: {e.Message}", e));
+                return;
+            }
+        }
+        Track(experiment, RegisterOutputAsync(model, fullPath, iteration, Task.FromResult(snapshot)));
+    }
+
+    /// <summary>
     /// Registers a file the framework already saved (the explicit call for shapes that are not
-    /// caught); the same as <see cref="Save"/> without running a save. Nothing happens when no experiment is running.
+    /// caught); the same as <see cref="Save(string, string, string, Action, long?)"/> without running a save. Nothing happens when no experiment is running.
     /// </summary>
     public static void Saved(string frameworkKey, string framework, string path, long? iteration = null) =>
         Save(frameworkKey, framework, path, static () => { }, iteration);
@@ -208,13 +253,20 @@ public static class FrameworkModelLog
     // only for the copy), then registers in turn.
     private static Func<Task> RegisterOutputAsync(Experiment experiment, string framework, string path, long? iteration, SemaphoreSlim gate)
     {
-        var models = Outputs.GetOrCreateValue(experiment);
-        var model = models.GetOrAdd(path, p => new OutputModel(experiment, framework: framework,
-            name: $"{experiment.Name} - {Path.GetFileNameWithoutExtension(p)}"));
+        var model = OutputFor(experiment, framework, path);
         var upload = model.UploadStorageUri is not null;
         var copy = upload
             ? Task.Run(() => CopyToSnapshot(path, gate))
             : ReleaseAt(gate);
+        return RegisterOutputAsync(model, path, iteration, copy);
+    }
+
+    private static OutputModel OutputFor(Experiment experiment, string framework, string path) =>
+        Outputs.GetOrCreateValue(experiment).GetOrAdd(path, p => new OutputModel(experiment, framework: framework,
+            name: $"{experiment.Name} - {Path.GetFileNameWithoutExtension(p)}"));
+
+    private static Func<Task> RegisterOutputAsync(OutputModel model, string path, long? iteration, Task<string?> copy)
+    {
         return async () =>
         {
             var snapshot = await copy.ConfigureAwait(false);
@@ -246,8 +298,7 @@ public static class FrameworkModelLog
     {
         try
         {
-            var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "cairn-autolog")).FullName;
-            var snapshot = Path.Combine(folder, $"{Guid.NewGuid():N}-{Path.GetFileName(path)}");
+            var snapshot = NewSnapshotPath(path);
             File.Copy(path, snapshot);
             return snapshot;
         }
@@ -255,6 +306,52 @@ public static class FrameworkModelLog
         {
             gate.Release();
         }
+    }
+
+    private static string NewSnapshotPath(string path)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "cairn-autolog")).FullName;
+        return Path.Combine(folder, $"{Guid.NewGuid():N}-{Path.GetFileName(path)}");
+    }
+
+    // Reads through the stream's own handle (positioned reads: the stream's position is left alone),
+    // which needs no second open of a file the stream may hold locked.
+    private static string CopyFromStream(FileStream stream, string path)
+    {
+        if (!stream.CanRead && !stream.CanWrite)
+        {
+            // Closed by the framework: the file is free to open.
+            var copied = NewSnapshotPath(path);
+            File.Copy(path, copied);
+            return copied;
+        }
+        if (!stream.CanRead)
+        {
+            throw new IOException("the stream was opened write-only");
+        }
+        var snapshot = NewSnapshotPath(path);
+        var handle = stream.SafeFileHandle;
+        var buffer = new byte[81920];
+        try
+        {
+            using var target = new FileStream(snapshot, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+            for (long offset = 0; ;)
+            {
+                var read = RandomAccess.Read(handle, buffer, offset);
+                if (read == 0)
+                {
+                    break;
+                }
+                target.Write(buffer, 0, read);
+                offset += read;
+            }
+        }
+        catch
+        {
+            File.Delete(snapshot);
+            throw;
+        }
+        return snapshot;
     }
 
     private static Func<Task> RegisterInputAsync(Experiment experiment, string framework, string path) => async () =>

@@ -8,11 +8,11 @@ public sealed class AutoConnectFrameworksTests
     [Fact]
     public void ClearMLs_argument_shapes_parse_and_a_missing_framework_stays_on()
     {
-        var setting = AutoConnectFrameworks.Parse("""{"onnx": ["*.onnx"], "mlnet": false, "TorchSharp": true}""");
+        var setting = AutoConnectFrameworks.Parse("""{"onnx": ["*.onnx"], "mlnet": false, "PyTorch": true}""");
         Assert.False(setting.Allows("mlnet", "/models/a.zip"));
         Assert.True(setting.Allows("onnx", "/models/a.onnx"));
         Assert.False(setting.Allows("onnx", "/models/a.ort"));
-        Assert.True(setting.Allows("torchsharp", "/models/a.pt"));
+        Assert.True(setting.Allows(AutoConnectFrameworks.PyTorch, "/models/a.pt"));
         Assert.True(setting.Allows("somethingelse", "/models/a.bin"));
         Assert.False(AutoConnectFrameworks.Parse("false").Allows("mlnet", "a.zip"));
         Assert.True(AutoConnectFrameworks.Parse("true").Allows("mlnet", "a.zip"));

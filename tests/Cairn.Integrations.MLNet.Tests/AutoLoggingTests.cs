@@ -74,6 +74,7 @@ public sealed class AutoLoggingTests(MLNetServerFixture fixture) : IClassFixture
     public async Task A_save_to_a_file_stream_is_logged_and_a_save_to_another_stream_is_not()
     {
         var path = fixture.NewPath("stream-model.zip");
+        var uploaded = fixture.NewPath("uploaded-stream-model.zip");
         string id;
         await using (var experiment = await StartAsync(OutputDestination.None))
         {
@@ -90,6 +91,104 @@ public sealed class AutoLoggingTests(MLNetServerFixture fixture) : IClassFixture
         var output = Assert.Single((await ReadAsync(id)).Models.Output);
         await output.LoadAsync();
         Assert.Equal(FileUrl(path), output.Url);
+
+        // With an upload destination: the stream still holds the file (locked against other opens)
+        // when the save returns, so the copy is read through its own handle.
+        await using (var experiment = await StartAsync(outputUri: true))
+        {
+            id = experiment.Id;
+            var (ml, model, schema) = TinyModels.Make();
+            using var file = File.Create(uploaded);
+            ml.Model.Save(model, schema, file);
+        }
+        await FrameworkModelLog.WaitAsync(TimeSpan.FromSeconds(30));
+        var stored = Assert.Single((await ReadAsync(id)).Models.Output);
+        await stored.LoadAsync();
+        Assert.StartsWith(fixture.FilesHost + "/", stored.Url);
+        var copy = await stored.GetLocalCopyAsync(extractArchive: false);
+        Assert.Equal(await File.ReadAllBytesAsync(uploaded), await File.ReadAllBytesAsync(copy));
+    }
+
+    [Fact]
+    public async Task An_onnx_export_to_a_file_stream_registers_an_onnx_output_model_and_an_export_to_memory_does_not()
+    {
+        var plain = fixture.NewPath("exported.onnx");
+        var opset = fixture.NewPath("exported-opset.onnx");
+        var columns = fixture.NewPath("exported-columns.onnx");
+        string id;
+        long memoryLength;
+        await using (var experiment = await StartAsync(outputUri: true))
+        {
+            id = experiment.Id;
+            var (ml, model, _) = TinyModels.Make();
+            var data = TinyModels.Data(ml);
+            using (var file = File.Create(plain))
+            {
+                ml.Model.ConvertToOnnx(model, data, file);
+            }
+            using (var file = File.Create(opset))
+            {
+                ml.Model.ConvertToOnnx(model, data, 12, file);
+            }
+            using (var file = File.Create(columns))
+            {
+                ml.Model.ConvertToOnnx(model, data, file, nameof(Row.X));
+            }
+            using var memory = new MemoryStream();
+            ml.Model.ConvertToOnnx(model, data, memory);
+            memoryLength = memory.Length;
+        }
+        Assert.True(memoryLength > 0);
+        await FrameworkModelLog.WaitAsync(TimeSpan.FromSeconds(30)); // no registration failed
+        var outputs = (await ReadAsync(id)).Models.Output;
+        Assert.Equal(["exported", "exported-columns", "exported-opset"], outputs.Names.Order(StringComparer.Ordinal));
+        foreach (var (name, path) in new[] { ("exported", plain), ("exported-opset", opset), ("exported-columns", columns) })
+        {
+            var output = outputs[name];
+            await output.LoadAsync();
+            Assert.Equal(Framework.Onnx, output.Framework);
+            Assert.Equal(id, output.TaskId);
+            Assert.StartsWith(fixture.FilesHost + "/", output.Url);
+            // The uploaded bytes are the whole export (the stream was flushed before the copy was taken).
+            var copy = await output.GetLocalCopyAsync(extractArchive: false);
+            Assert.Equal(await File.ReadAllBytesAsync(path), await File.ReadAllBytesAsync(copy));
+        }
+    }
+
+    [Fact]
+    public async Task An_onnx_export_follows_the_onnx_auto_connect_setting_not_the_mlnet_one()
+    {
+        var exported = fixture.NewPath("kept.onnx");
+        var skipped = fixture.NewPath("skipped.onnx");
+        var saved = fixture.NewPath("saved.zip");
+        string id;
+        try
+        {
+            await using (var experiment = await StartAsync(OutputDestination.None))
+            {
+                id = experiment.Id;
+                var (ml, model, schema) = TinyModels.Make();
+                var data = TinyModels.Data(ml);
+                FrameworkModelLog.AutoConnect = AutoConnectFrameworks.Parse("""{"onnx": ["kept.*"], "mlnet": false}""");
+                using (var file = File.Create(exported))
+                {
+                    ml.Model.ConvertToOnnx(model, data, file);
+                }
+                using (var file = File.Create(skipped))
+                {
+                    ml.Model.ConvertToOnnx(model, data, file);
+                }
+                ml.Model.Save(model, schema, saved);
+            }
+        }
+        finally
+        {
+            FrameworkModelLog.AutoConnect = null;
+        }
+        var output = Assert.Single((await ReadAsync(id)).Models.Output);
+        await output.LoadAsync();
+        Assert.Equal(FileUrl(exported), output.Url);
+        Assert.Equal(Framework.Onnx, output.Framework);
     }
 
     [Fact]

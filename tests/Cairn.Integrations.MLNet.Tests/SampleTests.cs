@@ -6,7 +6,7 @@ using Xunit;
 namespace Cairn.Integrations.MLNet.Tests;
 
 /// <summary>
-/// samples/MLNetTrain and samples/MLNetScore run as their own processes against a real server, as
+/// samples/MLNetTrain, samples/MLNetScore and samples/OnnxScore run as their own processes against a real server, as
 /// a user runs them; what they registered is then read over the API.
 /// </summary>
 public sealed partial class SampleTests(MLNetServerFixture fixture) : IClassFixture<MLNetServerFixture>
@@ -27,7 +27,8 @@ public sealed partial class SampleTests(MLNetServerFixture fixture) : IClassFixt
 
         var trained = await Experiment.GetAsync(trainId, fixture.Session);
         Assert.Equal("completed", trained.Status);
-        var output = Assert.Single(trained.Models.Output);
+        Assert.Equal(["points-model", "points-model-onnx"], trained.Models.Output.Names.Order(StringComparer.Ordinal));
+        var output = trained.Models.Output["points-model"];
         await output.LoadAsync();
         Assert.Equal(Framework.MLNet, output.Framework);
         Assert.Equal(new Uri(modelPath).AbsoluteUri, output.Url);
@@ -44,6 +45,41 @@ public sealed partial class SampleTests(MLNetServerFixture fixture) : IClassFixt
         var events = (await api.CallAsync("events.get_task_single_value_metrics", new { tasks = new[] { output.Id }, model_events = true })).Ok();
         var names = events["tasks"]!.AsArray().SelectMany(t => t!["values"]!.AsArray()).Select(v => v!["variant"]!.GetValue<string>()).ToHashSet();
         Assert.Superset(new HashSet<string> { "accuracy", "auc", "f1" }, names);
+    }
+
+    [Fact]
+    public async Task The_onnx_sample_runs_the_train_samples_onnx_export_and_logs_that_model_as_its_input()
+    {
+        var modelPath = fixture.NewPath("points-model.zip");
+        var onnxPath = Path.ChangeExtension(modelPath, null) + "-onnx.onnx";
+        var home = Directory.CreateTempSubdirectory("cairn-onnx-home-").FullName;
+
+        var train = await RunAsync("MLNetTrain", home, modelPath);
+        Assert.True(train.ExitCode == 0, train.Output + train.Error);
+        var trainId = ExperimentId().Match(train.Output).Groups[1].Value;
+        var score = await RunAsync("OnnxScore", home, onnxPath);
+        Assert.True(score.ExitCode == 0, score.Output + score.Error);
+        var scoreId = ExperimentId().Match(score.Output).Groups[1].Value;
+        // The exported classifier separates the two clouds as the ML.NET model does (their centres are 2.8 σ apart).
+        var right = int.Parse(Regex.Match(score.Output, @"(\d+) of 200 points right").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(right, 160, 200);
+
+        // ML.NET's ConvertToOnnx to a FileStream registered an ONNX output model of the train experiment…
+        var exported = (await Experiment.GetAsync(trainId, fixture.Session)).Models.Output["points-model-onnx"];
+        await exported.LoadAsync();
+        Assert.Equal(Framework.Onnx, exported.Framework);
+        Assert.Equal(new Uri(onnxPath).AbsoluteUri, exported.Url);
+        Assert.Equal(trainId, exported.TaskId);
+
+        // …which OnnxModels.Open in the score sample found by its URL and linked as the input model.
+        var scored = await Experiment.GetAsync(scoreId, fixture.Session);
+        Assert.Equal("completed", scored.Status);
+        Assert.Equal(exported.Id, Assert.Single(scored.Models.Input).Id);
+        using var api = fixture.Server.Client();
+        var task = (await api.CallAsync("tasks.get_by_id", new { task = scoreId })).Ok()["task"]!;
+        var link = Assert.Single(task["models"]!["input"]!.AsArray())!;
+        Assert.Equal(exported.Id, link["model"]!.GetValue<string>());
+        Assert.Equal("points-model-onnx", link["name"]!.GetValue<string>());
     }
 
     [GeneratedRegex("experiment ([0-9a-f]{32})")]
