@@ -309,6 +309,11 @@ public sealed partial class ApiDispatcher(
             writer.WriteStartObject();
             writer.WriteEndObject();
         }
+        else if (ClearmlJson.Contracts.TryGetTypeInfo(data.GetType(), out var contract))
+        {
+            // Protocol's wire contracts (and JSON nodes) through the source-generated context.
+            JsonSerializer.Serialize(writer, data, contract);
+        }
         else
         {
             JsonSerializer.Serialize(writer, data, data.GetType(), ClearmlJson.Options);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
 using Cairn.Protocol;
+using Cairn.Protocol.Services;
 
 namespace Cairn.Server.Api;
 
@@ -27,38 +28,26 @@ public static class BatchOperation
     }
 
     /// <param name="ids">The ids, each processed once, in order.</param>
-    /// <param name="operation">Returns the per-endpoint fields of a succeeded item.</param>
-    public static async Task<JsonObject> RunAsync(IReadOnlyList<string> ids, Func<string, Task<JsonObject>> operation)
+    /// <param name="operation">Answers one id (its <see cref="BatchItem.Id"/> is set here).</param>
+    public static async Task<BatchOperationResponse<TItem>> RunAsync<TItem>(IReadOnlyList<string> ids, Func<string, Task<TItem>> operation)
+        where TItem : BatchItem
     {
-        var succeeded = new JsonArray();
-        var failed = new JsonArray();
+        var succeeded = new List<TItem>();
+        var failed = new List<BatchOperationFailure>();
         foreach (var id in ids)
         {
             try
             {
-                var result = await operation(id).ConfigureAwait(false);
-                var item = new JsonObject { ["id"] = id };
-                foreach (var (key, value) in result.ToList())
-                {
-                    result.Remove(key);
-                    item[key] = value;
-                }
-                succeeded.Add(item);
+                var item = (BatchItem)await operation(id).ConfigureAwait(false);
+                succeeded.Add((TItem)(item with { Id = id }));
             }
             catch (CairnException e)
             {
-                failed.Add(new JsonObject
-                {
-                    ["id"] = id,
-                    ["error"] = new JsonObject
-                    {
-                        ["codes"] = new JsonArray(e.Error.Code, e.Error.Subcode),
-                        ["msg"] = e.Message,
-                        ["data"] = JsonSerializer.SerializeToNode(e.ErrorData, ClearmlJson.Options),
-                    },
-                });
+                // The error data is any dictionary an error carries, so it is written by reflection here.
+                var data = JsonSerializer.SerializeToNode(e.ErrorData, ClearmlJson.Options) as JsonObject ?? [];
+                failed.Add(new BatchOperationFailure(id, new BatchOperationError([e.Error.Code, e.Error.Subcode], e.Message, data)));
             }
         }
-        return new JsonObject { ["succeeded"] = succeeded, ["failed"] = failed };
+        return new BatchOperationResponse<TItem>(succeeded, failed);
     }
 }

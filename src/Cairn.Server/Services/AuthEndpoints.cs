@@ -120,7 +120,7 @@ public static class AuthEndpoints
                 ["company"] = identity.Company,
             });
         }
-        return new { updated = 1 };
+        return new UpdatedResponse(1);
     }
 
     private static async Task<User> RequireUserAsync(ApiCall call, IIdentityStore store) =>

@@ -35,13 +35,8 @@ public static partial class EventsEndpoints
         var seriesIds = await SeriesIdsAsync(store, entity, EventTypes.Plot, MetricsFilter(body), call.Aborted).ConfigureAwait(false);
         var total = scroll?.Total ?? await store.CountLatestPlotsAsync(entity, seriesIds, iterations, call.Aborted).ConfigureAwait(false);
         var page = await store.GetLatestPlotsAsync(entity, seriesIds, iterations, scroll?.Cursor, PlotsPageSize, call.Aborted).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["plots"] = new JsonArray(page.Events.Select(e => (JsonNode?)e).ToArray()),
-            ["returned"] = page.Events.Count,
-            ["total"] = total,
-            ["scroll_id"] = noScroll ? null : ScrollId(PlotsScrollPrefix, total, page.Cursor ?? scroll?.Cursor),
-        };
+        return new TaskPlotsResponse(page.Events, page.Events.Count, total,
+            noScroll ? null : ScrollId(PlotsScrollPrefix, total, page.Cursor ?? scroll?.Cursor));
     }
 
     /// <summary>
@@ -59,7 +54,7 @@ public static partial class EventsEndpoints
         var iterations = Int(body, "iters", 1, 1, MaxBatchSize);
         var models = Flag(body, "model_events");
         var store = call.Service<IMetadataStore>().Events;
-        var plots = new JsonObject();
+        var plots = new OrderedDictionary<string, OrderedDictionary<string, OrderedDictionary<string, OrderedDictionary<string, (string Name, List<JsonObject> Plots)>>>>(StringComparer.Ordinal);
         var returned = 0;
         foreach (var id in ids)
         {
@@ -71,16 +66,19 @@ public static partial class EventsEndpoints
                 var metric = plot["metric"]?.GetValue<string>() ?? "";
                 var variant = plot["variant"]?.GetValue<string>() ?? "";
                 var iteration = plot["iter"]?.ToJsonString() ?? "0";
-                var byVariant = plots[metric] as JsonObject ?? (JsonObject)(plots[metric] = new JsonObject());
-                var byTask = byVariant[variant] as JsonObject ?? (JsonObject)(byVariant[variant] = new JsonObject());
-                var byIteration = byTask[id] as JsonObject ?? (JsonObject)(byTask[id] = new JsonObject());
-                var group = byIteration[iteration] as JsonObject
-                    ?? (JsonObject)(byIteration[iteration] = new JsonObject { ["name"] = names[id], ["plots"] = new JsonArray() });
-                group["plots"]!.AsArray().Add(plot.DeepClone());
+                var byIteration = Entry(Entry(Entry(plots, metric), variant), id);
+                if (!byIteration.TryGetValue(iteration, out var group))
+                {
+                    byIteration[iteration] = group = (names[id], new List<JsonObject>());
+                }
+                group.Plots.Add(plot);
                 returned++;
             }
         }
-        return new JsonObject { ["plots"] = plots, ["returned"] = returned, ["total"] = returned, ["scroll_id"] = null };
+        return new MultiTaskPlotsResponse(
+            ReadOnly(plots, byVariant => ReadOnly(byVariant, byTask => ReadOnly(byTask, byIteration =>
+                ReadOnly(byIteration, group => new PlotGroupDto(group.Name, group.Plots))))),
+            returned, returned);
     }
 
     private static async Task<object?> ScalarMetricsIterHistogramAsync(ApiCall call)
@@ -110,32 +108,24 @@ public static partial class EventsEndpoints
             throw CairnException.Validation("error for field 'tasks': at least one task id is required");
         }
         var names = await ReadableNamesAsync(call, ids.Distinct(StringComparer.Ordinal).ToList()).ConfigureAwait(false);
-        var metrics = new JsonObject();
+        var metrics = new OrderedDictionary<string, OrderedDictionary<string, OrderedDictionary<string, ScalarSeriesDto>>>(StringComparer.Ordinal);
         foreach (var id in ids.Distinct(StringComparer.Ordinal))
         {
             var histogram = await ScalarHistogramAsync(call, new EventEntity(id, Flag(call.Body, "model_events"))).ConfigureAwait(false);
             foreach (var (metric, variants) in histogram)
             {
-                if (metrics[metric] is not JsonObject byVariant)
+                var byVariant = Entry(metrics, metric);
+                foreach (var (variant, series) in variants)
                 {
-                    metrics[metric] = byVariant = [];
-                }
-                foreach (var (variant, data) in (JsonObject)variants!)
-                {
-                    if (byVariant[variant] is not JsonObject byTask)
-                    {
-                        byVariant[variant] = byTask = [];
-                    }
-                    var series = (JsonObject)data!.DeepClone();
-                    series["name"] = names[id];
-                    byTask[id] = series;
+                    Entry(byVariant, variant)[id] = series with { Name = names[id] };
                 }
             }
         }
-        return new JsonObject { ["metrics"] = metrics };
+        return new MultiTaskScalarHistogramResponse(ReadOnly(metrics, byVariant => ReadOnly(byVariant, byTask => (IReadOnlyDictionary<string, ScalarSeriesDto>)byTask)));
     }
 
-    private static async Task<JsonObject> ScalarHistogramAsync(ApiCall call, EventEntity entity)
+    /// <summary>The entity's sampled scalar series by metric and variant: <c>events.scalar_metrics_iter_histogram</c>'s answer.</summary>
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, ScalarSeriesDto>>> ScalarHistogramAsync(ApiCall call, EventEntity entity)
     {
         var body = call.Body;
         var samples = Int(body, "samples", 2000, 1, 6000);
@@ -148,7 +138,7 @@ public static partial class EventsEndpoints
         };
         var filter = MetricsFilter(body);
         var store = call.Service<IMetadataStore>().Events;
-        var result = new JsonObject();
+        var result = new OrderedDictionary<string, OrderedDictionary<string, ScalarSeriesDto>>(StringComparer.Ordinal);
         var allSeries = Filter(await store.GetSeriesAsync(entity, EventTypes.Scalar, call.Aborted).ConfigureAwait(false), filter).ToList();
         // Series are sampled side by side, each on its own pooled connection (WAL readers do not
         // block each other): a model with a million points is several long range reads.
@@ -164,24 +154,15 @@ public static partial class EventsEndpoints
                 continue; // single values only
             }
             var x = new JsonArray();
-            var y = new JsonArray();
-            foreach (var point in points)
+            var y = new double[points.Count];
+            for (var i = 0; i < points.Count; i++)
             {
-                x.Add(key == "iso_time" ? ClearmlJson.FormatDate(DateTimeOffset.FromUnixTimeMilliseconds(point.X)) : JsonValue.Create(point.X));
-                y.Add(point.Y);
+                x.Add(key == "iso_time" ? ClearmlJson.FormatDate(DateTimeOffset.FromUnixTimeMilliseconds(points[i].X)) : JsonValue.Create(points[i].X));
+                y[i] = points[i].Y;
             }
-            var variant = new JsonObject { ["name"] = series.Variant, ["x"] = x, ["y"] = y };
-            if (series.XAxisLabel is not null)
-            {
-                variant["x_axis_label"] = series.XAxisLabel;
-            }
-            if (result[series.Metric] is not JsonObject metric)
-            {
-                result[series.Metric] = metric = [];
-            }
-            metric[series.Variant] = variant;
+            Entry(result, series.Metric)[series.Variant] = new ScalarSeriesDto(series.Variant, x, y, series.XAxisLabel);
         }
-        return result;
+        return ReadOnly(result, variants => (IReadOnlyDictionary<string, ScalarSeriesDto>)variants);
     }
 
     private static async Task<object?> GetTaskSingleValueMetricsAsync(ApiCall call)
@@ -191,29 +172,19 @@ public static partial class EventsEndpoints
         var filter = MetricsFilter(body);
         var names = await ReadableNamesAsync(call, ids).ConfigureAwait(false);
         var values = await call.Service<IMetadataStore>().Events.GetSingleValuesAsync(Flag(body, "model_events"), ids, call.Aborted).ConfigureAwait(false);
-        var tasks = new JsonArray();
+        var tasks = new List<TaskSingleValuesDto>();
         foreach (var id in ids)
         {
-            var items = new JsonArray();
-            foreach (var value in values.GetValueOrDefault(id) ?? [])
-            {
-                if (Matches(filter, value.Metric, value.Variant))
-                {
-                    items.Add(new JsonObject
-                    {
-                        ["metric"] = value.Metric,
-                        ["variant"] = value.Variant,
-                        ["value"] = value.Value,
-                        ["timestamp"] = value.Timestamp,
-                    });
-                }
-            }
+            var items = (values.GetValueOrDefault(id) ?? [])
+                .Where(value => Matches(filter, value.Metric, value.Variant))
+                .Select(value => new SingleValueDto(value.Metric, value.Variant, value.Value, value.Timestamp))
+                .ToList();
             if (items.Count > 0)
             {
-                tasks.Add(new JsonObject { ["task"] = id, ["task_name"] = names[id], ["values"] = items });
+                tasks.Add(new TaskSingleValuesDto(id, names[id], items));
             }
         }
-        return new JsonObject { ["tasks"] = tasks };
+        return new SingleValueMetricsResponse(tasks);
     }
 
     /// <summary>
@@ -242,13 +213,7 @@ public static partial class EventsEndpoints
         var seriesIds = type is null && filter is null ? null : await SeriesIdsAsync(store, entity, type, filter, call.Aborted).ConfigureAwait(false);
         var total = scroll?.Total ?? await store.CountEventsAsync(entity, seriesIds, call.Aborted).ConfigureAwait(false);
         var page = await store.GetEventsAsync(entity, seriesIds, order == "desc", scroll?.Cursor, take, call.Aborted).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["events"] = new JsonArray(page.Events.Select(e => (JsonNode?)e).ToArray()),
-            ["returned"] = page.Events.Count,
-            ["total"] = total,
-            ["scroll_id"] = ScrollId(EventsScrollPrefix, total, page.Cursor ?? scroll?.Cursor),
-        };
+        return new TaskEventsResponse(page.Events, page.Events.Count, total, ScrollId(EventsScrollPrefix, total, page.Cursor ?? scroll?.Cursor));
     }
 
     /// <summary>A scroll position: the total counted on the first page and the store's cursor (null = from the start).</summary>
@@ -291,12 +256,7 @@ public static partial class EventsEndpoints
             ? timestamp
             : throw CairnException.Validation("from_timestamp must be a number (epoch milliseconds)");
         var page = await call.Service<IMetadataStore>().Events.GetLogAsync(entity, from, earlier, take, call.Aborted).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["events"] = new JsonArray(page.Events.Select(e => (JsonNode?)e).ToArray()),
-            ["returned"] = page.Events.Count,
-            ["total"] = page.Total,
-        };
+        return new TaskLogResponse(page.Events, page.Events.Count, page.Total);
     }
 
     private static async Task<object?> GetTaskMetricsAsync(ApiCall call)
@@ -310,27 +270,18 @@ public static partial class EventsEndpoints
         }
         await ReadableNamesAsync(call, ids).ConfigureAwait(false);
         var names = await call.Service<IMetadataStore>().Events.GetMetricNamesAsync(Flag(body, "model_events"), ids, type, call.Aborted).ConfigureAwait(false);
-        var metrics = new JsonArray(ids.Select(id => (JsonNode?)new JsonObject
-        {
-            ["task"] = id,
-            ["metrics"] = ModelDocuments.Strings(names.GetValueOrDefault(id) ?? []),
-        }).ToArray());
-        return new JsonObject { ["metrics"] = metrics };
+        return new TaskMetricsResponse(ids.Select(id => new TaskMetricNamesDto(id, names.GetValueOrDefault(id) ?? [])).ToList());
     }
 
     private static async Task<object?> GetScalarMetricsAndVariantsAsync(ApiCall call)
     {
         var entity = await ReadableEntityAsync(call, RequiredString(call.Body, "task")).ConfigureAwait(false);
-        var metrics = new JsonObject();
+        var metrics = new OrderedDictionary<string, OrderedDictionary<string, VariantNameDto>>(StringComparer.Ordinal);
         foreach (var series in await call.Service<IMetadataStore>().Events.GetSeriesAsync(entity, EventTypes.Scalar, call.Aborted).ConfigureAwait(false))
         {
-            if (metrics[series.Metric] is not JsonObject variants)
-            {
-                metrics[series.Metric] = variants = [];
-            }
-            variants[series.Variant] = new JsonObject { ["name"] = series.Variant };
+            Entry(metrics, series.Metric)[series.Variant] = new VariantNameDto(series.Variant);
         }
-        return new JsonObject { ["metrics"] = metrics };
+        return new ScalarMetricsAndVariantsResponse(ReadOnly(metrics, variants => (IReadOnlyDictionary<string, VariantNameDto>)variants));
     }
 
     /// <summary>Deletes a company model's events; a ready (published) model's only with <c>allow_locked</c>.</summary>
@@ -454,4 +405,25 @@ public static partial class EventsEndpoints
 
     private static IEnumerable<EventSeries> Filter(IEnumerable<EventSeries> series, Dictionary<string, HashSet<string>>? filter) =>
         series.Where(s => Matches(filter, s.Metric, s.Variant));
+
+    /// <summary>The map under <paramref name="key"/>, added (empty, at the end) when missing: answers keyed by data keep the order keys were found in.</summary>
+    private static OrderedDictionary<string, TValue> Entry<TValue>(OrderedDictionary<string, OrderedDictionary<string, TValue>> map, string key)
+    {
+        if (!map.TryGetValue(key, out var entry))
+        {
+            map[key] = entry = new OrderedDictionary<string, TValue>(StringComparer.Ordinal);
+        }
+        return entry;
+    }
+
+    /// <summary>A map with each value converted, in the same order (an <see cref="OrderedDictionary{TKey, TValue}"/>).</summary>
+    private static IReadOnlyDictionary<string, TResult> ReadOnly<TValue, TResult>(OrderedDictionary<string, TValue> map, Func<TValue, TResult> convert)
+    {
+        var result = new OrderedDictionary<string, TResult>(map.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in map)
+        {
+            result.Add(key, convert(value));
+        }
+        return result;
+    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
 using Cairn.Core.Events;
 using Cairn.Core.Storage;
+using Cairn.Protocol.Services;
 using Cairn.Server.Api;
 
 namespace Cairn.Server.Services;
@@ -37,7 +38,7 @@ public static partial class EventsEndpoints
         var earlier = body["navigate_earlier"] is null || Flag(body, "navigate_earlier");
         var state = Flag(body, "refresh") ? [] : ReadImagesScroll(body);
         var store = call.Service<IMetadataStore>().Events;
-        var metrics = new JsonArray();
+        var metrics = new List<DebugImagesMetricDto>();
         foreach (var item in requested)
         {
             if (item is not JsonObject entry)
@@ -54,28 +55,18 @@ public static partial class EventsEndpoints
                 before: earlier ? known?[0] : null,
                 after: earlier ? null : known?[1],
                 iterations, call.Aborted).ConfigureAwait(false);
-            var byIteration = new JsonArray();
-            foreach (var group in images.GroupBy(e => e["iter"]!.GetValue<long>()))
-            {
-                byIteration.Add(new JsonObject
-                {
-                    ["iter"] = group.Key,
-                    ["events"] = new JsonArray(group.Select(e => (JsonNode?)e).ToArray()),
-                });
-            }
+            var byIteration = images.GroupBy(e => e["iter"]!.GetValue<long>())
+                .Select(group => new DebugImagesIterationDto(group.Key, group.ToList()))
+                .ToList();
             if (images.Count > 0)
             {
                 var lowest = images.Min(e => e["iter"]!.GetValue<long>());
                 var highest = images.Max(e => e["iter"]!.GetValue<long>());
                 state[key] = known is null ? [lowest, highest] : [Math.Min(known[0], lowest), Math.Max(known[1], highest)];
             }
-            metrics.Add(new JsonObject { ["task"] = task, ["metric"] = metric ?? "", ["iterations"] = byIteration });
+            metrics.Add(new DebugImagesMetricDto(task, metric ?? "", byIteration));
         }
-        return new JsonObject
-        {
-            ["metrics"] = metrics,
-            ["scroll_id"] = ImagesScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(state)),
-        };
+        return new DebugImagesResponse(metrics, ImagesScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(state)));
     }
 
     private const string ImagesScrollPrefix = "images~";
@@ -139,13 +130,8 @@ public static partial class EventsEndpoints
         var position = sample?.Event is { } image
             ? new SampleScroll(task, metric, currentMetric, image["variant"]?.GetValue<string>() ?? variant, image["iter"]?.GetValue<long>(), metric)
             : new SampleScroll(task, metric, currentMetric, null, null);
-        return new JsonObject
-        {
-            ["scroll_id"] = SampleScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position)),
-            ["event"] = sample?.Event,
-            ["min_iteration"] = sample?.MinIteration,
-            ["max_iteration"] = sample?.MaxIteration,
-        };
+        return new DebugImageSampleResponse(SampleScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position)),
+            sample?.Event, sample?.MinIteration, sample?.MaxIteration);
     }
 
     /// <summary>
@@ -178,7 +164,7 @@ public static partial class EventsEndpoints
         }
         if (sample?.Event is not { } image)
         {
-            return new JsonObject { ["scroll_id"] = scrollId, ["event"] = null, ["min_iteration"] = null, ["max_iteration"] = null };
+            return new DebugImageSampleResponse(scrollId, null, null, null);
         }
         var position = state with
         {
@@ -186,13 +172,8 @@ public static partial class EventsEndpoints
             Variant = image["variant"]?.GetValue<string>(),
             Iteration = image["iter"]?.GetValue<long>(),
         };
-        return new JsonObject
-        {
-            ["scroll_id"] = SampleScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position)),
-            ["event"] = image,
-            ["min_iteration"] = sample.MinIteration,
-            ["max_iteration"] = sample.MaxIteration,
-        };
+        return new DebugImageSampleResponse(SampleScrollPrefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(position)),
+            image, sample.MinIteration, sample.MaxIteration);
     }
 
     private const string SampleScrollPrefix = "sample~";
@@ -234,18 +215,18 @@ public static partial class EventsEndpoints
         var store = call.Service<IMetadataStore>().Events;
         var series = (await store.GetSeriesAsync(entity, EventTypes.Vector, call.Aborted).ConfigureAwait(false))
             .FirstOrDefault(s => s.Metric == metric && s.Variant == variant);
-        var vectors = new JsonArray();
-        var iterations = new JsonArray();
+        var vectors = new List<JsonNode?>();
+        var iterations = new List<JsonNode?>();
         if (series is not null)
         {
             // The latest MaxVectors iterations, newest first: reversed to read oldest first.
             var events = await store.GetLatestAsync(series.Id, MaxVectors, call.Aborted).ConfigureAwait(false);
             foreach (var e in events.Reverse())
             {
-                vectors.Add(e["value"]?.DeepClone());
-                iterations.Add(e["iter"]?.DeepClone());
+                vectors.Add(e["value"]);
+                iterations.Add(e["iter"]);
             }
         }
-        return new JsonObject { ["metric"] = metric, ["variant"] = variant, ["vectors"] = vectors, ["iterations"] = iterations };
+        return new VectorMetricsResponse(metric, variant, vectors, iterations);
     }
 }

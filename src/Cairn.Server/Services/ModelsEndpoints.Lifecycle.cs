@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Core;
 using Cairn.Core.Errors;
@@ -20,10 +21,12 @@ public static partial class ModelsEndpoints
         var request = call.Read<SetReadyRequest>();
         var id = request.Model ?? throw CairnException.RequiredField("model");
         var published = await PublishAsync(call, id, request.PublishTask, request.ForcePublishTask).ConfigureAwait(false);
+        // models.set_ready is the SDK's call: its answer takes the record the SDK reads it with
+        // when that exists in Protocol. published_task is left out when no task was published.
         var result = new JsonObject { ["updated"] = 1 };
         if (published is not null)
         {
-            result["published_task"] = published;
+            result["published_task"] = JsonSerializer.SerializeToNode(published, ClearmlJson.TypeInfo<PublishedTaskDto>());
         }
         return result;
     }
@@ -34,7 +37,7 @@ public static partial class ModelsEndpoints
         return await BatchOperation.RunAsync(BatchOperation.ReadIds(request.Ids), async id =>
         {
             var published = await PublishAsync(call, id, request.PublishTask, request.ForcePublishTask).ConfigureAwait(false);
-            return new JsonObject { ["updated"] = true, ["published_task"] = published };
+            return new ModelPublishedItem(true, published);
         }).ConfigureAwait(false);
     }
 
@@ -43,7 +46,7 @@ public static partial class ModelsEndpoints
     /// yet published, under the task status rules; both happen together or not at all. Returns
     /// the <c>published_task</c> object, or null when no task was published.
     /// </summary>
-    private static async Task<JsonObject?> PublishAsync(ApiCall call, string id, bool publishTask, bool forcePublishTask)
+    private static async Task<PublishedTaskDto?> PublishAsync(ApiCall call, string id, bool publishTask, bool forcePublishTask)
     {
         var model = await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         if (model.Ready)
@@ -65,7 +68,7 @@ public static partial class ModelsEndpoints
         var outcome = await store.Models.PublishAsync(identity.Company, id, task?.Id, change, now, identity.User, call.Aborted).ConfigureAwait(false);
         return outcome switch
         {
-            ModelPublishOutcome.Published => task is null ? null : new JsonObject { ["id"] = task.Id, ["data"] = TaskPublishedData(change!, now) },
+            ModelPublishOutcome.Published => task is null ? null : new PublishedTaskDto(task.Id, TaskPublishedData(change!, now)),
             ModelPublishOutcome.AlreadyReady => throw ModelIsReady(id),
             ModelPublishOutcome.TaskStatusChanged => throw new CairnException(ErrorCodes.FailedChangingTaskStatus, null,
                 new Dictionary<string, object?> { ["task_id"] = task!.Id, ["expected"] = task.Status }),
@@ -92,24 +95,20 @@ public static partial class ModelsEndpoints
     }
 
     /// <summary>The <c>data</c> of <c>published_task</c>: what <c>tasks.publish</c> would answer.</summary>
-    private static JsonObject TaskPublishedData(TaskStatusChange change, DateTimeOffset now)
+    private static UpdatedFieldsResponse TaskPublishedData(TaskStatusChange change, DateTimeOffset now)
     {
         var time = ClearmlJson.FormatDate(now);
-        return new JsonObject
+        return new UpdatedFieldsResponse(1, new JsonObject
         {
-            ["updated"] = 1,
-            ["fields"] = new JsonObject
-            {
-                ["status"] = change.NewStatus,
-                ["status_reason"] = change.Reason,
-                ["status_message"] = change.Message,
-                ["status_changed"] = time,
-                ["published"] = time,
-                ["last_update"] = time,
-                ["last_change"] = time,
-                ["last_changed_by"] = change.User,
-            },
-        };
+            ["status"] = change.NewStatus,
+            ["status_reason"] = change.Reason,
+            ["status_message"] = change.Message,
+            ["status_changed"] = time,
+            ["published"] = time,
+            ["last_update"] = time,
+            ["last_change"] = time,
+            ["last_changed_by"] = change.User,
+        });
     }
 
     private static async Task<object?> ArchiveManyAsync(ApiCall call, bool archive)
@@ -117,15 +116,18 @@ public static partial class ModelsEndpoints
         var ids = BatchOperation.ReadIds(call.Read<ModelIdsRequest>().Ids);
         var store = call.Service<IMetadataStore>();
         var identity = call.Identity;
-        return await BatchOperation.RunAsync(ids, async id =>
+        async Task<bool> ChangeAsync(string id)
         {
             await ModelDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
             var now = call.Service<TimeProvider>().GetUtcNow();
             string[] tag = [Model.ArchivedTag];
             var changed = await store.Models.UpdateTagsAsync(identity.Company, [id], archive ? tag : [], archive ? [] : tag,
                 systemTags: true, now, identity.User, call.Aborted).ConfigureAwait(false);
-            return new JsonObject { [archive ? "archived" : "unarchived"] = changed > 0 };
-        }).ConfigureAwait(false);
+            return changed > 0;
+        }
+        return archive
+            ? (object)await BatchOperation.RunAsync(ids, async id => new ArchivedItem(await ChangeAsync(id).ConfigureAwait(false))).ConfigureAwait(false)
+            : await BatchOperation.RunAsync(ids, async id => new UnarchivedItem(await ChangeAsync(id).ConfigureAwait(false))).ConfigureAwait(false);
     }
 
     private static async Task<object?> DeleteAsync(ApiCall call)
@@ -141,7 +143,7 @@ public static partial class ModelsEndpoints
         return await BatchOperation.RunAsync(BatchOperation.ReadIds(request.Ids), id => DeleteOneAsync(call, id, request.Force, request.DeleteExternalArtifacts)).ConfigureAwait(false);
     }
 
-    private static async Task<JsonObject> DeleteOneAsync(ApiCall call, string id, bool force, bool deleteWeights)
+    private static async Task<ModelDeletedItem> DeleteOneAsync(ApiCall call, string id, bool force, bool deleteWeights)
     {
         var company = call.Identity.Company;
         var now = call.Service<TimeProvider>().GetUtcNow();
@@ -159,7 +161,7 @@ public static partial class ModelsEndpoints
         }
         return result.Outcome switch
         {
-            ModelDeleteOutcome.Deleted => new JsonObject { ["deleted"] = true, ["url"] = result.Uri },
+            ModelDeleteOutcome.Deleted => new ModelDeletedItem(true, result.Uri),
             ModelDeleteOutcome.InUse => throw new CairnException(ErrorCodes.ModelInUse, "as execution model, use force=True to delete",
                 new Dictionary<string, object?> { ["num_tasks"] = result.TasksUsing }),
             ModelDeleteOutcome.CreatingTaskPublished => throw new CairnException(ErrorCodes.ModelCreatingTaskExists,

@@ -155,7 +155,7 @@ public static partial class ModelsEndpoints
         return new UpdatedFieldsResponse(updated ? 1 : 0, WrittenFields(changes, now));
     }
 
-    /// <summary>The written fields as ClearML echoes them (tags sorted, metadata keyed).</summary>
+    /// <summary>The written fields as ClearML echoes them (tags sorted, metadata keyed): a JSON object, whose keys are the ones the request wrote.</summary>
     private static JsonObject WrittenFields(ModelChanges changes, DateTimeOffset now)
     {
         var fields = new JsonObject();

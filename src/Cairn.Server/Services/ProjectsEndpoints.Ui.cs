@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
 using Cairn.Core.Models;
 using Cairn.Core.Querying;
@@ -113,16 +112,8 @@ public static partial class ProjectsEndpoints
         var projects = await ScopeAsync(call, request.Project is { } project ? [project] : null, request.IncludeSubprojects).ConfigureAwait(false);
         var (parameters, total) = await call.Service<IMetadataStore>().Projects
             .GetHyperParametersAsync(call.Identity.Company, projects, skip, take, call.Aborted).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["total"] = total,
-            ["remaining"] = Math.Max(0, total - skip - parameters.Count),
-            ["parameters"] = new JsonArray([.. parameters.Select(p => (JsonNode)new JsonObject
-            {
-                ["section"] = MetadataKey.Unescape(p.Section),
-                ["name"] = MetadataKey.Unescape(p.Name),
-            })]),
-        };
+        return new HyperParametersResponse(total, Math.Max(0, total - skip - parameters.Count),
+            [.. parameters.Select(p => new HyperParameterDto(MetadataKey.Unescape(p.Section), MetadataKey.Unescape(p.Name)))]);
     }
 
     /// <summary>
@@ -142,18 +133,14 @@ public static partial class ProjectsEndpoints
         var (skip, take) = Page(request.Page, request.PageSize);
         if (string.IsNullOrWhiteSpace(request.Section) || string.IsNullOrWhiteSpace(request.Name))
         {
-            return new JsonObject { ["total"] = 0, ["values"] = new JsonArray() }; // no stored name is empty
+            return new HyperParamValuesResponse(0, []); // no stored name is empty
         }
         var pattern = string.IsNullOrEmpty(request.Pattern) ? null : PythonRegex.Translate(request.Pattern);
         var projects = await ScopeAsync(call, request.Projects, request.IncludeSubprojects).ConfigureAwait(false);
         var (values, total) = await call.Service<IMetadataStore>().Projects.GetHyperParamValuesAsync(
             call.Identity.Company, request.AllowPublic, projects, MetadataKey.Escape(request.Section), MetadataKey.Escape(request.Name),
             pattern, skip, take, call.Aborted).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["total"] = total,
-            ["values"] = ModelDocuments.Strings(values),
-        };
+        return new HyperParamValuesResponse(total, values);
     }
 
     private static async Task<List<string>?> ScopeAsync(ApiCall call, IEnumerable<string?>? projects, bool includeSubprojects) =>

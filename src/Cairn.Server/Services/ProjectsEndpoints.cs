@@ -308,15 +308,11 @@ public static partial class ProjectsEndpoints
         }
 
         var result = await store.Projects.DeleteAsync(company, id, request.DeleteContents, call.Aborted).ConfigureAwait(false);
-        return new
-        {
-            deleted = result.Deleted,
-            disassociated_tasks = request.DeleteContents ? 0 : result.Tasks,
-            disassociated_models = request.DeleteContents ? 0 : result.Models,
-            deleted_models = request.DeleteContents ? result.Models : 0,
-            deleted_tasks = request.DeleteContents ? result.Tasks : 0,
-            urls = (object?)null,
-        };
+        return new ProjectDeletedResponse(result.Deleted,
+            DisassociatedTasks: request.DeleteContents ? 0 : result.Tasks,
+            DisassociatedModels: request.DeleteContents ? 0 : result.Models,
+            DeletedModels: request.DeleteContents ? result.Models : 0,
+            DeletedTasks: request.DeleteContents ? result.Tasks : 0);
     }
 
     private static async Task RequireWritableAsync(IMetadataStore store, string company, string id, CancellationToken cancellationToken)

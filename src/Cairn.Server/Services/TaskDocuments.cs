@@ -15,6 +15,12 @@ internal static class TaskDocuments
     /// The task as ClearML returns it. Unset fields are omitted, except the objects the SDK
     /// dereferences without checking (output, execution, models, hyperparams, configuration).
     /// </summary>
+    /// <remarks>
+    /// A JSON document rather than a Protocol record, as are the model, project and user documents:
+    /// <c>only_fields</c> projects it by dotted paths (<c>execution.parameters</c>,
+    /// <c>hyperparams.Args.lr</c>), the <c>_ex</c> calls replace references with objects, and its
+    /// nested sections (script, hyperparams, configuration, container) are stored as clients sent them.
+    /// </remarks>
     public static JsonObject ToDocument(TaskRecord task)
     {
         var document = new JsonObject();

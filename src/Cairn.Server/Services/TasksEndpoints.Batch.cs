@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cairn.Core.Errors;
 using Cairn.Core.Models;
 using Cairn.Core.Querying;
@@ -31,8 +30,7 @@ public static partial class TasksEndpoints
                     DeleteOutputModels = request.DeleteOutputModels,
                     ReturnFileUrls = request.ReturnFileUrls,
                 }).ConfigureAwait(false);
-                result["dequeued"] = false; // Cairn has no queues to take it off.
-                return result;
+                return result with { Dequeued = false }; // Cairn has no queues to take it off.
             }), "2.13")
             .Add("tasks.delete_many", call => ManyAsync(call, (request, id) => DeleteCoreAsync(call, id, new DeleteTaskRequest
             {
@@ -43,14 +41,10 @@ public static partial class TasksEndpoints
                 DeleteExternalArtifacts = request.DeleteExternalArtifacts,
             })), "2.13")
             .Add("tasks.archive", ArchiveAsync, "2.12")
-            .Add("tasks.archive_many", call => ManyAsync(call, async (request, id) => new JsonObject
-            {
-                ["archived"] = await SetArchivedAsync(call, id, archived: true, request.StatusReason, request.StatusMessage).ConfigureAwait(false),
-            }), "2.13")
-            .Add("tasks.unarchive_many", call => ManyAsync(call, async (request, id) => new JsonObject
-            {
-                ["unarchived"] = await SetArchivedAsync(call, id, archived: false, request.StatusReason, request.StatusMessage).ConfigureAwait(false),
-            }), "2.13")
+            .Add("tasks.archive_many", call => ManyAsync(call, async (request, id) =>
+                new ArchivedItem(await SetArchivedAsync(call, id, archived: true, request.StatusReason, request.StatusMessage).ConfigureAwait(false))), "2.13")
+            .Add("tasks.unarchive_many", call => ManyAsync(call, async (request, id) =>
+                new UnarchivedItem(await SetArchivedAsync(call, id, archived: false, request.StatusReason, request.StatusMessage).ConfigureAwait(false))), "2.13")
             .Add("tasks.get_types", GetTypesAsync, "2.8")
             .AddNotSupported("queues are not supported by Cairn (a model registry without agents)",
                 "tasks.enqueue", "tasks.enqueue_many", "tasks.dequeue", "tasks.dequeue_many")
@@ -76,7 +70,8 @@ public static partial class TasksEndpoints
         return registry;
     }
 
-    private static async Task<object?> ManyAsync(ApiCall call, Func<TaskBatchRequest, string, Task<JsonObject>> operation)
+    private static async Task<object?> ManyAsync<TItem>(ApiCall call, Func<TaskBatchRequest, string, Task<TItem>> operation)
+        where TItem : BatchItem
     {
         var request = call.Read<TaskBatchRequest>();
         var ids = BatchOperation.ReadIds(request.Ids);
@@ -93,7 +88,7 @@ public static partial class TasksEndpoints
     /// ClearML's <c>stop_task</c>: a task no worker runs (every task here) is stopped at once, with
     /// "Stopped by &lt;user&gt;" as its message (the SDK of a running script then aborts it).
     /// </summary>
-    private static async Task<JsonObject> StopCoreAsync(ApiCall call, string id, bool force, string? reason)
+    private static async Task<TaskStatusChangedResponse> StopCoreAsync(ApiCall call, string id, bool force, string? reason)
     {
         var request = new TaskStatusRequest { Task = id, Force = force, StatusReason = reason, StatusMessage = $"Stopped by {call.Identity.UserName}" };
         return (await ChangeStatusCoreAsync(call, request, TaskStatuses.Stopped, markCompleted: true).ConfigureAwait(false)).Result;
@@ -108,7 +103,7 @@ public static partial class TasksEndpoints
         {
             archived += await SetArchivedAsync(call, id, archived: true, request.StatusReason, request.StatusMessage).ConfigureAwait(false) ? 1 : 0;
         }
-        return new JsonObject { ["archived"] = archived };
+        return new TasksArchivedResponse(archived);
     }
 
     /// <summary>Adds or removes the <c>archived</c> system tag; true when it changed.</summary>

@@ -79,13 +79,13 @@ public static partial class TasksEndpoints
         var parent = request.NewTaskParent
             ?? (source.Parent is { } p && !p.StartsWith(Model.DeletedPrefix, StringComparison.Ordinal) ? p : source.Id);
         var project = string.IsNullOrEmpty(request.NewTaskProject) ? null : request.NewTaskProject;
-        JsonObject? newProject = null;
+        NewProjectDto? newProject = null;
         if (project is null && !string.IsNullOrWhiteSpace(request.NewProjectName))
         {
             // Found by full name, or created with any missing ancestors.
             var projectName = ProjectName.Parse(request.NewProjectName);
             project = await store.Projects.GetOrCreateAsync(new NewProject(identity.Company, identity.User, projectName, "", [], [], null), now, call.Aborted).ConfigureAwait(false);
-            newProject = new JsonObject { ["id"] = project, ["name"] = request.NewProjectName };
+            newProject = new NewProjectDto(project, request.NewProjectName);
         }
 
         var validate = request.ValidateReferences;
@@ -140,12 +140,7 @@ public static partial class TasksEndpoints
             LastChangedBy = identity.User,
         };
         await store.Tasks.InsertAsync(task, call.Aborted).ConfigureAwait(false);
-        var result = new JsonObject { ["id"] = task.Id };
-        if (newProject is not null)
-        {
-            result["new_project"] = newProject;
-        }
-        return result;
+        return new CloneTaskResponse(task.Id, newProject);
     }
 
     /// <summary>The system tag the SDK puts on the task a developer runs from their machine.</summary>

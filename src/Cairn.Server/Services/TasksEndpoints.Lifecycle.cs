@@ -14,11 +14,12 @@ namespace Cairn.Server.Services;
 /// <summary><c>tasks.*</c> lifecycle: the status machine (api.md §5.2), publish, reset, delete and ping.</summary>
 public static partial class TasksEndpoints
 {
+    // tasks.started and completed are the SDK's calls, whose answers add a field to the status
+    // change's: they take the records the SDK reads them with when those exist in Protocol.
     private static async Task<object?> StartedAsync(ApiCall call)
     {
         var (result, _) = await ChangeStatusCoreAsync(call, call.Read<TaskStatusRequest>(), TaskStatuses.InProgress, markStarted: true).ConfigureAwait(false);
-        result["started"] = result["updated"]!.GetValue<int>();
-        return result;
+        return new JsonObject { ["updated"] = result.Updated, ["fields"] = result.Fields, ["started"] = result.Updated };
     }
 
     private static async Task<object?> ChangeStatusAsync(ApiCall call, string status, bool markCompleted = false) =>
@@ -35,8 +36,7 @@ public static partial class TasksEndpoints
             await PublishCoreAsync(call, TaskDocuments.RequireId(request.Task), force: false, publishModel: true, request.StatusReason, request.StatusMessage).ConfigureAwait(false);
             published = true;
         }
-        result["published"] = published;
-        return result;
+        return new JsonObject { ["updated"] = result.Updated, ["fields"] = result.Fields, ["published"] = published };
     }
 
     private static async Task<object?> PublishAsync(ApiCall call)
@@ -49,7 +49,7 @@ public static partial class TasksEndpoints
     /// Checks the transition (unless <see cref="TaskStatusRequest.Force"/>) and writes it with
     /// compare-and-set on the status read: 400/110 for an illegal change, 400/121 for a lost race.
     /// </summary>
-    private static async Task<(JsonObject Result, TaskInfo Task)> ChangeStatusCoreAsync(
+    private static async Task<(TaskStatusChangedResponse Result, TaskInfo Task)> ChangeStatusCoreAsync(
         ApiCall call, TaskStatusRequest request, string status, bool markStarted = false, bool markCompleted = false)
     {
         var id = TaskDocuments.RequireId(request.Task);
@@ -67,16 +67,16 @@ public static partial class TasksEndpoints
         var result = StatusResult(change);
         if (markStarted)
         {
-            result["fields"]!["started"] = ClearmlJson.FormatDate(now);
+            result.Fields["started"] = ClearmlJson.FormatDate(now);
         }
         if (markCompleted)
         {
-            result["fields"]!["completed"] = ClearmlJson.FormatDate(now);
+            result.Fields["completed"] = ClearmlJson.FormatDate(now);
         }
         return (result, task);
     }
 
-    private static async Task<JsonObject> PublishCoreAsync(ApiCall call, string id, bool force, bool publishModel, string? reason, string? message)
+    private static async Task<TaskStatusChangedResponse> PublishCoreAsync(ApiCall call, string id, bool force, bool publishModel, string? reason, string? message)
     {
         var store = call.Service<IMetadataStore>();
         var identity = call.Identity;
@@ -116,7 +116,7 @@ public static partial class TasksEndpoints
     private static CairnException StatusChanged(string id, string expected) =>
         new(ErrorCodes.FailedChangingTaskStatus, null, new Dictionary<string, object?> { ["task_id"] = id, ["expected"] = expected });
 
-    private static JsonObject StatusResult(TaskStatusChange change)
+    private static TaskStatusChangedResponse StatusResult(TaskStatusChange change)
     {
         var time = ClearmlJson.FormatDate(change.Now);
         var fields = new JsonObject
@@ -133,7 +133,7 @@ public static partial class TasksEndpoints
         {
             fields["published"] = time;
         }
-        return new JsonObject { ["updated"] = 1, ["fields"] = fields };
+        return new TaskStatusChangedResponse(1, fields);
     }
 
     private static async Task<object?> ResetAsync(ApiCall call)
@@ -142,7 +142,7 @@ public static partial class TasksEndpoints
         return await ResetCoreAsync(call, TaskDocuments.RequireId(request.Task), request).ConfigureAwait(false);
     }
 
-    private static async Task<JsonObject> ResetCoreAsync(ApiCall call, string id, ResetTaskRequest request)
+    private static async Task<TaskResetResponse> ResetCoreAsync(ApiCall call, string id, ResetTaskRequest request)
     {
         var info = await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         if (!request.Force && info.Status == TaskStatuses.Published)
@@ -184,17 +184,9 @@ public static partial class TasksEndpoints
             }
         }
         await QueueFileDeletionAsync(call, urls).ConfigureAwait(false);
-        var result = new JsonObject
-        {
-            ["updated"] = 1,
-            ["fields"] = new JsonObject { ["status"] = TaskStatuses.Created, ["last_change"] = ClearmlJson.FormatDate(now) },
-            ["deleted_models"] = deletedModels,
-        };
-        if (request.ReturnFileUrls)
-        {
-            result["urls"] = FileUrls(urls, []);
-        }
-        return result;
+        // The written fields, as every {updated, fields} answer has them.
+        var fields = new JsonObject { ["status"] = TaskStatuses.Created, ["last_change"] = ClearmlJson.FormatDate(now) };
+        return new TaskResetResponse(1, fields, deletedModels, request.ReturnFileUrls ? FileUrls(urls, []) : null);
     }
 
     private static async Task<object?> DeleteAsync(ApiCall call)
@@ -203,7 +195,7 @@ public static partial class TasksEndpoints
         return await DeleteCoreAsync(call, TaskDocuments.RequireId(request.Task), request).ConfigureAwait(false);
     }
 
-    private static async Task<JsonObject> DeleteCoreAsync(ApiCall call, string id, DeleteTaskRequest request)
+    private static async Task<TaskDeletedResponse> DeleteCoreAsync(ApiCall call, string id, DeleteTaskRequest request)
     {
         await TaskDocuments.GetWritableAsync(call, id).ConfigureAwait(false);
         var store = call.Service<IMetadataStore>();
@@ -224,18 +216,8 @@ public static partial class TasksEndpoints
         await QueueFileDeletionAsync(call, [.. result.DeletedModelUrls, .. request.DeleteExternalArtifacts ? artifactUrls : []]).ConfigureAwait(false);
         // Events of a deleted task could never be read or deleted again.
         await store.Events.DeleteAsync(new EventEntity(id, IsModel: false), CancellationToken.None).ConfigureAwait(false);
-        var response = new JsonObject
-        {
-            ["deleted"] = true,
-            ["updated_children"] = result.UpdatedChildren,
-            ["updated_models"] = result.UpdatedModels,
-            ["deleted_models"] = result.DeletedModels,
-        };
-        if (request.ReturnFileUrls)
-        {
-            response["urls"] = FileUrls(result.DeletedModelUrls, artifactUrls);
-        }
-        return response;
+        return new TaskDeletedResponse(true, result.UpdatedChildren, result.UpdatedModels, result.DeletedModels,
+            request.ReturnFileUrls ? FileUrls(result.DeletedModelUrls, artifactUrls) : null);
     }
 
     /// <summary>ClearML's 400/123 for each rule a delete without force breaks, with its message and data.</summary>
@@ -266,12 +248,8 @@ public static partial class TasksEndpoints
         }
     }
 
-    private static JsonObject FileUrls(IEnumerable<string> modelUrls, IEnumerable<string> artifactUrls) => new()
-    {
-        ["model_urls"] = ModelDocuments.Strings(modelUrls.Distinct(StringComparer.Ordinal)),
-        ["event_urls"] = new JsonArray(),
-        ["artifact_urls"] = ModelDocuments.Strings(artifactUrls.Distinct(StringComparer.Ordinal)),
-    };
+    private static FileUrlsDto FileUrls(IEnumerable<string> modelUrls, IEnumerable<string> artifactUrls) =>
+        new([.. modelUrls.Distinct(StringComparer.Ordinal)], [], [.. artifactUrls.Distinct(StringComparer.Ordinal)]);
 
     private static async Task<object?> PingAsync(ApiCall call)
     {
@@ -282,6 +260,6 @@ public static partial class TasksEndpoints
         {
             throw TaskDocuments.InvalidId(id);
         }
-        return new JsonObject();
+        return null; // ClearML's empty answer, {}.
     }
 }

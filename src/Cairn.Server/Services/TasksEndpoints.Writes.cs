@@ -137,11 +137,7 @@ public static partial class TasksEndpoints
         // meets ClearML's 400/122 "Task has no script field".
         await TaskDocuments.UpdateAsync(call, id, task =>
             new TaskChanges { Script = Merge(TaskDocuments.Script(task.Script), new JsonObject { ["requirements"] = requirements.DeepClone() }) }).ConfigureAwait(false);
-        return new JsonObject
-        {
-            ["updated"] = 1,
-            ["fields"] = new JsonObject { ["script.requirements"] = requirements.DeepClone(), ["last_change"] = ClearmlJson.FormatDate(now) },
-        };
+        return new UpdatedFieldsResponse(1, new JsonObject { ["script.requirements"] = requirements.DeepClone(), ["last_change"] = ClearmlJson.FormatDate(now) });
     }
 
     private static async Task<object?> AddOrUpdateModelAsync(ApiCall call)
@@ -509,7 +505,10 @@ public static partial class TasksEndpoints
         return merged;
     }
 
-    /// <summary><c>{updated, fields}</c>: the written fields as stored.</summary>
+    /// <summary>
+    /// <c>{updated, fields}</c>: the written fields as stored. <c>fields</c> is a JSON object, not a
+    /// record: its keys are the ones the request wrote.
+    /// </summary>
     private static UpdatedFieldsResponse Updated(TaskChanges changes, DateTimeOffset now)
     {
         if (changes.IsEmpty)

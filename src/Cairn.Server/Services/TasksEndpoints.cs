@@ -118,10 +118,10 @@ public static partial class TasksEndpoints
     private static async Task<object?> GetHyperParamsAsync(ApiCall call)
     {
         var tasks = await ReadTasksAsync(call).ConfigureAwait(false);
-        var result = new JsonArray();
+        var result = new List<TaskHyperParamsDto>();
         foreach (var task in tasks)
         {
-            var items = new JsonArray();
+            var items = new List<JsonObject>();
             foreach (var (section, parameters) in task.Hyperparams ?? [])
             {
                 foreach (var (name, item) in parameters as JsonObject ?? [])
@@ -132,19 +132,19 @@ public static partial class TasksEndpoints
                     items.Add(copy);
                 }
             }
-            result.Add(new JsonObject { ["task"] = task.Id, ["hyperparams"] = items });
+            result.Add(new TaskHyperParamsDto(task.Id, items));
         }
-        return new JsonObject { ["params"] = result };
+        return new TaskHyperParamsResponse(result);
     }
 
     private static async Task<object?> GetConfigurationsAsync(ApiCall call)
     {
         var names = call.Read<TaskIdsRequest>().Names?.OfType<string>().ToHashSet(StringComparer.Ordinal);
         var tasks = await ReadTasksAsync(call).ConfigureAwait(false);
-        var result = new JsonArray();
+        var result = new List<TaskConfigurationDto>();
         foreach (var task in tasks)
         {
-            var items = new JsonArray();
+            var items = new List<JsonObject>();
             foreach (var (name, item) in task.Configuration ?? [])
             {
                 if (names is { Count: > 0 } && !names.Contains(name))
@@ -155,20 +155,16 @@ public static partial class TasksEndpoints
                 copy["name"] = name;
                 items.Add(copy);
             }
-            result.Add(new JsonObject { ["task"] = task.Id, ["configuration"] = items });
+            result.Add(new TaskConfigurationDto(task.Id, items));
         }
-        return new JsonObject { ["configurations"] = result };
+        return new TaskConfigurationsResponse(result);
     }
 
     private static async Task<object?> GetConfigurationNamesAsync(ApiCall call)
     {
         var tasks = await ReadTasksAsync(call).ConfigureAwait(false);
-        var result = new JsonArray(tasks.Select(t => (JsonNode?)new JsonObject
-        {
-            ["task"] = t.Id,
-            ["names"] = ModelDocuments.Strings((t.Configuration ?? []).Select(kv => kv.Key).Order(StringComparer.Ordinal)),
-        }).ToArray());
-        return new JsonObject { ["configurations"] = result };
+        return new TaskConfigurationNamesResponse(tasks.Select(t =>
+            new TaskConfigurationNamesDto(t.Id, [.. (t.Configuration ?? []).Select(kv => kv.Key).Order(StringComparer.Ordinal)])).ToList());
     }
 
     /// <summary>The tasks named by a <c>tasks</c> list (at least one; each must exist, 400/101).</summary>
