@@ -25,6 +25,14 @@ public sealed class CairnOptions
 
     public int FilesPort { get; set; } = 8081;
 
+    /// <summary>
+    /// The file server's address as clients reach it (<c>https://files.example.com</c>): behind a
+    /// load balancer it is the balancer's, the same for every replica. The URLs in models are
+    /// matched against it to find this server's files (deletion queue, web UI downloads) and it
+    /// goes into the generated clearml.conf. Unset: <c>http://PublicHost:FilesPort</c>.
+    /// </summary>
+    public string? PublicFilesUrl { get; set; }
+
     /// <summary>Serve everything on <see cref="WebPort"/>: the API under <c>/api</c>, files under <c>/files</c>.</summary>
     public bool SinglePort { get; set; }
 
@@ -127,7 +135,7 @@ public sealed class CairnOptions
 
     public string WebUrl => $"http://{PublicName}:{WebPort}";
 
-    public string FilesUrl => $"http://{PublicName}:{(SinglePort ? WebPort : FilesPort)}{FilesPrefix}";
+    public string FilesUrl => PublicFilesUrl?.TrimEnd('/') ?? $"http://{PublicName}:{(SinglePort ? WebPort : FilesPort)}{FilesPrefix}";
 
     /// <summary>Checks every option; the first problem is returned as one line naming the option.</summary>
     public string? Validate()
@@ -162,6 +170,11 @@ public sealed class CairnOptions
         if (MaxRequestBodyBytes < 1024)
         {
             return $"Cairn:MaxRequestBodyBytes must be at least 1024 (got {MaxRequestBodyBytes}).";
+        }
+        if (PublicFilesUrl is not null && (!Uri.TryCreate(PublicFilesUrl, UriKind.Absolute, out var files) || files.Scheme is not ("http" or "https")
+            || files.Query.Length > 0 || files.Fragment.Length > 0 || files.UserInfo.Length > 0))
+        {
+            return $"Cairn:PublicFilesUrl must be an http or https URL without query, fragment or user (got '{PublicFilesUrl}').";
         }
         if (FilesRoot is not null && string.IsNullOrWhiteSpace(FilesRoot))
         {
