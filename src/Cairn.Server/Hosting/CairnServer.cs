@@ -122,6 +122,7 @@ public static class CairnServer
             throw;
         }
         await app.Services.GetRequiredService<IdentitySeeder>().SeedAsync(options, CancellationToken.None).ConfigureAwait(false);
+        await StoreXmlRepository.EnsureKeyAsync(app.Services).ConfigureAwait(false);
 
         MapPipeline(app, options);
         return app;
