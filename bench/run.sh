@@ -7,6 +7,8 @@
 #   bench/run.sh --models             # models.get_all over 100,000 models against hand-written SQL (~70 s)
 #   bench/run.sh --files              # 1 GiB upload and download through the file server against cp and curl floors (~2 min, 4 GiB of disk)
 #   bench/run.sh --events             # events.add_batch throughput and the scalar histogram over 1,000,000 points
+#   bench/run.sh --models --postgres "Host=…;Username=…"   # the same on a fresh PostgreSQL database, against hand-written PostgreSQL SQL
+#   bench/run.sh --events --postgres "Host=…;Username=…"   # likewise for the events benchmark
 #   bench/run.sh --hardening          # projects.get_all p99 under pathological regex queries; CPU per refused Basic auth (~1 min)
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
 #   bench/run.sh --replicas --postgres "Host=…;Username=…"   # one and two replicas on one PostgreSQL, mixed writes, losses counted (~2 min)

@@ -13,8 +13,8 @@ internal sealed record BenchOptions(
 {
     public const string Usage =
         "usage: Cairn.Bench [server-binary] [--workers N] [--duration SECONDS] [--warmup SECONDS] [--starts N] [--idle SECONDS] [--projects N] [--no-wrk]\n" +
-        "       Cairn.Bench [server-binary] --models [--count N] [--samples N] [--seed N]\n" +
-        "       Cairn.Bench [server-binary] --events [--points N] [--samples N]\n" +
+        "       Cairn.Bench [server-binary] --models [--count N] [--samples N] [--seed N] [--postgres CONNECTION_STRING]\n" +
+        "       Cairn.Bench [server-binary] --events [--points N] [--samples N] [--postgres CONNECTION_STRING]\n" +
         "       Cairn.Bench [server-binary] --files [--file-mib N]\n" +
         "       Cairn.Bench [server-binary] --hardening\n" +
         "       Cairn.Bench [server-binary] --cli [--cli-binary PATH] [--runs N] [--count N] [--file-mib N]\n" +
@@ -28,6 +28,8 @@ internal sealed record BenchOptions(
         "  --samples is the number of measured requests per query (default 200).\n" +
         "  --events sends N scalar points (default 1000000) to one model in events.add_batch calls of 10,000 and measures\n" +
         "  scalar_metrics_iter_histogram over them, each beside hand-written SQL.\n" +
+        "  --postgres with --models or --events runs the server on a fresh PostgreSQL database made with that role (the models\n" +
+        "  copied in with cairn move-to-postgres's COPY) and times hand-written PostgreSQL SQL as the floor.\n" +
         "  --replicas runs a mixed workload on one and then two server processes on one PostgreSQL database (fresh ones made\n" +
         "  with the --postgres role) and checks that nothing acknowledged was lost.";
 
@@ -46,7 +48,7 @@ internal sealed record BenchOptions(
     /// <summary>Run the replicas benchmark (<c>--replicas</c>) instead of the server benchmark.</summary>
     public bool Replicas { get; init; }
 
-    /// <summary>A PostgreSQL role that may create databases (<c>--postgres</c>), for <c>--replicas</c>.</summary>
+    /// <summary>A PostgreSQL role that may create databases (<c>--postgres</c>), for <c>--replicas</c>, and <c>--models</c>/<c>--events</c> on PostgreSQL.</summary>
     public string? Postgres { get; init; }
 
     /// <summary>Run the command-line benchmark (<c>--cli</c>) instead of the server benchmark.</summary>

@@ -5,13 +5,17 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Cairn.Bench;
 
 /// <summary>
 /// Events at scale: <c>events.add_batch</c> throughput with 10,000 scalar events per batch, then
 /// <c>events.scalar_metrics_iter_histogram</c> latency over the model those batches filled, each
-/// beside hand-written SQL on the same database file.
+/// beside hand-written SQL on the same database file. With <c>--postgres CONNSTRING</c> the server
+/// runs on a fresh PostgreSQL database made with that role, and the floors are PostgreSQL's:
+/// a binary COPY of the same points, and the histogram's GROUP BY on that database.
 /// </summary>
 internal sealed class EventsBenchmark(BenchOptions options, TextWriter progress)
 {
@@ -32,12 +36,18 @@ internal sealed class EventsBenchmark(BenchOptions options, TextWriter progress)
         var points = options.EventCount;
         var batches = Math.Max(1, points / BatchSize);
         var scratch = Directory.CreateTempSubdirectory("cairn-events-bench-");
+        var postgres = options.Postgres is { } admin
+            ? await PostgresFloors.CreateDatabaseAsync(admin, "events", cancellationToken).ConfigureAwait(false)
+            : ((string Name, string ConnectionString)?)null;
         try
         {
             var dataDir = Path.Combine(scratch.FullName, "data");
             Directory.CreateDirectory(dataDir);
             var databasePath = Path.Combine(dataDir, "cairn.db");
-            await using var server = ServerProcess.Start(options.ServerBinary, dataDir, Benchmark.SeedArgs);
+            string[] serverArgs = postgres is { } pg
+                ? [.. Benchmark.SeedArgs, "--Cairn:Database:Provider=postgres", $"--Cairn:Database:ConnectionString={pg.ConnectionString}"]
+                : Benchmark.SeedArgs;
+            await using var server = ServerProcess.Start(options.ServerBinary, dataDir, serverArgs);
             await server.WaitUntilReadyAsync(StartLimit, cancellationToken).ConfigureAwait(false);
             using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, UseCookies = false }, disposeHandler: true)
             {
@@ -78,7 +88,15 @@ internal sealed class EventsBenchmark(BenchOptions options, TextWriter progress)
 
             // Histogram latency over the filled model, against the plain GROUP BY a person would write.
             await using var floor = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-            await floor.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pgFloor = postgres is { } target ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(target.ConnectionString) { Pooling = false }.ConnectionString) : null;
+            if (pgFloor is null)
+            {
+                await floor.OpenAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await pgFloor.OpenAsync(cancellationToken).ConfigureAwait(false);
+            }
             var histogramBody = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { task = model, model_events = true, samples = 2000 }));
             var httpTicks = new List<long>();
             var sqlTicks = new List<long>();
@@ -90,7 +108,9 @@ internal sealed class EventsBenchmark(BenchOptions options, TextWriter progress)
                 var answer = await PostAsync(client, server.ApiBase, "v2.23/events.scalar_metrics_iter_histogram", bearer, histogramBody, "application/json", cancellationToken).ConfigureAwait(false);
                 var http = Stopwatch.GetTimestamp() - started;
                 started = Stopwatch.GetTimestamp();
-                var rows = await HandHistogramAsync(floor, model, cancellationToken).ConfigureAwait(false);
+                var rows = pgFloor is null
+                    ? await HandHistogramAsync(floor, model, cancellationToken).ConfigureAwait(false)
+                    : await HandHistogramAsync(pgFloor, model, cancellationToken).ConfigureAwait(false);
                 var sql = Stopwatch.GetTimestamp() - started;
                 if (i >= 0)
                 {
@@ -108,22 +128,28 @@ internal sealed class EventsBenchmark(BenchOptions options, TextWriter progress)
 
             // The ingestion floor: the same points inserted with one prepared statement per row in
             // one transaction per batch, on the same file once the server has stopped.
-            var floorRate = await InsertFloorAsync(databasePath, Math.Min(batches, 10), cancellationToken).ConfigureAwait(false);
-            var databaseMiB = new FileInfo(databasePath).Length / 1048576.0;
+            var floorRate = pgFloor is null
+                ? await InsertFloorAsync(databasePath, Math.Min(batches, 10), cancellationToken).ConfigureAwait(false)
+                : await CopyFloorAsync(pgFloor, Math.Min(batches, 10), cancellationToken).ConfigureAwait(false);
+            var databaseMiB = pgFloor is null
+                ? new FileInfo(databasePath).Length / 1048576.0
+                : await DatabaseSizeAsync(pgFloor, cancellationToken).ConfigureAwait(false) / 1048576.0;
+            var provider = pgFloor is null ? "SQLite" : "PostgreSQL (" + pgFloor.PostgreSqlVersion + ")";
 
             var report = new StringBuilder();
-            report.AppendLine("# Cairn events benchmark").AppendLine();
+            report.AppendLine(pgFloor is null ? "# Cairn events benchmark" : "# Cairn events benchmark on PostgreSQL").AppendLine();
             report.AppendLine(Invariant($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
             report.AppendLine(Invariant($"- machine: {ProcStats.CpuModel()}, {Environment.ProcessorCount} cores, {ProcStats.TotalMemoryGiB():0.0} GiB RAM, {RuntimeInformation.OSDescription}; 1-min load average at start {ProcStats.LoadAverage()}"));
             report.AppendLine(Invariant($"- runtime: {RuntimeInformation.FrameworkDescription}; server binary: `{options.ServerBinary}`"));
-            report.AppendLine(Invariant($"- store: one model, {batches * BatchSize} scalar points in {Variants} series; database file {databaseMiB:0} MiB after the run"));
+            report.AppendLine(Invariant($"- store: {provider}; one model, {batches * BatchSize} scalar points in {Variants} series; database {databaseMiB:0} MiB after the run"));
             report.AppendLine("- method: one client, one request at a time; json-lines bodies as the SDK sends them (Bearer token, model_event: true)");
             report.AppendLine();
             report.AppendLine("## events.add_batch, 10,000 scalar events per batch").AppendLine();
             report.AppendLine("| path | batches | events/s | batch p50 ms | body MiB per batch | server CPU µs per event |");
             report.AppendLine("|---|---:|---:|---:|---:|---:|");
             report.AppendLine(Invariant($"| HTTP events.add_batch | {batches} | {ingestRate:0} | {batchP50.TotalMilliseconds:0.0} | {bodyBytes / (double)batches / 1048576:0.00} | {cpuPerEvent:0.00} |"));
-            report.AppendLine(Invariant($"| hand SQL: prepared INSERT per point, one transaction per 10,000 | {Math.Min(batches, 10)} | {floorRate:0} | {BatchSize / floorRate * 1000:0.0} | | |"));
+            var floorName = pgFloor is null ? "hand SQL: prepared INSERT per point, one transaction per 10,000" : "hand SQL: binary COPY of 10,000 points per transaction";
+            report.AppendLine(Invariant($"| {floorName} | {Math.Min(batches, 10)} | {floorRate:0} | {BatchSize / floorRate * 1000:0.0} | | |"));
             report.AppendLine();
             report.AppendLine(Invariant($"1-min load average after the batches: {loadAfterIngest}."));
             report.AppendLine();
@@ -145,6 +171,10 @@ internal sealed class EventsBenchmark(BenchOptions options, TextWriter progress)
         {
             ServerProcess.KillAll();
             SqliteConnection.ClearAllPools();
+            if (postgres is { } created)
+            {
+                await PostgresFloors.DropDatabaseAsync(options.Postgres!, created.Name).ConfigureAwait(false);
+            }
             try
             {
                 scratch.Delete(recursive: true);
@@ -217,6 +247,60 @@ internal sealed class EventsBenchmark(BenchOptions options, TextWriter progress)
             rows++;
         }
         return rows;
+    }
+
+    private static async Task<long> DatabaseSizeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_database_size(current_database())", connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The histogram by hand on PostgreSQL: the same statement as on SQLite, in PostgreSQL's words.</summary>
+    private static async Task<int> HandHistogramAsync(NpgsqlConnection connection, string model, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            WITH s AS (SELECT e.series, MIN(e.iter) AS lo, MAX(e.iter) AS hi FROM scalar_events e
+                       WHERE e.series IN (SELECT id FROM event_series WHERE model_event AND entity = @model AND type = 'training_stats_scalar')
+                         AND e.iter > -2147483648 GROUP BY e.series)
+            SELECT e.series, e.iter / ((s.hi - s.lo + 2000) / 2000) AS bucket, AVG(e.value)
+            FROM scalar_events e JOIN s ON e.series = s.series WHERE e.iter > -2147483648 GROUP BY e.series, bucket
+            """, connection);
+        command.Parameters.AddWithValue("model", model);
+        var rows = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _ = reader.GetDouble(2);
+            rows++;
+        }
+        return rows;
+    }
+
+    /// <summary>Events per second copying points straight into scalar_events (series of their own) with binary COPY, one transaction per batch.</summary>
+    private static async Task<double> CopyFloorAsync(NpgsqlConnection connection, int batches, CancellationToken cancellationToken)
+    {
+        var ticks = 0L;
+        for (var b = 0; b < batches; b++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var copy = await connection.BeginBinaryImportAsync("COPY scalar_events (series, iter, timestamp, value) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+            {
+                for (var i = 0; i < BatchSize; i++)
+                {
+                    long at = ((long)b * BatchSize) + i;
+                    await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(-1L - (b % Variants), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(at, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(1_700_000_000_000 + at, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(Math.Sin(at / 1000.0), NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+                }
+                await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            ticks += Stopwatch.GetTimestamp() - started;
+        }
+        return batches * (double)BatchSize / Stopwatch.GetElapsedTime(0, ticks).TotalSeconds;
     }
 
     /// <summary>Events per second inserting points straight into scalar_events (a series of its own) with a prepared statement.</summary>

@@ -14,12 +14,12 @@ namespace Cairn.Bench;
 /// </summary>
 internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
 {
-    private const int WarmupRounds = 20;
-    private const int GlobalWarmupRounds = 50;
-    private const int ScrollRepeats = 3;
-    private const int ScrollPageSize = ModelQuery.MaxPageSize;
-    private const double FilteredP50TargetMs = 15;
-    private const double FloorRatioTarget = 3;
+    internal const int WarmupRounds = 20;
+    internal const int GlobalWarmupRounds = 50;
+    internal const int ScrollRepeats = 3;
+    internal const int ScrollPageSize = ModelQuery.MaxPageSize;
+    internal const double FilteredP50TargetMs = 15;
+    internal const double FloorRatioTarget = 3;
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(60);
 
     public async Task<string> RunAsync(CancellationToken cancellationToken)
@@ -349,7 +349,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
     /// The ids in <c>data.models</c> of a get_all answer, and its <c>data.scroll_id</c>; for the menu
     /// endpoints (frameworks, tags), the strings of the answer's first list.
     /// </summary>
-    private static List<string> ModelIds(byte[] response, out string? scrollId)
+    internal static List<string> ModelIds(byte[] response, out string? scrollId)
     {
         using var document = JsonDocument.Parse(response);
         var data = document.RootElement.GetProperty("data");
@@ -365,7 +365,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
     /// Adds <see cref="ModelQuery.RareTag"/> to every 2,500th model (the triggers index it), for the
     /// rare side of the table's tag filter; returns the first project's id.
     /// </summary>
-    private static async Task<string> AddRareTagAsync(string databasePath, CancellationToken cancellationToken)
+    internal static async Task<string> AddRareTagAsync(string databasePath, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -481,18 +481,18 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
         }
     }
 
-    private static TimeSpan Median(List<TimeSpan> values)
+    internal static TimeSpan Median(List<TimeSpan> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static string Ms(TimeSpan value) => value.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture);
+    internal static string Ms(TimeSpan value) => value.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>POSTs JSON to models.get_all with a Bearer token and reads the whole answer.</summary>
-    private sealed class HttpPoster(HttpClient client, Uri apiBase, string authorization)
+    internal sealed class HttpPoster(HttpClient client, Uri apiBase, string authorization)
     {
         private readonly Dictionary<string, LoadTarget> _targets = [];
         private readonly LoadTarget _ping = new("debug.ping", HttpMethod.Get, null, null);
@@ -528,7 +528,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
     }
 
     /// <summary>p50 and p95 (nearest rank) of Stopwatch tick counts.</summary>
-    private readonly record struct Stats(TimeSpan P50, TimeSpan P95)
+    internal readonly record struct Stats(TimeSpan P50, TimeSpan P95)
     {
         public static Stats Of(IEnumerable<long> ticks)
         {
@@ -546,7 +546,7 @@ internal sealed class ModelsBenchmark(BenchOptions options, TextWriter progress)
     }
 
     /// <summary>Page times of the measured scrolls of one path.</summary>
-    private sealed class ScrollTimes
+    internal sealed class ScrollTimes
     {
         private const int EdgePages = 10;
         private readonly List<List<long>> _scrolls = [];

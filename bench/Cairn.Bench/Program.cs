@@ -41,6 +41,8 @@ try
         ? await new HardeningBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Files
         ? await new FilesBenchmark(options, Console.Error).RunAsync(cancellation.Token)
+        : options.Models && options.Postgres is not null
+        ? await new PostgresModelsBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Models
         ? await new ModelsBenchmark(options, Console.Error).RunAsync(cancellation.Token)
         : options.Events

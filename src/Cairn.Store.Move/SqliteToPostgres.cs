@@ -89,6 +89,14 @@ public static class SqliteToPostgres
             moved.Add((table.Name, expected));
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // The planner's statistics, which a bulk copy leaves empty until autovacuum comes round:
+        // without them the first queries on the moved store may plan as if every table were tiny.
+        await using (var analyze = new NpgsqlCommand("ANALYZE", to))
+        {
+            analyze.CommandTimeout = 0;
+            await analyze.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await log.WriteLineAsync("planner statistics gathered (ANALYZE)").ConfigureAwait(false);
         return moved;
     }
 

@@ -1,4 +1,5 @@
 using Cairn.Core.Storage;
+using Npgsql;
 
 namespace Cairn.Store.Postgres;
 
@@ -26,5 +27,46 @@ internal sealed class PostgresDataProtectionKeyStore(PostgresDatabase database) 
         command.Add("name", friendlyName);
         command.Add("xml", xml);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A session-level advisory lock ("keys" in ASCII) held on a connection of its own until disposed.</summary>
+    private const long RingLockKey = 0x6b657973;
+
+    public async Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection);
+            command.Parameters.AddWithValue("key", RingLockKey);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return new RingLock(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class RingLock(NpgsqlConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+                command.Parameters.AddWithValue("key", RingLockKey);
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // A broken connection has released the lock with its session.
+            }
+            finally
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 }

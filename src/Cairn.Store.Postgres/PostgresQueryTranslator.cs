@@ -54,6 +54,9 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
     protected override string? TranslatePattern(PatternCondition condition)
     {
         var pattern = Parameter(PostgresRegex.Translate(condition.Pattern, condition.IgnoreCase));
+        // The SDK's exact-name lookups (^my\ model$) and plain substrings need no regex on every
+        // row: an equality the name index answers, or a substring test (as the SQLite store does).
+        var literal = condition.IgnoreCase ? null : RegexLiteral.Analyze(condition.Pattern);
         var parts = new List<string>();
         foreach (var field in condition.Fields)
         {
@@ -63,6 +66,10 @@ internal sealed class PostgresQueryTranslator(Func<string, Column?> columns, str
             }
             parts.Add(column.Kind switch
             {
+                FieldKind.Text when literal is { EndsAtText: true } => $"COALESCE({column.Sql} = {Parameter(literal.Text)}, FALSE)",
+                // "$" also matches before a final newline.
+                FieldKind.Text when literal is { Exact: true } => $"COALESCE({column.Sql} IN ({Parameter(literal.Text)}, {Parameter(literal.Text + "\n")}), FALSE)",
+                FieldKind.Text when literal is { WholePattern: true } => $"COALESCE(strpos({column.Sql}, {Parameter(literal.Text)}) > 0, FALSE)",
                 FieldKind.Text => $"COALESCE({column.Sql} ~ {pattern}, FALSE)",
                 FieldKind.TextList => $"EXISTS (SELECT 1 FROM unnest({column.Sql}) AS v(value) WHERE v.value ~ {pattern})",
                 _ => "FALSE",

@@ -20,7 +20,7 @@ public sealed class SqliteMetadataStore : IMetadataStore
         Files = new SqliteFileStore(_database);
         Identity = new SqliteIdentityStore(_database);
         Sessions = new SqliteSessionStore(_database);
-        DataProtectionKeys = new SqliteDataProtectionKeyStore(_database);
+        DataProtectionKeys = new SqliteDataProtectionKeyStore(_database, path);
         _path = path;
     }
 

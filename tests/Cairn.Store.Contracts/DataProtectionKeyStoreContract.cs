@@ -32,4 +32,22 @@ public abstract class DataProtectionKeyStoreContract(IStoreProvider provider) : 
 
         Assert.Equal(2, (await Store.DataProtectionKeys.GetAllAsync()).Count);
     }
+
+    [Fact]
+    public async Task The_ring_lock_is_held_by_one_holder_at_a_time()
+    {
+        var first = await Store.DataProtectionKeys.LockAsync();
+        var second = Store.DataProtectionKeys.LockAsync();
+        // Still waiting once the first holder has done something of its own on the store.
+        await Store.DataProtectionKeys.AddAsync("key", Key1);
+        Assert.False(second.IsCompleted);
+
+        await first.DisposeAsync();
+        await using (await second.WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Single(await Store.DataProtectionKeys.GetAllAsync());
+        }
+        // Released again: the next one gets it at once.
+        await (await Store.DataProtectionKeys.LockAsync().WaitAsync(TimeSpan.FromSeconds(30))).DisposeAsync();
+    }
 }

@@ -15,6 +15,7 @@ public static class CairnConfiguration
         ["--api-port"] = "Cairn:ApiPort",
         ["--web-port"] = "Cairn:WebPort",
         ["--files-port"] = "Cairn:FilesPort",
+        ["--public-files-url"] = "Cairn:PublicFilesUrl",
         ["--single-port"] = "Cairn:SinglePort",
         ["--jwt-signing-key"] = "Cairn:JwtSigningKey",
         ["--token-lifetime"] = "Cairn:TokenLifetime",

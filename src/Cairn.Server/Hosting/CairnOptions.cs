@@ -28,6 +28,14 @@ public sealed class CairnOptions
     /// <summary>Render the web UI's sign-in page once right after start (see <c>CairnWebOptions.WarmUp</c>): a faster first page for more idle memory.</summary>
     public bool WebWarmUp { get; set; }
 
+    /// <summary>
+    /// The file server's address as clients reach it (<c>https://files.example.com</c>): behind a
+    /// load balancer it is the balancer's, the same for every replica. The URLs in models are
+    /// matched against it to find this server's files (deletion queue, web UI downloads) and it
+    /// goes into the generated clearml.conf. Unset: <c>http://PublicHost:FilesPort</c>.
+    /// </summary>
+    public string? PublicFilesUrl { get; set; }
+
     /// <summary>Serve everything on <see cref="WebPort"/>: the API under <c>/api</c>, files under <c>/files</c>.</summary>
     public bool SinglePort { get; set; }
 
@@ -130,7 +138,7 @@ public sealed class CairnOptions
 
     public string WebUrl => $"http://{PublicName}:{WebPort}";
 
-    public string FilesUrl => $"http://{PublicName}:{(SinglePort ? WebPort : FilesPort)}{FilesPrefix}";
+    public string FilesUrl => PublicFilesUrl?.TrimEnd('/') ?? $"http://{PublicName}:{(SinglePort ? WebPort : FilesPort)}{FilesPrefix}";
 
     /// <summary>Checks every option; the first problem is returned as one line naming the option.</summary>
     public string? Validate()
@@ -165,6 +173,11 @@ public sealed class CairnOptions
         if (MaxRequestBodyBytes < 1024)
         {
             return $"Cairn:MaxRequestBodyBytes must be at least 1024 (got {MaxRequestBodyBytes}).";
+        }
+        if (PublicFilesUrl is not null && (!Uri.TryCreate(PublicFilesUrl, UriKind.Absolute, out var files) || files.Scheme is not ("http" or "https")
+            || files.Query.Length > 0 || files.Fragment.Length > 0 || files.UserInfo.Length > 0))
+        {
+            return $"Cairn:PublicFilesUrl must be an http or https URL without query, fragment or user (got '{PublicFilesUrl}').";
         }
         if (FilesRoot is not null && string.IsNullOrWhiteSpace(FilesRoot))
         {

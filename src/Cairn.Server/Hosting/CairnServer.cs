@@ -204,7 +204,33 @@ public static class CairnServer
         {
             app.MapWhen(http => http.Connection.LocalPort == options.ApiPort, api => api.Run(dispatcher.HandleAsync));
         }
-        // Everything left is the web port (the web UI at its root in single-port mode too).
+        // Everything left is the web port (the web UI at its root in single-port mode too). Its
+        // sign-in key is made before the first web request, not at start (the key ring costs idle
+        // memory a server whose UI nobody opens should not carry), and under the store's lock, so
+        // replicas meeting their first visitors together on an empty database agree on one key.
+        var signInKey = new SemaphoreSlim(1, 1);
+        var keyReady = false;
+        app.Use(async (http, next) =>
+        {
+            if (!Volatile.Read(ref keyReady))
+            {
+                await signInKey.WaitAsync(http.RequestAborted).ConfigureAwait(false);
+                try
+                {
+                    if (!keyReady)
+                    {
+                        // A failure (the database away) leaves it to the next request to try again.
+                        await StoreXmlRepository.EnsureKeyAsync(app.Services, http.RequestAborted).ConfigureAwait(false);
+                        Volatile.Write(ref keyReady, true);
+                    }
+                }
+                finally
+                {
+                    signInKey.Release();
+                }
+            }
+            await next(http).ConfigureAwait(false);
+        });
         app.UseCairnWeb();
     }
 

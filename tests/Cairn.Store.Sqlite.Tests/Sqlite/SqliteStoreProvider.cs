@@ -83,7 +83,7 @@ public sealed class SqliteStoreProvider : IStoreProvider
         SqliteConnection.ClearAllPools();
         foreach (var path in _paths)
         {
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+            foreach (var file in new[] { path, path + "-wal", path + "-shm", path + ".keyring-lock" })
             {
                 File.Delete(file);
             }

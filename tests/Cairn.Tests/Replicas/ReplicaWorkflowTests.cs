@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Amazon.Runtime;
-using Amazon.S3;
 using Amazon.S3.Model;
-using Cairn.Configuration;
-using Cairn.Session;
-using Cairn.Testing;
 using Xunit;
 
 namespace Cairn.Tests.Replicas;
@@ -15,90 +10,14 @@ namespace Cairn.Tests.Replicas;
 /// load balancer: the SDK's workflow runs with every request, API and file server alike, sent to
 /// the next replica in turn, and every replica then gives the same answers.
 /// </summary>
-public sealed class ReplicaWorkflowTests : IAsyncLifetime
+[Collection(ReplicaCollection.Name)]
+public sealed class ReplicaWorkflowTests(ReplicaCluster cluster)
 {
-    private const int ReplicaCount = 3;
-
-    private readonly string _bucket = $"cairn-replicas-{Guid.NewGuid():N}"[..40];
-    private readonly List<ServerProcess> _replicas = [];
-    private readonly string _workDir = Directory.CreateTempSubdirectory("cairn-replicas-work-").FullName;
-    private string? _database;
-
-    private static string Variable(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{name} is not set: run the tests through scripts/test.sh, which starts s3rver and PostgreSQL.");
-
-    private static AmazonS3Client S3() => new(
-        new BasicAWSCredentials(Variable("CAIRN_TEST_S3_ACCESS_KEY"), Variable("CAIRN_TEST_S3_SECRET_KEY")),
-        new AmazonS3Config { ServiceURL = Variable("CAIRN_TEST_S3_ENDPOINT"), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-
-    public async Task InitializeAsync()
-    {
-        _database = await TestPostgres.CreateDatabaseAsync();
-        using (var s3 = S3())
-        {
-            await s3.PutBucketAsync(_bucket);
-        }
-        string[] settings =
-        [
-            "--Cairn:Database:Provider=postgres",
-            $"--Cairn:Database:ConnectionString={TestPostgres.ConnectionStringFor(_database)}",
-            "--Cairn:Files:Provider=s3",
-            $"--Cairn:Files:S3:Bucket={_bucket}",
-            "--Cairn:Files:S3:Prefix=files",
-            $"--Cairn:Files:S3:Endpoint={Variable("CAIRN_TEST_S3_ENDPOINT")}",
-            $"--Cairn:Files:S3:AccessKey={Variable("CAIRN_TEST_S3_ACCESS_KEY")}",
-            $"--Cairn:Files:S3:SecretKey={Variable("CAIRN_TEST_S3_SECRET_KEY")}",
-            "--Cairn:Files:S3:ForcePathStyle=true",
-        ];
-        // Started together, as a deployment does: the migrations run once, under their lock.
-        var starts = Enumerable.Range(0, ReplicaCount).Select(_ => ServerProcess.StartAsync(settings)).ToList();
-        try
-        {
-            await Task.WhenAll(starts);
-        }
-        finally
-        {
-            _replicas.AddRange(starts.Where(s => s.IsCompletedSuccessfully).Select(s => s.Result));
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Task.WhenAll(_replicas.Select(r => r.DisposeAsync().AsTask()));
-        if (_database is not null)
-        {
-            await TestPostgres.DropDatabaseAsync(_database);
-        }
-        try
-        {
-            Directory.Delete(_workDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    /// <summary>A session whose requests go to the replicas in turn, through the virtual hosts the load balancer would be.</summary>
-    private (ClearMLSession Session, RoundRobinHandler Router) RoundRobinSession(string name)
-    {
-        var router = new RoundRobinHandler(_replicas);
-        var settings = new ClearMLSettings
-        {
-            ApiHost = RoundRobinHandler.ApiHost,
-            FilesHost = RoundRobinHandler.FilesHost,
-            AccessKey = TestServer.AccessKey,
-            SecretKey = TestServer.SecretKey,
-            CacheDirectory = Directory.CreateDirectory(Path.Combine(_workDir, "cache-" + name)).FullName,
-            RetryDeadline = TimeSpan.FromSeconds(30),
-        };
-        return (new ClearMLSession(settings, handler: router), router);
-    }
+    private const int ReplicaCount = ReplicaCluster.ReplicaCount;
 
     private string WriteWeights(string name, int size, int seed)
     {
-        var path = Path.Combine(_workDir, "weights", name);
+        var path = Path.Combine(cluster.WorkDir, "weights", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var bytes = new byte[size];
         new Random(seed).NextBytes(bytes);
@@ -110,7 +29,7 @@ public sealed class ReplicaWorkflowTests : IAsyncLifetime
     public async Task The_sdk_workflow_spread_over_three_replicas_gives_the_same_answers_on_every_replica()
     {
         var project = $"replicas-{Guid.NewGuid():N}"[..17];
-        var (session, router) = RoundRobinSession("writer");
+        var (session, router) = cluster.RoundRobinSession("writer");
         await using var _ = session;
 
         // Register: an experiment and five output models with weights (one file name each: they share the task's folder), metadata, tags and scalars.
@@ -153,7 +72,7 @@ public sealed class ReplicaWorkflowTests : IAsyncLifetime
         }
 
         // Download: a reader with its own cache gets every model's bytes, from whichever replica.
-        var (reader, readerRouter) = RoundRobinSession("reader");
+        var (reader, readerRouter) = cluster.RoundRobinSession("reader");
         await using (reader)
         {
             foreach (var model in await Model.QueryModelsAsync(project, session: reader))
@@ -171,13 +90,13 @@ public sealed class ReplicaWorkflowTests : IAsyncLifetime
         }
 
         // Every request was spread: each replica served API calls and file uploads.
-        Assert.All(_replicas, r => Assert.True(router.ApiCalls.GetValueOrDefault(r.ApiPort) > 10, $"API calls per replica: {Describe(router.ApiCalls)}"));
+        Assert.All(cluster.Replicas, r => Assert.True(router.ApiCalls.GetValueOrDefault(r.ApiPort) > 10, $"API calls per replica: {Describe(router.ApiCalls)}"));
         Assert.True(router.FilesCalls.Count(c => c.Value > 0) >= 2, $"uploads reached only {Describe(router.FilesCalls)}");
 
         // Every replica answers the same: the documents, the scalars and the task's models.
         var ids = models.Select(m => m.Id).ToArray();
         var answers = new List<string>();
-        foreach (var replica in _replicas)
+        foreach (var replica in cluster.Replicas)
         {
             using var client = replica.Client();
             var documents = (await client.CallAsync("models.get_all", new { id = ids, order_by = new[] { "name" } })).Ok()["models"]!.AsArray();
@@ -195,44 +114,10 @@ public sealed class ReplicaWorkflowTests : IAsyncLifetime
         Assert.All(answers, a => Assert.Equal(answers[0], a));
 
         // The weights are in the one bucket, once each.
-        using var s3 = S3();
-        var objects = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = "files/" });
+        using var s3 = ReplicaCluster.S3();
+        var objects = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = cluster.Bucket, Prefix = "files/" });
         Assert.Equal(5, objects.S3Objects.Count(o => o.Key.EndsWith(".pt", StringComparison.Ordinal)));
     }
 
     private static string Describe(ConcurrentDictionary<int, int> calls) => string.Join(", ", calls.Select(c => $"{c.Key}: {c.Value}"));
-
-    /// <summary>
-    /// The load balancer, as the SDK's HTTP handler: a request to <see cref="ApiHost"/> or
-    /// <see cref="FilesHost"/> goes to the next replica's API or file port (per request, not per
-    /// connection), and each replica's share is counted.
-    /// </summary>
-    private sealed class RoundRobinHandler(IReadOnlyList<ServerProcess> replicas) : DelegatingHandler(new SocketsHttpHandler())
-    {
-        public static readonly Uri ApiHost = new("http://api.replicas.test/");
-
-        public static readonly Uri FilesHost = new("http://files.replicas.test/");
-
-        private int _next = -1;
-
-        /// <summary>Requests per replica, by its API port.</summary>
-        public ConcurrentDictionary<int, int> ApiCalls { get; } = new();
-
-        /// <summary>Requests per replica, by its file server port.</summary>
-        public ConcurrentDictionary<int, int> FilesCalls { get; } = new();
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var uri = request.RequestUri!;
-            if (uri.Host == ApiHost.Host || uri.Host == FilesHost.Host)
-            {
-                var replica = replicas[(int)((uint)Interlocked.Increment(ref _next) % (uint)replicas.Count)];
-                var api = uri.Host == ApiHost.Host;
-                var port = api ? replica.ApiPort : replica.FilesPort;
-                (api ? ApiCalls : FilesCalls).AddOrUpdate(port, 1, (_, n) => n + 1);
-                request.RequestUri = new UriBuilder(uri) { Host = "127.0.0.1", Port = port }.Uri;
-            }
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }
