@@ -9,6 +9,9 @@
 #   bench/run.sh --events             # events.add_batch throughput and the scalar histogram over 1,000,000 points
 #   bench/run.sh --hardening          # projects.get_all p99 under pathological regex queries; CPU per refused Basic auth (~1 min)
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
+#   bench/run.sh --stores             # on s3rver, Azurite and the GCS emulator (started here): 1 GiB SDK upload and cold download against
+#                                     # curl floors (sigv4 / SAS / media), peak RSS, bytes sent again by an upload resumed after a kill at 50 %
+#                                     # (--file-mib N, --rounds N; ~10 min, 6 GiB of disk)
 #   bench/run.sh --replicas --postgres "Host=…;Username=…"   # one and two replicas on one PostgreSQL, mixed writes, losses counted (~2 min)
 #   bench/run.sh --web                # the web UI's model table over 100,000 models in Chromium (Playwright) (~5 min)
 #   bench/run.sh --web --runs 5       # arguments after --web go to bench/Cairn.Bench.Web
@@ -16,6 +19,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # Build output goes to stderr so stdout holds only the report.
+if [ "${1:-}" = "--stores" ]; then
+    dotnet build -c Release bench/Cairn.Bench.Sdk >&2
+    CAIRN_SERVICES="s3rver azurite gcs" exec scripts/with-services.sh bench/Cairn.Bench.Sdk/bin/Release/net10.0/Cairn.Bench.Sdk "$@"
+fi
 if [ "${1:-}" = "--sdk" ]; then
     shift
     dotnet build -c Release src/Cairn.Server >&2
