@@ -11,6 +11,9 @@
 #   bench/run.sh --events --postgres "Host=…;Username=…"   # likewise for the events benchmark
 #   bench/run.sh --hardening          # projects.get_all p99 under pathological regex queries; CPU per refused Basic auth (~1 min)
 #   bench/run.sh --sdk                # the .NET SDK's 1 GiB upload, cold and warm download against curl (~2 min, 4 GiB of disk)
+#   bench/run.sh --stores             # on s3rver, Azurite and the GCS emulator (started here): 1 GiB SDK upload and cold download against
+#                                     # curl floors (sigv4 / SAS / media), peak RSS, bytes sent again by an upload resumed after a kill at 50 %
+#                                     # (--file-mib N, --rounds N; ~10 min, 6 GiB of disk)
 #   bench/run.sh --replicas --postgres "Host=…;Username=…"   # one and two replicas on one PostgreSQL, mixed writes, losses counted (~2 min)
 #   bench/run.sh --cli                # the cairn CLI: --help start-up, models list over 100,000 models, 1 GiB upload/download against curl (~4 min, 3 GiB of disk)
 #   bench/run.sh --cli --runs 5 --count 2000 --file-mib 16   # a quick smoke run
@@ -21,6 +24,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # Build output goes to stderr so stdout holds only the report.
+if [ "${1:-}" = "--stores" ]; then
+    dotnet build -c Release bench/Cairn.Bench.Sdk >&2
+    CAIRN_SERVICES="s3rver azurite gcs" exec scripts/with-services.sh bench/Cairn.Bench.Sdk/bin/Release/net10.0/Cairn.Bench.Sdk "$@"
+fi
 if [ "${1:-}" = "--sdk" ]; then
     shift
     dotnet build -c Release src/Cairn.Server >&2

@@ -1,7 +1,8 @@
 // The .NET SDK's weights transfers against curl on the same server and file (issue 5, "Measured"):
 // UpdateWeightsAsync + WaitForUploadsAsync against `curl -F` (the same multipart shape),
 // GetLocalCopyAsync cold against `curl -o`, and warm (cache hit), with this process's peak RSS.
-// Prints a Markdown report on stdout, progress on stderr. Run through `bench/run.sh --sdk`.
+// Prints a Markdown report on stdout, progress on stderr. Run through `bench/run.sh --sdk`;
+// `--stores` runs ObjectStoreBenchmark instead (S3, Azure and GCS emulators).
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -10,6 +11,11 @@ using Cairn;
 using Cairn.Bench.Sdk;
 using Cairn.Configuration;
 using Cairn.Session;
+
+if (args.Contains("--stores"))
+{
+    return await ObjectStoreBenchmark.RunAsync(args);
+}
 
 var fileMiB = Option("--file-mib", 1024);
 var rounds = Option("--rounds", 3);

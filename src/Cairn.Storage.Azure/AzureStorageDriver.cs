@@ -5,6 +5,7 @@ using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Cairn.Configuration;
 using Cairn.Session;
 
@@ -26,7 +27,7 @@ public sealed class AzureStorageDriverFactory : IStorageDriverFactory
     public IStorageDriver Create(ClearMLSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return new AzureStorageDriver(session.Settings, Environment.GetEnvironmentVariable);
+        return new AzureStorageDriver(session.Settings, Environment.GetEnvironmentVariable, UploadJournal.Folder(session.Settings), session.Time);
     }
 }
 
@@ -52,9 +53,11 @@ internal sealed record AzureContainerSettings(string? Account, string? Key, stri
 /// <summary>
 /// <c>azure://</c> URLs on Azure Blob Storage, configured from <c>sdk.azure.storage.containers</c>.
 /// Uploads go up as blocks (in parallel above the threshold, each block MD5-checked by the service)
-/// and the blob appears only when its block list is committed.
+/// and the blob appears only when its block list is committed. A file's block upload is journaled
+/// (<see cref="ResumableUpload"/>): started again after a kill, it stages only the blocks missing
+/// from the blob's uncommitted block list. Large blobs download in parallel ranges of one ETag.
 /// </summary>
-internal sealed class AzureStorageDriver : IStorageDriver
+internal sealed class AzureStorageDriver : IStorageDriver, IRangeReader
 {
     private const string Root = "sdk.azure.storage";
 
@@ -70,8 +73,16 @@ internal sealed class AzureStorageDriver : IStorageDriver
 
     private readonly int _concurrency;
 
-    public AzureStorageDriver(ClearMLSettings settings, Func<string, string?> environment)
+    private readonly string _journalFolder;
+
+    private readonly TimeProvider _time;
+
+    private readonly TimeSpan _resumeMaxAge;
+
+    public AzureStorageDriver(ClearMLSettings settings, Func<string, string?> environment, string journalFolder, TimeProvider time)
     {
+        _journalFolder = journalFolder;
+        _time = time;
         var blocks = settings.StorageBlocks;
         string? Get(string path) => blocks.TryGetValue(path, out var value) && value.Length > 0 ? value : null;
         for (var i = 0; blocks.Keys.Any(k => k.StartsWith($"{Root}.containers.{i}.", StringComparison.Ordinal)); i++)
@@ -86,7 +97,11 @@ internal sealed class AzureStorageDriver : IStorageDriver
         _threshold = Size("multipart_threshold", 64L << 20);
         _blockSize = Size("multipart_chunksize", 16L << 20);
         _concurrency = (int)Math.Clamp(Size("max_concurrency", 4), 1, 64);
+        Ranges = TransferSettings.Ranges(blocks, Root);
+        _resumeMaxAge = TransferSettings.ResumeMaxAge(blocks, Root);
     }
+
+    public RangeSettings Ranges { get; }
 
     public bool CanHandle(Uri url)
     {
@@ -110,6 +125,16 @@ internal sealed class AzureStorageDriver : IStorageDriver
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(url);
         var (blob, text) = Blob(url);
+        if (content is FileStream { CanSeek: true, Position: 0 } file && length is { } total && total >= _threshold)
+        {
+            // Uncommitted blocks of an abandoned upload need no abort: the next commit to the blob
+            // discards them, and the service drops them after a week; old journals just go.
+            await ResumableUpload.SweepAsync(_journalFolder, AzurePartStore.KindName, _resumeMaxAge, _time, _ => Task.CompletedTask).ConfigureAwait(false);
+            var location = AzureLocation.Split(url);
+            var store = new AzurePartStore(Container(location, text).GetBlockBlobClient(location.Path), text);
+            return await ResumableUpload.RunAsync(store, file, text, total,
+                new PartUploadSettings(_blockSize, _concurrency, _resumeMaxAge), _journalFolder, _time, progress, cancellationToken).ConfigureAwait(false);
+        }
         using var hashing = new HashingReadStream(content, text, length, progress);
         var options = new BlobUploadOptions
         {
@@ -136,6 +161,108 @@ internal sealed class AzureStorageDriver : IStorageDriver
         var response = await Translate(text, () => blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
         var result = response.Value;
         return new ObjectReadStream(result.Content, result.Details.ContentLength, null, result);
+    }
+
+    public async Task<RemoteObject> StatAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var (blob, text) = Blob(url);
+        var properties = (await Translate(text, () => blob.GetPropertiesAsync(cancellationToken: cancellationToken)).ConfigureAwait(false)).Value;
+        return new RemoteObject(properties.ContentLength, properties.ETag.ToString());
+    }
+
+    public async Task<Stream> OpenRangeAsync(Uri url, string version, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var (blob, text) = Blob(url);
+        BlobDownloadStreamingResult result;
+        try
+        {
+            result = (await Translate(text, () => blob.DownloadStreamingAsync(new BlobDownloadOptions
+            {
+                Range = new HttpRange(offset, length),
+                Conditions = new BlobRequestConditions { IfMatch = new ETag(version) },
+            }, cancellationToken)).ConfigureAwait(false)).Value;
+        }
+        catch (StorageRequestException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new StorageObjectChangedException(text, version, null, e);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new StorageObjectChangedException(text, version, "(deleted)", e);
+        }
+        if (result.Details.ETag.ToString() != version)
+        {
+            result.Dispose();
+            throw new StorageObjectChangedException(text, version, result.Details.ETag.ToString());
+        }
+        return new ObjectReadStream(result.Content, result.Details.ContentLength, null, result);
+    }
+
+    /// <summary>
+    /// Azure's blocks as <see cref="ResumableUpload"/> drives them: the upload id is a tag every
+    /// block id of the upload starts with (ids of one blob must all have one length), each block
+    /// carries its MD5, and the blob is the committed list.
+    /// </summary>
+    private sealed class AzurePartStore(BlockBlobClient blob, string url) : IPartStore
+    {
+        public const string KindName = "azure";
+
+        public string Kind => KindName;
+
+        public Task<string> StartAsync(CancellationToken cancellationToken) => Task.FromResult(Guid.NewGuid().ToString("N"));
+
+        public async Task<IReadOnlyDictionary<int, long>?> ListPartsAsync(string uploadId, CancellationToken cancellationToken)
+        {
+            var list = (await Translate(url, () => blob.GetBlockListAsync(BlockListTypes.Uncommitted, cancellationToken: cancellationToken)).ConfigureAwait(false)).Value;
+            var parts = new Dictionary<int, long>();
+            foreach (var block in list.UncommittedBlocks ?? [])
+            {
+                if (Number(uploadId, block.Name) is { } number)
+                {
+                    parts[number] = block.SizeLong;
+                }
+            }
+            return parts;
+        }
+
+        public async Task<string> SendPartAsync(string uploadId, int number, ReadOnlyMemory<byte> data, byte[] md5, CancellationToken cancellationToken)
+        {
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment))
+            {
+                segment = data.ToArray();
+            }
+            using var body = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
+            var id = BlockId(uploadId, number);
+            await Translate(url, () => blob.StageBlockAsync(id, body, new BlockBlobStageBlockOptions
+            {
+                TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = md5 },
+            }, cancellationToken)).ConfigureAwait(false);
+            return id;
+        }
+
+        public Task CompleteAsync(string uploadId, IReadOnlyList<JournalPart> parts, CancellationToken cancellationToken) =>
+            Translate(url, () => blob.CommitBlockListAsync(parts.Select(p => BlockId(uploadId, p.Number)), cancellationToken: cancellationToken));
+
+        public Task AbortAsync(string uploadId) => Task.CompletedTask;
+
+        private static string BlockId(string uploadId, int number) =>
+            Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{uploadId}-{number:D6}")));
+
+        private static int? Number(string uploadId, string blockId)
+        {
+            try
+            {
+                var text = System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(blockId));
+                return text.Length == uploadId.Length + 7 && text.StartsWith(uploadId + "-", StringComparison.Ordinal)
+                    && int.TryParse(text.AsSpan(uploadId.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+            }
+            catch (FormatException)
+            {
+                return null; // Another writer's block id.
+            }
+        }
     }
 
     public async Task<bool> ExistsAsync(Uri url, CancellationToken cancellationToken)

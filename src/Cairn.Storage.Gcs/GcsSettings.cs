@@ -63,7 +63,11 @@ internal sealed class GcsSettings
         // A resumable upload's chunks are multiples of 256 KiB.
         const long quantum = 256 << 10;
         ChunkSize = (int)Math.Clamp(Size("multipart_chunksize", 16L << 20) / quantum * quantum, quantum, 1L << 30);
+        Ranges = TransferSettings.Ranges(blocks, Root);
     }
+
+    /// <summary>Ranged downloads: <c>download_threshold</c>, <c>download_chunksize</c>, <c>download_concurrency</c>.</summary>
+    public RangeSettings Ranges { get; }
 
     /// <summary>The JSON API's root when not Google's (an emulator, a private endpoint); null for Google.</summary>
     public Uri? Endpoint { get; }

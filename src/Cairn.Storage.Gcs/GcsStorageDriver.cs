@@ -34,9 +34,10 @@ public sealed class GcsStorageDriverFactory : IStorageDriverFactory
 /// <c>sdk.google.storage</c>. Uploads are resumable sessions sent in chunks of
 /// <see cref="GcsSettings.ChunkSize"/> (one chunk in memory at a time) and checked by the service
 /// against the hash of the bytes sent (a mismatching upload is rejected, never stored); the object appears under its name
-/// only when the last chunk is in. Downloads stream the object's media.
+/// only when the last chunk is in. Downloads stream the object's media; large objects in parallel
+/// ranges of one generation.
 /// </summary>
-internal sealed class GcsStorageDriver(GcsSettings settings) : IStorageDriver, IDisposable
+internal sealed class GcsStorageDriver(GcsSettings settings) : IStorageDriver, IRangeReader, IDisposable
 {
     private readonly ConcurrentDictionary<string, StorageClient> _clients = new(StringComparer.Ordinal);
 
@@ -91,16 +92,38 @@ internal sealed class GcsStorageDriver(GcsSettings settings) : IStorageDriver, I
         }
     }
 
-    public async Task<Stream> OpenReadAsync(Uri url, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(Uri url, CancellationToken cancellationToken) => OpenMediaAsync(url, null, null, cancellationToken);
+
+    public RangeSettings Ranges => Settings.Ranges;
+
+    public async Task<RemoteObject> StatAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var (client, location, text) = Resolve(url);
+        var stored = await Translate(text, () => client.GetObjectAsync(location.Bucket, location.Name, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new RemoteObject((long)(stored.Size ?? 0), stored.Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
+    }
+
+    public Task<Stream> OpenRangeAsync(Uri url, string version, long offset, long length, CancellationToken cancellationToken) =>
+        OpenMediaAsync(url, version, (offset, length), cancellationToken);
+
+    /// <summary>The object's media, or one range of one generation of it (<c>ifGenerationMatch</c>, and the answer's generation checked).</summary>
+    private async Task<Stream> OpenMediaAsync(Uri url, string? generation, (long Offset, long Length)? range, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         var (client, location, text) = Resolve(url);
         // The media request goes through the client's own HTTP client (credentials, retries), read as it arrives.
-        var media = new Uri(client.Service.BaseUri.TrimEnd('/') + "/b/" + Uri.EscapeDataString(location.Bucket) + "/o/" + Uri.EscapeDataString(location.Name) + "?alt=media");
+        var media = new Uri(client.Service.BaseUri.TrimEnd('/') + "/b/" + Uri.EscapeDataString(location.Bucket) + "/o/" + Uri.EscapeDataString(location.Name) + "?alt=media"
+            + (string.IsNullOrEmpty(generation) ? "" : "&ifGenerationMatch=" + generation));
+        using var request = new HttpRequestMessage(HttpMethod.Get, media);
+        if (range is { } r)
+        {
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(r.Offset, r.Offset + r.Length - 1);
+        }
         HttpResponseMessage response;
         try
         {
-            response = await client.Service.HttpClient.GetAsync(media, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await client.Service.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -110,9 +133,18 @@ internal sealed class GcsStorageDriver(GcsSettings settings) : IStorageDriver, I
         {
             var status = response.StatusCode;
             response.Dispose();
+            if (generation is not null && status is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            {
+                throw new StorageObjectChangedException(text, generation, status == HttpStatusCode.NotFound ? "(deleted)" : null);
+            }
             throw status == HttpStatusCode.NotFound
                 ? new FileNotFoundException($"Nothing is stored at {text}.", text)
                 : new StorageRequestException(text, status, null, $"GCS request for {text} failed ({(int)status}): {Hint(status, null, Settings.For(location))}.");
+        }
+        if (!string.IsNullOrEmpty(generation) && response.Headers.TryGetValues("x-goog-generation", out var answered) && answered.FirstOrDefault() is { } actual && actual != generation)
+        {
+            response.Dispose();
+            throw new StorageObjectChangedException(text, generation, actual);
         }
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         return new ObjectReadStream(body, response.Content.Headers.ContentLength, null, response);

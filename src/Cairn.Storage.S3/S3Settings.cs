@@ -58,6 +58,8 @@ internal sealed class S3Settings
         MultipartThreshold = Size("multipart_threshold", 64L << 20);
         PartSize = Math.Max(Size("multipart_chunksize", 16L << 20), 5L << 20);
         Concurrency = (int)Math.Clamp(Size("max_concurrency", 4), 1, 64);
+        Ranges = TransferSettings.Ranges(blocks, Root);
+        ResumeMaxAge = TransferSettings.ResumeMaxAge(blocks, Root);
 
         long Size(string name, long fallback) =>
             long.TryParse(Get($"{Root}.{name}") ?? Get($"sdk.aws.boto3.{name}"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
@@ -77,6 +79,12 @@ internal sealed class S3Settings
 
     /// <summary>Parts sent at once (<c>max_concurrency</c>).</summary>
     public int Concurrency { get; }
+
+    /// <summary>Ranged downloads: <c>download_threshold</c>, <c>download_chunksize</c>, <c>download_concurrency</c>.</summary>
+    public RangeSettings Ranges { get; }
+
+    /// <summary>How long an interrupted multipart upload may be resumed (<c>resume_max_age_hours</c>) before it is aborted.</summary>
+    public TimeSpan ResumeMaxAge { get; }
 
     /// <summary>Is <paramref name="netloc"/> (the part after <c>s3://</c>) a configured endpoint rather than a bucket?</summary>
     public bool IsHost(string netloc) =>

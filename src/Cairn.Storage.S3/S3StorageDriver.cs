@@ -26,7 +26,7 @@ public sealed class S3StorageDriverFactory : IStorageDriverFactory
     public IStorageDriver Create(ClearMLSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return new S3StorageDriver(new S3Settings(session.Settings, Environment.GetEnvironmentVariable));
+        return new S3StorageDriver(new S3Settings(session.Settings, Environment.GetEnvironmentVariable), UploadJournal.Folder(session.Settings), session.Time);
     }
 }
 
@@ -61,10 +61,13 @@ internal readonly record struct S3Location(string? Host, string Bucket, string K
 /// <c>s3://</c> URLs on AWS S3 or an S3-compatible store (MinIO, Ceph, …), configured from
 /// <c>sdk.aws.s3</c>. Files below the multipart threshold go up in one PUT; larger ones (and
 /// streams of unknown length) in parts sent in parallel, each checked by the store against its
-/// Content-MD5, and the upload is aborted on any failure so no parts are left to bill storage.
-/// The object appears under its key only when complete.
+/// Content-MD5. A file's multipart upload is journaled (<see cref="ResumableUpload"/>): killed or cut
+/// off, it resumes from the parts stored; refused for good, or abandoned (file changed, journal
+/// older than <c>resume_max_age_hours</c>), it is aborted so no parts are left to bill storage.
+/// The object appears under its key only when complete. Large objects download in parallel
+/// ranges of one ETag.
 /// </summary>
-internal sealed class S3StorageDriver(S3Settings settings) : IStorageDriver, IDisposable
+internal sealed class S3StorageDriver(S3Settings settings, string journalFolder, TimeProvider time) : IStorageDriver, IRangeReader, IDisposable
 {
     private readonly ConcurrentDictionary<(string? Host, string? Key, string? Region, bool Secure), AmazonS3Client> _clients = new();
 
@@ -129,7 +132,162 @@ internal sealed class S3StorageDriver(S3Settings settings) : IStorageDriver, IDi
             }
             return new UploadResult(text, size, sha256 ?? hashing.Sha256);
         }
+        if (content is FileStream { CanSeek: true, Position: 0 } file && length is { } total && total > 0 && bucket.Multipart)
+        {
+            await SweepAsync().ConfigureAwait(false);
+            var store = new S3PartStore(client, location, unsigned, text);
+            return await ResumableUpload.RunAsync(store, file, text, total, new PartUploadSettings(Settings.PartSize, Settings.Concurrency, Settings.ResumeMaxAge),
+                journalFolder, time, progress, cancellationToken).ConfigureAwait(false);
+        }
         return await UploadPartsAsync(client, location, unsigned, content, text, length, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Aborts the multipart uploads of journals too old to resume, so their parts stop billing storage.</summary>
+    private Task SweepAsync() => ResumableUpload.SweepAsync(journalFolder, S3PartStore.KindName, Settings.ResumeMaxAge, time, async journal =>
+    {
+        try
+        {
+            var (location, bucket) = Resolve(new Uri(journal.Url));
+            await new S3PartStore(Client(location, bucket), location, IsHttps(location, bucket), journal.Url).AbortAsync(journal.UploadId).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            // A URL this configuration no longer resolves: nothing to abort with.
+        }
+    });
+
+    public RangeSettings Ranges => Settings.Ranges;
+
+    public async Task<RemoteObject> StatAsync(Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var (location, bucket) = Resolve(url);
+        var client = Client(location, bucket);
+        var head = await Translate(url.OriginalString, () => client.GetObjectMetadataAsync(location.Bucket, location.Key, cancellationToken)).ConfigureAwait(false);
+        return new RemoteObject(head.ContentLength, head.ETag ?? "");
+    }
+
+    public async Task<Stream> OpenRangeAsync(Uri url, string version, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var (location, bucket) = Resolve(url);
+        var client = Client(location, bucket);
+        var text = url.OriginalString;
+        GetObjectResponse response;
+        try
+        {
+            response = await Translate(text, () => client.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = location.Bucket,
+                Key = location.Key,
+                ByteRange = new ByteRange(offset, offset + length - 1),
+                EtagToMatch = version.Length > 0 ? version : null,
+            }, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (StorageRequestException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new StorageObjectChangedException(text, version, null, e);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new StorageObjectChangedException(text, version, "(deleted)", e);
+        }
+        // Not every S3-compatible store honours If-Match: the range's own ETag is checked too.
+        if (version.Length > 0 && response.ETag is { } etag && etag != version)
+        {
+            response.Dispose();
+            throw new StorageObjectChangedException(text, version, etag);
+        }
+        return new ObjectReadStream(response.ResponseStream, response.ContentLength, null, response);
+    }
+
+    /// <summary>S3's multipart upload as <see cref="ResumableUpload"/> drives it; parts carry Content-MD5.</summary>
+    private sealed class S3PartStore(AmazonS3Client client, S3Location location, bool unsigned, string url) : IPartStore
+    {
+        public const string KindName = "s3";
+
+        public string Kind => KindName;
+
+        public async Task<string> StartAsync(CancellationToken cancellationToken) =>
+            (await Translate(url, () => client.InitiateMultipartUploadAsync(
+                new InitiateMultipartUploadRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken)).ConfigureAwait(false)).UploadId;
+
+        public async Task<IReadOnlyDictionary<int, long>?> ListPartsAsync(string uploadId, CancellationToken cancellationToken)
+        {
+            var parts = new Dictionary<int, long>();
+            var request = new ListPartsRequest { BucketName = location.Bucket, Key = location.Key, UploadId = uploadId };
+            while (true)
+            {
+                ListPartsResponse page;
+                try
+                {
+                    page = await client.ListPartsAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (AmazonS3Exception e) when (e.ErrorCode is "NoSuchUpload" || e.StatusCode == HttpStatusCode.NotFound)
+                {
+                    throw new FileNotFoundException($"The multipart upload to {url} is gone.", url, e);
+                }
+                catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented || e.ErrorCode is "NotImplemented" or "MethodNotAllowed")
+                {
+                    return null; // A store without ListParts (s3rver): the journal is trusted, and the completion checks it.
+                }
+                foreach (var part in page.Parts ?? [])
+                {
+                    if (part.PartNumber is { } number)
+                    {
+                        parts[number] = part.Size ?? 0;
+                    }
+                }
+                if (page.IsTruncated != true)
+                {
+                    return parts;
+                }
+                request.PartNumberMarker = page.NextPartNumberMarker?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        public async Task<string> SendPartAsync(string uploadId, int number, ReadOnlyMemory<byte> data, byte[] md5, CancellationToken cancellationToken)
+        {
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment))
+            {
+                segment = data.ToArray();
+            }
+            using var body = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
+            var answer = await Translate(url, () => client.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = location.Bucket,
+                Key = location.Key,
+                UploadId = uploadId,
+                PartNumber = number,
+                InputStream = body,
+                PartSize = segment.Count,
+                UseChunkEncoding = false,
+                DisablePayloadSigning = unsigned,
+                MD5Digest = Convert.ToBase64String(md5),
+            }, cancellationToken)).ConfigureAwait(false);
+            return answer.ETag;
+        }
+
+        public Task CompleteAsync(string uploadId, IReadOnlyList<JournalPart> parts, CancellationToken cancellationToken) =>
+            Translate(url, () => client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = location.Bucket,
+                Key = location.Key,
+                UploadId = uploadId,
+                PartETags = [.. parts.Select(p => new PartETag(p.Number, p.Tag))],
+            }, cancellationToken));
+
+        public async Task AbortAsync(string uploadId)
+        {
+            try
+            {
+                await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = location.Bucket, Key = location.Key, UploadId = uploadId }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
+            {
+                // Best effort: a store without AbortMultipartUpload, or out of reach; a lifecycle rule is the backstop.
+            }
+        }
     }
 
     /// <summary>

@@ -26,12 +26,19 @@ public sealed class AzureDriverTests : StorageAccessContract
 
     protected override string MissingBucket => $"azure://{_account}.blob.core.windows.net/missing-{_container}";
 
-    protected override ClearMLSettings Settings(string cache) => Make(cache, Required("CAIRN_TEST_AZURE_KEY"));
+    protected override string Root => "sdk.azure.storage";
+
+    protected override Uri Endpoint => new(_endpoint);
+
+    protected override ClearMLSettings Settings(string cache) => Make(cache, Required("CAIRN_TEST_AZURE_KEY"), _endpoint);
+
+    protected override (ClearMLSettings Settings, string Bucket) Through(string authority, string cache) =>
+        (Make(cache, Required("CAIRN_TEST_AZURE_KEY"), $"http://{authority}{new Uri(_endpoint).AbsolutePath}"), Bucket);
 
     protected override ClearMLSettings WrongCredentials(string cache) =>
-        Make(cache, Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(WrongSecret)));
+        Make(cache, Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(WrongSecret)), _endpoint);
 
-    private ClearMLSettings Make(string cache, string key) => new()
+    private ClearMLSettings Make(string cache, string key, string endpoint) => new()
     {
         ApiHost = new Uri("http://127.0.0.1:1"), AccessKey = "unused", SecretKey = "unused",
         CacheDirectory = cache,
@@ -40,7 +47,7 @@ public sealed class AzureDriverTests : StorageAccessContract
         {
             ["sdk.azure.storage.containers.0.account_name"] = _account,
             ["sdk.azure.storage.containers.0.account_key"] = key,
-            ["sdk.azure.storage.containers.0.endpoint"] = _endpoint,
+            ["sdk.azure.storage.containers.0.endpoint"] = endpoint,
             ["sdk.azure.storage.multipart_threshold"] = (8 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["sdk.azure.storage.multipart_chunksize"] = (4 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
         },

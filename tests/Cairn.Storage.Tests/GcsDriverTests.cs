@@ -25,6 +25,12 @@ public sealed class GcsDriverTests : StorageDriverContract
     /// </summary>
     protected override ClearMLSettings Settings(string cache) => Make(cache, 16 << 20);
 
+    protected override string Root => "sdk.google.storage";
+
+    protected override Uri Endpoint => new(_endpoint);
+
+    protected override (ClearMLSettings Settings, string Bucket) Through(string authority, string cache) => (Make(cache, 16 << 20, $"http://{authority}"), Bucket);
+
     [Fact]
     public async Task An_upload_the_store_ends_early_fails_and_leaves_no_object_under_the_name()
     {
@@ -39,7 +45,7 @@ public sealed class GcsDriverTests : StorageDriverContract
         }
     }
 
-    private ClearMLSettings Make(string cache, int chunk)
+    private ClearMLSettings Make(string cache, int chunk, string? endpoint = null)
     {
         Directory.CreateDirectory(cache);
         return new()
@@ -50,7 +56,7 @@ public sealed class GcsDriverTests : StorageDriverContract
             StorageBlocks = new Dictionary<string, string>
             {
                 ["sdk.google.storage.project"] = "demo-cairn",
-                ["sdk.google.storage.endpoint"] = _endpoint,
+                ["sdk.google.storage.endpoint"] = endpoint ?? _endpoint,
                 ["sdk.google.storage.credentials.0.bucket"] = _bucket,
                 ["sdk.google.storage.credentials.0.credentials_json"] = ServiceAccountKey(Path.Combine(cache, "service-account.json")),
                 ["sdk.google.storage.multipart_chunksize"] = chunk.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -22,18 +22,25 @@ public sealed class S3DriverTests : StorageAccessContract
 
     protected override string MissingBucket => $"s3://{_host}/missing-{_bucket}";
 
-    protected override ClearMLSettings Settings(string cache) => Make(cache, Required("CAIRN_TEST_S3_ACCESS_KEY"), Required("CAIRN_TEST_S3_SECRET_KEY"));
+    protected override string Root => "sdk.aws.s3";
 
-    protected override ClearMLSettings WrongCredentials(string cache) => Make(cache, "WRONGKEY", WrongSecret);
+    protected override Uri Endpoint => new(Required("CAIRN_TEST_S3_ENDPOINT"));
 
-    private ClearMLSettings Make(string cache, string key, string secret) => new()
+    protected override ClearMLSettings Settings(string cache) => Make(cache, Required("CAIRN_TEST_S3_ACCESS_KEY"), Required("CAIRN_TEST_S3_SECRET_KEY"), _host);
+
+    protected override (ClearMLSettings Settings, string Bucket) Through(string authority, string cache) =>
+        (Make(cache, Required("CAIRN_TEST_S3_ACCESS_KEY"), Required("CAIRN_TEST_S3_SECRET_KEY"), authority), $"s3://{authority}/{_bucket}");
+
+    protected override ClearMLSettings WrongCredentials(string cache) => Make(cache, "WRONGKEY", WrongSecret, _host);
+
+    private static ClearMLSettings Make(string cache, string key, string secret, string host) => new()
     {
         ApiHost = new Uri("http://127.0.0.1:1"), AccessKey = "unused", SecretKey = "unused",
         CacheDirectory = cache,
         RetryDeadline = TimeSpan.FromSeconds(5),
         StorageBlocks = new Dictionary<string, string>
         {
-            ["sdk.aws.s3.credentials.0.host"] = _host,
+            ["sdk.aws.s3.credentials.0.host"] = host,
             ["sdk.aws.s3.credentials.0.key"] = key,
             ["sdk.aws.s3.credentials.0.secret"] = secret,
             ["sdk.aws.s3.credentials.0.secure"] = "false",

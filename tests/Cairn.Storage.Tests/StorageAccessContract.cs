@@ -8,7 +8,7 @@ namespace Cairn.Storage.Tests;
 /// Run on every store whose emulator refuses them (s3rver, Azurite); the Cloud Storage emulator
 /// creates buckets on first use and checks no credentials, so the gs:// tests keep to <see cref="StorageDriverContract"/>.
 /// </summary>
-public abstract class StorageAccessContract : StorageDriverContract
+public abstract partial class StorageAccessContract : StorageDriverContract
 {
     /// <summary>A URL prefix in a bucket that does not exist.</summary>
     protected abstract string MissingBucket { get; }

@@ -28,6 +28,26 @@ public abstract class StorageDriverContract : IDisposable
     /// <summary>Settings with working credentials for the store and a cache in <paramref name="cache"/>.</summary>
     protected abstract ClearMLSettings Settings(string cache);
 
+    /// <summary>The store's configuration block (<c>sdk.aws.s3</c>, …), for the transfer keys.</summary>
+    protected abstract string Root { get; }
+
+    /// <summary>The emulator's address (what <see cref="CountingProxy"/> relays to).</summary>
+    protected abstract Uri Endpoint { get; }
+
+    /// <summary>Settings that reach the store through <paramref name="authority"/> (a relay), and the bucket URL as seen through it.</summary>
+    protected abstract (ClearMLSettings Settings, string Bucket) Through(string authority, string cache);
+
+    /// <summary><paramref name="settings"/> with more configuration keys of <see cref="Root"/>.</summary>
+    protected ClearMLSettings With(ClearMLSettings settings, params (string Key, long Value)[] keys)
+    {
+        var blocks = new Dictionary<string, string>(settings.StorageBlocks);
+        foreach (var (key, value) in keys)
+        {
+            blocks[$"{Root}.{key}"] = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return settings with { StorageBlocks = blocks };
+    }
+
     protected static (ClearMLSession, StorageManager) Open(ClearMLSettings settings)
     {
         var session = new ClearMLSession(settings);
@@ -156,6 +176,55 @@ public abstract class StorageDriverContract : IDisposable
         Assert.Contains(Bucket + "/models", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_large_object_downloads_in_parallel_ranges_into_the_cache_and_is_verified()
+    {
+        var file = RandomFile("ranged.bin", (6 << 20) + 4321);
+        var url = $"{Bucket}/ranged/ranged.bin";
+        var stored = await Storage.UploadFileAsync(file, url);
+        await using var proxy = new CountingProxy(Endpoint);
+        var (settings, bucket) = Through(proxy.Authority, Path.Combine(_folder, "ranged-cache"));
+        var (_, storage) = Open(With(settings, ("download_threshold", 1 << 20), ("download_chunksize", 1 << 20), ("download_concurrency", 4)));
+        using (storage)
+        {
+            var reports = new List<TransferProgress>();
+            var copy = await storage.GetLocalCopyAsync($"{bucket}/ranged/ranged.bin", new FileIntegrity(stored.Size, stored.Sha256), progress: new SyncProgress(reports.Add));
+            Assert.Equal(Sha256(file), Sha256(copy));
+            Assert.Equal(stored.Size, reports[^1].Bytes);
+            Assert.Equal(stored.Size, reports.Max(r => r.Bytes));
+            // Four ranges in flight at once need more than the one connection a single stream uses.
+            Assert.True(proxy.Connections >= 2, $"{proxy.Connections} connection(s)");
+        }
+    }
+
+    [Fact]
+    public async Task An_object_that_changes_between_ranges_fails_clearly_and_leaves_no_file()
+    {
+        var url = $"{Bucket}/changing/model.bin";
+        await Storage.UploadFileAsync(RandomFile("v1.bin", 4 << 20), url);
+        var (_, storage) = Open(With(Settings(Path.Combine(_folder, "changing-cache")), ("download_threshold", 1 << 20), ("download_chunksize", 1 << 20), ("download_concurrency", 1)));
+        using (storage)
+        {
+            var firstRange = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var overwritten = new ManualResetEventSlim();
+            // The first range in, the download waits (bounded) while the object is replaced.
+            var progress = new SyncProgress(p =>
+            {
+                if (p.Bytes >= 1 << 20 && firstRange.TrySetResult())
+                {
+                    overwritten.Wait(TimeSpan.FromMinutes(2));
+                }
+            });
+            var download = storage.GetLocalCopyAsync(url, progress: progress);
+            await firstRange.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            await Storage.UploadFileAsync(RandomFile("v2.bin", 4 << 20), url);
+            overwritten.Set();
+            var e = await Assert.ThrowsAsync<StorageObjectChangedException>(() => download);
+            Assert.Contains(url, e.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFiles(storage.CacheFolder, "*model.bin*", SearchOption.AllDirectories));
+        }
+    }
+
     protected const string WrongSecret = "not-the-secret-4f1c9a";
 
     public void Dispose()
@@ -168,7 +237,7 @@ public abstract class StorageDriverContract : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private sealed class SyncProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
+    protected sealed class SyncProgress(Action<TransferProgress> report) : IProgress<TransferProgress>
     {
         public void Report(TransferProgress value) => report(value);
     }

@@ -333,10 +333,18 @@ public sealed partial class StorageManager : IDisposable
         var sha256 = await AtomicFile.WriteAsync(target, async temp =>
         {
             (long Size, string? Sha256) received;
-            string? serverSha;
+            string? serverSha = null;
             long? announced;
-            await using (var source = await driver.OpenReadAsync(url, cancellationToken).ConfigureAwait(false))
+            if (driver is IRangeReader ranged && ranged.Ranges.Threshold > 0
+                && await ranged.StatAsync(url, cancellationToken).ConfigureAwait(false) is { } whole && whole.Size >= ranged.Ranges.Threshold)
             {
+                // A large object comes in parallel ranges of one version, each straight into the file at its offset.
+                received = await RangedDownload.FillAsync(ranged, url, whole, temp, progress, Session.Settings.TransferIdleTimeout, cancellationToken).ConfigureAwait(false);
+                announced = whole.Size;
+            }
+            else
+            {
+                await using var source = await driver.OpenReadAsync(url, cancellationToken).ConfigureAwait(false);
                 var remote = source as IRemoteStream;
                 serverSha = remote?.ServerSha256;
                 announced = remote is not null ? remote.ContentLength : source.CanSeek ? source.Length : null;
