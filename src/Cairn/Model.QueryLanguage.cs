@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Experiments;
 using Cairn.Models;
@@ -129,9 +130,13 @@ public partial class Model
                 ?? throw new ArgumentException($"No project is named '{projectName}'.", nameof(projectName));
             filter["project"] = new JsonArray(projectId);
         }
-        await foreach (var data in ModelWire.GetAllAsync(session, filter, maxResults, cancellationToken, pageSize).ConfigureAwait(false))
+        // The compiled query is ClearML's get_all fields; the typed request keeps the ones it has no
+        // property for (metadata.<key>.value and the other field paths) as its extension data.
+        var request = filter.Deserialize(Cairn.Protocol.ClearmlJsonContext.Default.GetAllModelsRequest)
+            ?? throw new InvalidOperationException("The compiled query is not a models.get_all request.");
+        await foreach (var data in ModelWire.GetAllAsync(session, request, maxResults, cancellationToken, pageSize).ConfigureAwait(false))
         {
-            var model = new Model(session, data["id"]!.GetValue<string>());
+            var model = new Model(session, data.Id ?? throw new InvalidOperationException("models.get_all answered a model without an id."));
             model.SetData(data);
             yield return model;
         }
