@@ -132,7 +132,7 @@ public partial class Model
         }
         // The compiled query is ClearML's get_all fields; the typed request keeps the ones it has no
         // property for (metadata.<key>.value and the other field paths) as its extension data.
-        var request = filter.Deserialize(Cairn.Protocol.ClearmlJsonContext.Default.GetAllModelsRequest)
+        var request = filter.Deserialize(Cairn.Protocol.ClearmlJson.TypeInfo<Cairn.Protocol.Services.GetAllModelsRequest>())
             ?? throw new InvalidOperationException("The compiled query is not a models.get_all request.");
         await foreach (var data in ModelWire.GetAllAsync(session, request, maxResults, cancellationToken, pageSize).ConfigureAwait(false))
         {
