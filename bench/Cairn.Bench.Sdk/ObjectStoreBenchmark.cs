@@ -1,3 +1,4 @@
+using static Cairn.Bench.Sdk.BenchTools;
 // `bench/run.sh --stores` (issue 11, "Measured"): on each emulator (s3rver, Azurite, the Cloud
 // Storage emulator) a file of --file-mib MiB: the SDK's upload and cold download against a curl
 // floor on the same emulator in the same run, the SDK's peak RSS, and the bytes sent again when an
@@ -6,7 +7,6 @@
 // GCS `curl` media upload/GET (the emulator checks no credentials).
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -91,10 +91,10 @@ internal static class ObjectStoreBenchmark
             await log.WriteLineAsync($"{store.Name}: round {round}/{rounds}");
             var key = $"bench/round{round}/model.bin";
             await SyncAsync();
-            floorUp.Add(await RunAsync("curl", [.. store.FloorPut(file, "floor/" + key)]));
+            floorUp.Add(await BenchTools.RunAsync("curl", [.. store.FloorPut(file, "floor/" + key)]));
             var target = Path.Combine(folder, "floor.bin");
             await SyncAsync();
-            floorDown.Add(await RunAsync("curl", [.. store.FloorGet("floor/" + key, target)]));
+            floorDown.Add(await BenchTools.RunAsync("curl", [.. store.FloorGet("floor/" + key, target)]));
             File.Delete(target);
 
             await using var session = new ClearMLSession(store.Settings(cache));
@@ -267,44 +267,6 @@ internal static class ObjectStoreBenchmark
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static async Task<double> RunAsync(string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var seconds = watch.Elapsed.TotalSeconds;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} failed ({process.ExitCode}): {error}");
-        }
-        return seconds;
-    }
-
-    private static Task SyncAsync() => RunAsync("sync");
-
-    private static async Task WriteRandomFileAsync(string path, long bytes)
-    {
-        var buffer = new byte[1 << 20];
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-        for (long written = 0; written < bytes; written += buffer.Length)
-        {
-            RandomNumberGenerator.Fill(buffer);
-            await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, bytes - written)));
-        }
-    }
 
     private static int Option(string[] args, string name, int fallback)
     {

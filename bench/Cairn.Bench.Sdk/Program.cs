@@ -5,12 +5,12 @@
 // `--stores` runs ObjectStoreBenchmark instead (S3, Azure and GCS emulators).
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Cairn;
 using Cairn.Bench.Sdk;
 using Cairn.Configuration;
 using Cairn.Session;
+using static Cairn.Bench.Sdk.BenchTools;
 
 if (args.Contains("--stores"))
 {
@@ -184,45 +184,7 @@ static string Invariant(FormattableString text) => text.ToString(CultureInfo.Inv
 
 static string Mark(bool met) => met ? "✓" : "✗";
 
-static double Median(List<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
 static string Join(List<double> values) => string.Join(", ", values.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)));
-
-static async Task<double> RunAsync(string program, params string[] arguments)
-{
-    var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true };
-    foreach (var argument in arguments)
-    {
-        info.ArgumentList.Add(argument);
-    }
-    var watch = Stopwatch.StartNew();
-    using var process = Process.Start(info)!;
-    var error = await process.StandardError.ReadToEndAsync();
-    await process.WaitForExitAsync();
-    var seconds = watch.Elapsed.TotalSeconds;
-    if (process.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"{program} failed ({process.ExitCode}): {error}");
-    }
-    return seconds;
-}
-
-static Task SyncAsync() => RunAsync("sync");
-
-static async Task WriteRandomFileAsync(string path, long bytes)
-{
-    var buffer = new byte[1 << 20];
-    await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-    for (long written = 0; written < bytes; written += buffer.Length)
-    {
-        RandomNumberGenerator.Fill(buffer);
-        await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, bytes - written)));
-    }
-}
 
 static string RepositoryRoot()
 {
